@@ -1,0 +1,140 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { parseDocument } from 'yaml';
+import { formatIssues, type FieldError } from './format-issues.ts';
+import {
+  ConfigSchema,
+  type ApprovalPolicy,
+  type ConstitutionPolicy,
+  type ExecutorConfig,
+  type RawConfig,
+  type VerificationPolicy,
+} from './schema.ts';
+
+export interface ResolvedPolicy {
+  service: string;
+  environment: string;
+  approvals: ApprovalPolicy;
+  constitution: ConstitutionPolicy;
+  verification: VerificationPolicy;
+  executor: ExecutorConfig;
+}
+
+export interface Config {
+  raw: RawConfig;
+  // Changes whenever the parts that decide a rollback change; approvals are bound to it through the plan hash.
+  policyVersion: string;
+  /** The policy for one service in one environment, or undefined when that pair is not configured. */
+  resolve(service: string, environment: string): ResolvedPolicy | undefined;
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: FieldError[] };
+
+const BUILTIN_APPROVALS: ApprovalPolicy = { required: 1, requester_counts: true, expires_after: 15 * 60_000 };
+const BUILTIN_CONSTITUTION: ConstitutionPolicy = { stable_error_rate_per_minute: 1, max_sample_age: 10 * 60_000 };
+const BUILTIN_VERIFICATION: VerificationPolicy = {
+  window: 120_000,
+  interval: 10_000,
+  on_no_data: 'fail',
+  probe_timeout: 5_000,
+  thresholds: { error_rate_per_minute: 5, recent_errors: 50, database_connections_pct: 90 },
+};
+
+const defined = <T extends object>(o: T | undefined): Partial<T> =>
+  Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    // Keys holding undefined are dropped, exactly as JSON (and Postgres jsonb) drop them.
+    return `{${Object.keys(value)
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+export const canonicalHash = (value: unknown) => sha256(canonical(value));
+
+function crossCheck(raw: RawConfig): FieldError[] {
+  const errors: FieldError[] = [];
+  for (const [name, svc] of Object.entries(raw.services)) {
+    svc.environments.forEach((env, i) => {
+      if (!raw.environments[env]) {
+        errors.push({ path: `services.${name}.environments[${i}]`, message: `unknown environment "${env}" (not under environments)` });
+      }
+    });
+    for (const env of Object.keys(svc.executors ?? {})) {
+      if (!svc.environments.includes(env)) {
+        errors.push({ path: `services.${name}.executors.${env}`, message: `"${env}" is not one of this service's environments` });
+      }
+    }
+  }
+  return errors;
+}
+
+export function buildConfig(raw: RawConfig): Config {
+  const policyVersion =
+    raw.policy_version ?? canonicalHash({ d: raw.defaults, e: raw.environments, s: raw.services }).slice(0, 12);
+  return {
+    raw,
+    policyVersion,
+    resolve(service, environment) {
+      const svc = raw.services[service];
+      const env = raw.environments[environment];
+      if (!svc || !env || !svc.environments.includes(environment)) return undefined;
+      const builtinApprovals = environment === 'production' ? { ...BUILTIN_APPROVALS, required: 2 } : BUILTIN_APPROVALS;
+      return {
+        service,
+        environment,
+        approvals: { ...builtinApprovals, ...defined(raw.defaults.approvals), ...defined(env.approvals) },
+        constitution: {
+          ...BUILTIN_CONSTITUTION,
+          ...defined(raw.defaults.constitution),
+          ...defined(env.constitution),
+          ...defined(svc.constitution),
+        },
+        verification: {
+          ...BUILTIN_VERIFICATION,
+          ...defined(raw.defaults.verification),
+          ...defined(env.verification),
+          ...defined(svc.verification),
+        },
+        executor: svc.executors?.[environment] ?? svc.executor,
+      };
+    },
+  };
+}
+
+// Parses YAML text into a Config, collecting every problem with its path instead of stopping at the first.
+export function parseConfig(text: string): ConfigResult {
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      errors: doc.errors.map((e) => ({
+        path: e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '(yaml)',
+        message: e.message.split('\n')[0] ?? e.message,
+      })),
+    };
+  }
+  const parsed = ConfigSchema.safeParse(doc.toJS() ?? {});
+  if (!parsed.success) return { ok: false, errors: formatIssues(parsed.error) };
+  const cross = crossCheck(parsed.data);
+  if (cross.length > 0) return { ok: false, errors: cross };
+  return { ok: true, config: buildConfig(parsed.data) };
+}
+
+export async function loadConfig(path: string): Promise<ConfigResult> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return { ok: false, errors: [{ path, message: code === 'ENOENT' ? 'file not found' : `cannot read (${code})` }] };
+  }
+  return parseConfig(text);
+}

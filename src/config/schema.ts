@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import { DurationSchema } from './duration.ts';
+
+// The policy file (backstop.yaml). Objects are strict so a misspelt key is an error, not a silently ignored setting.
+
+export const ROLES = ['viewer', 'deployer', 'approver', 'override', 'admin'] as const;
+export const RoleSchema = z.enum(ROLES);
+export type Role = z.infer<typeof RoleSchema>;
+
+const Name = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected a lowercase name of letters, digits, _ or -');
+const EnvVarName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name such as ROLLBACK_SECRET');
+const Argv = z.array(z.string().min(1, 'expected a non-empty argument')).min(1, 'expected at least the program to run');
+
+export const ApprovalPolicySchema = z.strictObject({
+  required: z.number().int().min(1).max(10),
+  requester_counts: z.boolean(),
+  expires_after: DurationSchema,
+});
+export type ApprovalPolicy = z.infer<typeof ApprovalPolicySchema>;
+
+export const ConsistencyProbeSchema = z.discriminatedUnion('kind', [
+  // Prints the number of inconsistencies (or JSON {"inconsistencies": n}) and exits 0.
+  z.strictObject({ kind: z.literal('command'), argv: Argv, timeout: DurationSchema.default(30_000) }),
+  // The first column of the first row is the number of inconsistencies.
+  z.strictObject({
+    kind: z.literal('sql'),
+    url_env: EnvVarName,
+    query: z.string().min(1),
+    timeout: DurationSchema.default(30_000),
+  }),
+]);
+export type ConsistencyProbe = z.infer<typeof ConsistencyProbeSchema>;
+
+export const ConstitutionSchema = z.strictObject({
+  // Law 3: an automatic rollback of a service below this error rate is refused (it is already stable).
+  stable_error_rate_per_minute: z.number().min(0),
+  // Health older than this does not count as the current error rate.
+  max_sample_age: DurationSchema,
+  consistency_probe: ConsistencyProbeSchema.optional(),
+});
+export type ConstitutionPolicy = z.infer<typeof ConstitutionSchema>;
+
+export const HealthThresholdsSchema = z.strictObject({
+  error_rate_per_minute: z.number().min(0),
+  recent_errors: z.number().min(0),
+  database_connections_pct: z.number().min(0).max(100),
+});
+export type HealthThresholds = z.infer<typeof HealthThresholdsSchema>;
+
+export const VerificationSchema = z.strictObject({
+  window: DurationSchema,
+  interval: DurationSchema,
+  // No health data after a rollback is inconclusive: by default that fails the rollback rather than calling it healthy.
+  on_no_data: z.enum(['fail', 'pass']),
+  probe_url: z.url().optional(),
+  probe_timeout: DurationSchema.default(5_000),
+  thresholds: HealthThresholdsSchema,
+});
+export type VerificationPolicy = z.infer<typeof VerificationSchema>;
+
+export const CommandExecutorSchema = z.strictObject({
+  kind: z.literal('command'),
+  argv: Argv,
+  cwd: z.string().optional(),
+  timeout: DurationSchema.default(600_000),
+  // Only a script that deduplicates on BACKSTOP_IDEMPOTENCY_KEY may be started again after a worker crash.
+  idempotent: z.boolean().default(false),
+});
+export const WebhookExecutorSchema = z.strictObject({
+  kind: z.literal('webhook'),
+  url: z.url(),
+  secret_env: EnvVarName,
+  timeout: DurationSchema.default(30_000),
+  retries: z.number().int().min(0).max(10).default(3),
+  status_url: z.url().optional(),
+  poll_interval: DurationSchema.default(2_000),
+  poll_timeout: DurationSchema.default(600_000),
+});
+export const ExecutorSchema = z.discriminatedUnion('kind', [CommandExecutorSchema, WebhookExecutorSchema]);
+export type ExecutorConfig = z.infer<typeof ExecutorSchema>;
+export type CommandExecutorConfig = z.infer<typeof CommandExecutorSchema>;
+export type WebhookExecutorConfig = z.infer<typeof WebhookExecutorSchema>;
+
+const PartialApprovals = ApprovalPolicySchema.partial();
+const PartialConstitution = ConstitutionSchema.partial();
+const PartialVerification = VerificationSchema.partial();
+
+export const EnvironmentSchema = z.strictObject({
+  approvals: PartialApprovals.optional(),
+  constitution: PartialConstitution.optional(),
+  verification: PartialVerification.optional(),
+});
+
+export const ServiceSchema = z.strictObject({
+  environments: z.array(Name).min(1, 'expected at least one environment'),
+  executor: ExecutorSchema,
+  // Per-environment executor overrides, e.g. a different workflow for production.
+  executors: z.record(Name, ExecutorSchema).optional(),
+  constitution: PartialConstitution.optional(),
+  verification: PartialVerification.optional(),
+});
+export type ServiceConfig = z.infer<typeof ServiceSchema>;
+
+export const TokenSchema = z.strictObject({
+  roles: z.array(RoleSchema).min(1, 'expected at least one role'),
+  // Who approvals made with this token are recorded as; defaults to the token's name.
+  identity: z.string().min(1).max(100).optional(),
+  // Only a trusted front end (the Discord gateway) may act for the person it names.
+  speaks_for_others: z.boolean().default(false),
+});
+export type TokenConfig = z.infer<typeof TokenSchema>;
+
+export const DiscordSchema = z.strictObject({
+  guild_id: z.string().regex(/^\d{17,20}$/, 'expected a Discord snowflake id').optional(),
+  channel_id: z.string().regex(/^\d{17,20}$/, 'expected a Discord snowflake id').optional(),
+  allowed_channels: z.array(z.string().regex(/^\d{17,20}$/, 'expected a Discord snowflake id')).default([]),
+  roles: z
+    .strictObject({
+      approver: z.array(z.string()).default([]),
+      override: z.array(z.string()).default([]),
+      viewer: z.array(z.string()).default([]),
+      oncall: z.string().optional(),
+    })
+    .default({ approver: [], override: [], viewer: [] }),
+});
+
+export const ConfigSchema = z.strictObject({
+  policy_version: z.string().min(1).max(64).optional(),
+  discord: DiscordSchema.optional(),
+  api: z
+    .strictObject({
+      tokens: z.record(Name, TokenSchema).default({}),
+      body_limit: z.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
+    })
+    .default({ tokens: {}, body_limit: 64 * 1024 }),
+  defaults: z
+    .strictObject({
+      approvals: PartialApprovals.optional(),
+      constitution: PartialConstitution.optional(),
+      verification: PartialVerification.optional(),
+    })
+    .default({}),
+  environments: z.record(Name, EnvironmentSchema).refine((e) => Object.keys(e).length > 0, 'expected at least one environment'),
+  services: z.record(Name, ServiceSchema).refine((s) => Object.keys(s).length > 0, 'expected at least one service'),
+});
+export type RawConfig = z.infer<typeof ConfigSchema>;

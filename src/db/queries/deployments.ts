@@ -1,0 +1,131 @@
+import { and, desc, eq, gte, inArray, isNotNull, isNull, lt, ne, or, sql } from 'drizzle-orm';
+import type { Queryable } from '../client.ts';
+import { deployments, healthSamples, migrationHistory, type DeploymentRow } from '../schema/index.ts';
+
+export async function getDeployment(q: Queryable, deploymentId: string): Promise<DeploymentRow | null> {
+  const [row] = await q.select().from(deployments).where(eq(deployments.deploymentId, deploymentId)).limit(1);
+  return row ?? null;
+}
+
+export async function insertDeployment(q: Queryable, values: typeof deployments.$inferInsert): Promise<DeploymentRow> {
+  const [row] = await q.insert(deployments).values(values).returning();
+  return row!;
+}
+
+/** (deployed_at, id) orders deployments even when two share a timestamp. */
+const before = (row: DeploymentRow) =>
+  or(lt(deployments.deployedAt, row.deployedAt), and(eq(deployments.deployedAt, row.deployedAt), lt(deployments.id, row.id)));
+const after = (row: DeploymentRow) =>
+  or(sql`${deployments.deployedAt} > ${row.deployedAt}`, and(eq(deployments.deployedAt, row.deployedAt), sql`${deployments.id} > ${row.id}`));
+
+/** The last known-good deployment before `from`: same service and environment, success, health passed, not quarantined. */
+export async function findRollbackTarget(q: Queryable, from: DeploymentRow): Promise<DeploymentRow | null> {
+  const [row] = await q
+    .select()
+    .from(deployments)
+    .where(
+      and(
+        eq(deployments.service, from.service),
+        eq(deployments.environment, from.environment),
+        before(from),
+        eq(deployments.status, 'success'),
+        eq(deployments.healthCheckPassed, true),
+        eq(deployments.quarantined, false),
+      ),
+    )
+    .orderBy(desc(deployments.deployedAt), desc(deployments.id))
+    .limit(1);
+  return row ?? null;
+}
+
+/** Migrations applied after the target up to and including `from`, not yet rolled back, newest first. */
+export async function findMigrationsToRevert(q: Queryable, from: DeploymentRow, target: DeploymentRow | null) {
+  return q
+    .select({
+      deploymentId: migrationHistory.deploymentId,
+      migrationName: migrationHistory.migrationName,
+      migrationHash: migrationHistory.migrationHash,
+      reversibility: migrationHistory.reversibility,
+      rollbackScript: migrationHistory.rollbackScript,
+      appliedAt: migrationHistory.appliedAt,
+    })
+    .from(migrationHistory)
+    .innerJoin(deployments, eq(deployments.deploymentId, migrationHistory.deploymentId))
+    .where(
+      and(
+        eq(deployments.service, from.service),
+        eq(deployments.environment, from.environment),
+        target ? after(target) : sql`true`,
+        or(before(from), eq(deployments.id, from.id)),
+        isNull(migrationHistory.rolledBackAt),
+      ),
+    )
+    .orderBy(desc(migrationHistory.appliedAt), desc(migrationHistory.id));
+}
+
+export async function findDeploymentsInProgress(q: Queryable, service: string, environment: string, except: string) {
+  return q
+    .select({ deployment_id: deployments.deploymentId, version: deployments.version })
+    .from(deployments)
+    .where(
+      and(
+        eq(deployments.service, service),
+        eq(deployments.environment, environment),
+        inArray(deployments.status, ['pending', 'in_progress']),
+        ne(deployments.deploymentId, except),
+      ),
+    )
+    .limit(20);
+}
+
+/** The newest health sample with an error rate for a service and environment, no older than `since`. */
+export async function getLatestErrorRate(q: Queryable, service: string, environment: string, since: Date) {
+  const [row] = await q
+    .select({ errorRatePerMinute: healthSamples.errorRatePerMinute, observedAt: healthSamples.observedAt })
+    .from(healthSamples)
+    .innerJoin(deployments, eq(deployments.deploymentId, healthSamples.deploymentId))
+    .where(
+      and(
+        eq(deployments.service, service),
+        eq(deployments.environment, environment),
+        gte(healthSamples.observedAt, since),
+        isNotNull(healthSamples.errorRatePerMinute),
+      ),
+    )
+    .orderBy(desc(healthSamples.observedAt))
+    .limit(1);
+  return row ?? null;
+}
+
+/** Health samples of a service and environment observed since a moment (verification reads these). */
+export async function findSamplesSince(q: Queryable, service: string, environment: string, since: Date) {
+  return q
+    .select({
+      observedAt: healthSamples.observedAt,
+      errorRatePerMinute: healthSamples.errorRatePerMinute,
+      recentErrors: healthSamples.recentErrors,
+      databaseConnectionsPct: healthSamples.databaseConnectionsPct,
+      activeQueries: healthSamples.activeQueries,
+      p95Ms: healthSamples.p95Ms,
+      memoryPct: healthSamples.memoryPct,
+    })
+    .from(healthSamples)
+    .innerJoin(deployments, eq(deployments.deploymentId, healthSamples.deploymentId))
+    .where(and(eq(deployments.service, service), eq(deployments.environment, environment), gte(healthSamples.observedAt, since)))
+    .orderBy(desc(healthSamples.observedAt))
+    .limit(500);
+}
+
+export async function getLatestSample(q: Queryable, deploymentId: string) {
+  const [row] = await q
+    .select()
+    .from(healthSamples)
+    .where(eq(healthSamples.deploymentId, deploymentId))
+    .orderBy(desc(healthSamples.observedAt))
+    .limit(1);
+  return row ?? null;
+}
+
+export async function findRecentDeployments(q: Queryable, limit: number) {
+  return q.select().from(deployments).orderBy(desc(deployments.deployedAt), desc(deployments.id)).limit(limit);
+}

@@ -1,0 +1,94 @@
+import { and, asc, desc, eq, inArray, lt, ne, or, type SQL } from 'drizzle-orm';
+import type { Queryable } from '../client.ts';
+import { ACTIVE_ROLLBACK_STATUSES, approvals, rollbackEvents, type RollbackEventRow } from '../schema/index.ts';
+
+export type RollbackStatus = RollbackEventRow['status'];
+export const FINAL_STATUSES = ['succeeded', 'failed', 'rejected', 'expired', 'cancelled'] as const satisfies RollbackStatus[];
+export const isFinal = (status: RollbackStatus) => (FINAL_STATUSES as readonly string[]).includes(status);
+
+export async function getEvent(q: Queryable, eventId: string): Promise<RollbackEventRow | null> {
+  const [row] = await q.select().from(rollbackEvents).where(eq(rollbackEvents.eventId, eventId)).limit(1);
+  return row ?? null;
+}
+
+export async function getEventForUpdate(q: Queryable, eventId: string): Promise<RollbackEventRow | null> {
+  const [row] = await q.select().from(rollbackEvents).where(eq(rollbackEvents.eventId, eventId)).for('update').limit(1);
+  return row ?? null;
+}
+
+export async function getActiveEvent(q: Queryable, service: string, environment: string): Promise<RollbackEventRow | null> {
+  const [row] = await q
+    .select()
+    .from(rollbackEvents)
+    .where(
+      and(
+        eq(rollbackEvents.service, service),
+        eq(rollbackEvents.environment, environment),
+        inArray(rollbackEvents.status, [...ACTIVE_ROLLBACK_STATUSES]),
+      ),
+    )
+    .limit(1);
+  return row ?? null;
+}
+
+export async function findOtherActiveEvents(q: Queryable, service: string, environment: string, except: string) {
+  const rows = await q
+    .select({ eventId: rollbackEvents.eventId })
+    .from(rollbackEvents)
+    .where(
+      and(
+        eq(rollbackEvents.service, service),
+        eq(rollbackEvents.environment, environment),
+        inArray(rollbackEvents.status, [...ACTIVE_ROLLBACK_STATUSES]),
+        ne(rollbackEvents.eventId, except),
+      ),
+    );
+  return rows.map((r) => r.eventId);
+}
+
+export async function findVotes(q: Queryable, eventId: string) {
+  return q.select().from(approvals).where(eq(approvals.eventId, eventId)).orderBy(asc(approvals.decidedAt), asc(approvals.id));
+}
+
+export interface HistoryFilter {
+  service?: string;
+  environment?: string;
+  status?: RollbackStatus;
+  deploymentId?: string;
+  limit: number;
+  /** Opaque cursor from a previous page: the (initiated_at, id) of its last row. */
+  cursor?: { initiatedAt: Date; id: number };
+}
+
+/** Newest first, keyset-paginated so a page costs the same on row 10 and row 1,000,000. */
+export async function findHistory(q: Queryable, filter: HistoryFilter): Promise<RollbackEventRow[]> {
+  const where: SQL[] = [];
+  if (filter.service) where.push(eq(rollbackEvents.service, filter.service));
+  if (filter.environment) where.push(eq(rollbackEvents.environment, filter.environment));
+  if (filter.status) where.push(eq(rollbackEvents.status, filter.status));
+  if (filter.deploymentId) where.push(eq(rollbackEvents.deploymentId, filter.deploymentId));
+  if (filter.cursor) {
+    const c = filter.cursor;
+    where.push(
+      or(lt(rollbackEvents.initiatedAt, c.initiatedAt), and(eq(rollbackEvents.initiatedAt, c.initiatedAt), lt(rollbackEvents.id, c.id)))!,
+    );
+  }
+  return q
+    .select()
+    .from(rollbackEvents)
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(desc(rollbackEvents.initiatedAt), desc(rollbackEvents.id))
+    .limit(filter.limit);
+}
+
+/** Rows the reconciler must look at: approved/queued/running/verifying, untouched for a while. */
+export async function findStaleActiveEvents(q: Queryable, olderThan: Date, limit = 100) {
+  return q
+    .select()
+    .from(rollbackEvents)
+    .where(
+      and(inArray(rollbackEvents.status, ['approved', 'queued', 'running', 'verifying']), lt(rollbackEvents.updatedAt, olderThan)),
+    )
+    .orderBy(asc(rollbackEvents.updatedAt))
+    .limit(limit);
+}

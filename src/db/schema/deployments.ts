@@ -1,0 +1,34 @@
+import { sql } from 'drizzle-orm';
+import { bigserial, boolean, index, jsonb, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { deploymentStatus, ops } from './ops.ts';
+
+export const deployments = ops.table(
+  'deployments',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    deploymentId: uuid('deployment_id').notNull().unique().default(sql`gen_random_uuid()`),
+    service: text('service').notNull(),
+    environment: text('environment').notNull(),
+    version: text('version').notNull(),
+    gitCommit: text('git_commit').notNull(),
+    gitBranch: text('git_branch'),
+    deployedBy: text('deployed_by'),
+    deployedAt: timestamp('deployed_at', { withTimezone: true }).notNull().defaultNow(),
+    status: deploymentStatus('status').notNull().default('in_progress'),
+    // Set on the deployment row that a rollback created: which bad deployment it replaced.
+    rollbackFrom: uuid('rollback_from'),
+    healthCheckPassed: boolean('health_check_passed').notNull().default(false),
+    healthCheckDetails: jsonb('health_check_details'),
+    constitutionalValidation: jsonb('constitutional_validation'),
+    metadata: jsonb('metadata'),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
+    rolledBackAt: timestamp('rolled_back_at', { withTimezone: true }),
+    // A version that was rolled back is never a rollback target again.
+    quarantined: boolean('quarantined').notNull().default(false),
+  },
+  (t) => [
+    index('deployments_service_env_time_idx').on(t.service, t.environment, t.deployedAt.desc()),
+  ],
+);
+
+export type DeploymentRow = typeof deployments.$inferSelect;

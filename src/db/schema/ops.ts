@@ -1,0 +1,37 @@
+import { pgSchema } from 'drizzle-orm/pg-core';
+
+// Everything backstop owns lives in one schema, as in the seed runbook (ops.*).
+export const ops = pgSchema('ops');
+
+export const deploymentStatus = ops.enum('deployment_status', [
+  'pending',
+  'in_progress',
+  'success',
+  'failed',
+  'rolled_back',
+]);
+
+export const rollbackStatus = ops.enum('rollback_status', [
+  'requested',
+  'awaiting_approval',
+  'approved',
+  'queued',
+  'running',
+  'verifying',
+  'succeeded',
+  'failed',
+  'rejected',
+  'expired',
+  'cancelled',
+]);
+
+export const triggerType = ops.enum('trigger_type', ['automatic', 'manual', 'alert']);
+export const approvalDecision = ops.enum('approval_decision', ['approve', 'reject']);
+export const actionSource = ops.enum('action_source', ['discord', 'api', 'cli', 'system']);
+export const snapshotType = ops.enum('snapshot_type', [
+  'pre_deployment',
+  'post_deployment',
+  'pre_rollback',
+  'post_rollback',
+]);
+export const reversibility = ops.enum('reversibility', ['expand', 'reversible', 'destructive', 'irreversible']);

@@ -1,0 +1,64 @@
+import { sql } from 'drizzle-orm';
+import { bigserial, boolean, index, integer, jsonb, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { deployments } from './deployments.ts';
+import { ops, rollbackStatus, triggerType } from './ops.ts';
+
+export const ACTIVE_ROLLBACK_STATUSES = [
+  'requested',
+  'awaiting_approval',
+  'approved',
+  'queued',
+  'running',
+  'verifying',
+] as const;
+
+export const rollbackEvents = ops.table(
+  'rollback_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    eventId: uuid('event_id').notNull().unique(),
+    deploymentId: uuid('deployment_id')
+      .notNull()
+      .references(() => deployments.deploymentId),
+    targetDeploymentId: uuid('target_deployment_id').references(() => deployments.deploymentId),
+    // Copied from the deployment so the one-active-rollback index needs no join.
+    service: text('service').notNull(),
+    environment: text('environment').notNull(),
+    triggerType: triggerType('trigger_type').notNull(),
+    triggerReason: text('trigger_reason').notNull(),
+    triggerData: jsonb('trigger_data'),
+    initiatedBy: text('initiated_by'),
+    initiatedAt: timestamp('initiated_at', { withTimezone: true }).notNull().defaultNow(),
+    status: rollbackStatus('status').notNull(),
+    statusReason: text('status_reason'),
+    rollbackPlan: jsonb('rollback_plan'),
+    planHash: text('plan_hash'),
+    constitutionalValidation: jsonb('constitutional_validation'),
+    overrideRequested: boolean('override_requested').notNull().default(false),
+    approvalsRequired: integer('approvals_required').notNull(),
+    requesterCounts: boolean('requester_counts').notNull().default(true),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    rollbackSteps: jsonb('rollback_steps').notNull().default(sql`'[]'::jsonb`),
+    // Fencing token: bumped by every claim; a worker may only write while it holds the latest value.
+    claimFence: integer('claim_fence').notNull().default(0),
+    claimedBy: text('claimed_by'),
+    heartbeatAt: timestamp('heartbeat_at', { withTimezone: true }),
+    approvedAt: timestamp('approved_at', { withTimezone: true }),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    metadata: jsonb('metadata'),
+  },
+  (t) => [
+    // At most one active rollback per service and environment (drizzle-orm#4790: predicate as sql``).
+    uniqueIndex('rollback_events_one_active_idx')
+      .on(t.service, t.environment)
+      .where(
+        sql`status in ('requested', 'awaiting_approval', 'approved', 'queued', 'running', 'verifying')`,
+      ),
+    index('rollback_events_history_idx').on(t.initiatedAt.desc(), t.id.desc()),
+    index('rollback_events_deployment_idx').on(t.deploymentId),
+  ],
+);
+
+export type RollbackEventRow = typeof rollbackEvents.$inferSelect;

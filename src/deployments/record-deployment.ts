@@ -1,0 +1,73 @@
+import { and, eq } from 'drizzle-orm';
+import { appendAudit } from '../audit/append-audit.ts';
+import { getDeployment } from '../db/queries/deployments.ts';
+import { deployments, type DeploymentRow } from '../db/schema/index.ts';
+import { AppError } from '../errors/app-error.ts';
+import type { Actor, CoreDeps } from '../rollback/deps.ts';
+import { takeSnapshot } from '../rollback/take-snapshot.ts';
+
+export interface NewDeployment {
+  service: string;
+  environment: string;
+  version: string;
+  git_commit: string;
+  git_branch?: string | undefined;
+  deployed_by?: string | undefined;
+  metadata?: Record<string, unknown> | undefined;
+}
+
+/** The quarantined flag travels with the version: deploying a rolled-back version again is recorded and flagged. */
+export async function recordDeployment(deps: CoreDeps, actor: Actor, input: NewDeployment): Promise<{ deployment: DeploymentRow; warnings: string[] }> {
+  const policy = deps.config.resolve(input.service, input.environment);
+  if (!policy) {
+    throw new AppError('UNKNOWN_SERVICE', `service "${input.service}" in environment "${input.environment}" is not configured in the policy file`);
+  }
+  return deps.db.transaction(async (tx) => {
+    const [bad] = await tx
+      .select({ id: deployments.deploymentId })
+      .from(deployments)
+      .where(and(eq(deployments.service, input.service), eq(deployments.environment, input.environment), eq(deployments.version, input.version), eq(deployments.quarantined, true)))
+      .limit(1);
+    const warnings = bad ? [`version ${input.version} was rolled back before (deployment ${bad.id}) and is quarantined`] : [];
+    const [row] = await tx
+      .insert(deployments)
+      .values({
+        service: input.service,
+        environment: input.environment,
+        version: input.version,
+        gitCommit: input.git_commit,
+        gitBranch: input.git_branch ?? null,
+        deployedBy: input.deployed_by ?? actor.id,
+        status: 'in_progress',
+        quarantined: Boolean(bad),
+        metadata: input.metadata ?? null,
+      })
+      .returning();
+    await takeSnapshot(tx, { type: 'pre_deployment', deployment: row!, eventId: null, policy, policyVersion: deps.config.policyVersion });
+    await appendAudit(tx, { actor: actor.id, source: actor.source, action: 'deployment.record', subject: row!.deploymentId, result: 'recorded', details: { service: input.service, environment: input.environment, version: input.version, quarantined: Boolean(bad) } });
+    return { deployment: row!, warnings };
+  });
+}
+
+export async function completeDeployment(
+  deps: CoreDeps,
+  actor: Actor,
+  deploymentId: string,
+  input: { status: 'success' | 'failed'; health_check_passed: boolean; health_check_details?: Record<string, unknown> | undefined },
+): Promise<DeploymentRow> {
+  return deps.db.transaction(async (tx) => {
+    const current = await getDeployment(tx, deploymentId);
+    if (!current) throw new AppError('NOT_FOUND', `deployment ${deploymentId} not found`);
+    if (current.status === 'rolled_back') throw new AppError('CONFLICT', `deployment ${deploymentId} was rolled back; it cannot be completed`);
+    const [row] = await tx
+      .update(deployments)
+      .set({ status: input.status, healthCheckPassed: input.health_check_passed, healthCheckDetails: input.health_check_details ?? null, completedAt: new Date() })
+      .where(eq(deployments.deploymentId, deploymentId))
+      .returning();
+    if (input.status === 'success') {
+      await takeSnapshot(tx, { type: 'post_deployment', deployment: row!, eventId: null, policy: deps.config.resolve(row!.service, row!.environment), policyVersion: deps.config.policyVersion });
+    }
+    await appendAudit(tx, { actor: actor.id, source: actor.source, action: 'deployment.complete', subject: deploymentId, result: input.status, details: { health_check_passed: input.health_check_passed } });
+    return row!;
+  });
+}

@@ -1,0 +1,124 @@
+import { spawn } from 'node:child_process';
+import type { CommandExecutorConfig } from '../config/schema.ts';
+import type { Logger } from '../main/logger.ts';
+import type { ExecutionOutcome, ExecutionRequest, Executor } from './types.ts';
+
+const MAX_LINE = 2_000;
+const KILL_GRACE_MS = 5_000;
+
+export interface CommandExecutorDeps {
+  logger: Logger;
+  /** PATH, HOME, LANG for the child; the script gets nothing else from backstop's own environment. */
+  baseEnv?: Record<string, string | undefined>;
+}
+
+/** Splits a byte stream into lines, calling `emit` per complete line; flush() emits the remainder. */
+function lineSplitter(emit: (line: string) => void) {
+  let buf = '';
+  return {
+    push(chunk: Buffer) {
+      buf += chunk.toString('utf8');
+      let i: number;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        emit(buf.slice(0, i).replace(/\r$/, '').slice(0, MAX_LINE));
+        buf = buf.slice(i + 1);
+      }
+      if (buf.length > MAX_LINE * 4) {
+        emit(buf.slice(0, MAX_LINE));
+        buf = '';
+      }
+    },
+    flush() {
+      if (buf) emit(buf.replace(/\r$/, '').slice(0, MAX_LINE));
+      buf = '';
+    },
+  };
+}
+
+const formatMs = (ms: number) => (ms % 60_000 === 0 ? `${ms / 60_000}m` : ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`);
+
+// Runs the configured program with an argv array: never a shell, and nothing from user input in argv. What the
+// script needs to know arrives as BACKSTOP_* environment variables.
+export function createCommandExecutor(config: CommandExecutorConfig, deps: CommandExecutorDeps): Executor {
+  return {
+    kind: 'command',
+    resumable: config.idempotent,
+    execute(req: ExecutionRequest): Promise<ExecutionOutcome> {
+      const env: Record<string, string> = {};
+      for (const [k, v] of Object.entries(deps.baseEnv ?? {})) if (v !== undefined) env[k] = v;
+      Object.assign(env, {
+        BACKSTOP_EVENT_ID: req.eventId,
+        BACKSTOP_IDEMPOTENCY_KEY: req.idempotencyKey,
+        BACKSTOP_SERVICE: req.service,
+        BACKSTOP_ENVIRONMENT: req.environment,
+        BACKSTOP_TARGET_DEPLOYMENT_ID: req.target.deploymentId,
+        BACKSTOP_TARGET_VERSION: req.target.version,
+        BACKSTOP_TARGET_COMMIT: req.target.gitCommit,
+        BACKSTOP_FROM_VERSION: req.from.version,
+        BACKSTOP_FROM_COMMIT: req.from.gitCommit,
+        BACKSTOP_ROLLBACK_MODE: req.plan.mode,
+        BACKSTOP_PLAN_JSON: JSON.stringify(req.plan),
+      });
+      return new Promise((resolve) => {
+        const tail: string[] = [];
+        let lastStdout = '';
+        const keep = (line: string) => {
+          tail.push(line);
+          if (tail.length > 20) tail.shift();
+        };
+        const child = spawn(config.argv[0]!, config.argv.slice(1), { shell: false, cwd: config.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+        const out = lineSplitter((line) => {
+          keep(line);
+          if (line.trim()) lastStdout = line;
+          req.onProgress(line);
+        });
+        const err = lineSplitter((line) => {
+          keep(line);
+          req.onProgress(`stderr: ${line}`);
+        });
+        child.stdout.on('data', (c: Buffer) => out.push(c));
+        child.stderr.on('data', (c: Buffer) => err.push(c));
+
+        let stopped: string | null = null;
+        let killTimer: NodeJS.Timeout | undefined;
+        const stop = (why: string) => {
+          if (stopped) return;
+          stopped = why;
+          child.kill('SIGTERM');
+          killTimer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
+        };
+        const timer = setTimeout(() => stop(`timed out after ${formatMs(config.timeout)}`), config.timeout);
+        const onAbort = () => stop('aborted');
+        req.signal.addEventListener('abort', onAbort, { once: true });
+
+        let settled = false;
+        const finish = (outcome: ExecutionOutcome) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          clearTimeout(killTimer);
+          req.signal.removeEventListener('abort', onAbort);
+          resolve(outcome);
+        };
+        child.on('error', (e: NodeJS.ErrnoException) => {
+          const why = e.code === 'ENOENT' ? 'not found' : e.code === 'EACCES' ? 'permission denied' : e.message;
+          deps.logger.warn({ eventId: req.eventId, err: e }, 'command executor could not start');
+          finish({ ok: false, retryable: false, reason: `cannot start ${config.argv[0]}: ${why}` });
+        });
+        child.on('close', (code, signal) => {
+          out.flush();
+          err.flush();
+          if (stopped) return finish({ ok: false, retryable: false, reason: stopped, details: { output_tail: tail } });
+          if (code === 0) return finish({ ok: true, summary: lastStdout || 'exit 0', details: { exit_code: 0 } });
+          const last = [...tail].reverse().find((l) => l.trim()) ?? '';
+          finish({
+            ok: false,
+            retryable: false,
+            reason: signal ? `killed by ${signal}` : `exited with code ${code}${last ? `: ${last}` : ''}`,
+            details: { exit_code: code, output_tail: tail },
+          });
+        });
+      });
+    },
+  };
+}

@@ -1,0 +1,107 @@
+import type { WebhookExecutorConfig } from '../config/schema.ts';
+import type { Logger } from '../main/logger.ts';
+import type { ExecutionOutcome, ExecutionRequest, Executor } from './types.ts';
+import { signWebhook } from './webhook-signature.ts';
+
+export interface WebhookExecutorDeps {
+  logger: Logger;
+  secret(name: string): string | undefined;
+  fetch?: typeof fetch;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+type Attempt = { kind: 'answer'; status: number; body: unknown; text: string } | { kind: 'network'; message: string };
+
+const TERMINAL_OK = new Set(['succeeded', 'success']);
+const TERMINAL_FAIL = new Set(['failed', 'failure', 'error']);
+
+// POSTs the signed rollback request. The receiver deduplicates on Idempotency-Key (the event id), which is what
+// makes starting this executor again after a crash safe (resumable).
+export function createWebhookExecutor(config: WebhookExecutorConfig, deps: WebhookExecutorDeps): Executor {
+  const doFetch = deps.fetch ?? globalThis.fetch;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+
+  async function send(method: 'POST' | 'GET', url: string, body: string, secret: string, req: ExecutionRequest): Promise<Attempt> {
+    const timestamp = Math.floor(Date.now() / 1000);
+    try {
+      const res = await doFetch(url, {
+        method,
+        headers: {
+          ...(method === 'POST' ? { 'content-type': 'application/json' } : {}),
+          'idempotency-key': req.idempotencyKey,
+          'x-backstop-event-id': req.eventId,
+          'x-backstop-timestamp': String(timestamp),
+          'x-backstop-signature': signWebhook(secret, timestamp, body),
+        },
+        body: method === 'POST' ? body : undefined,
+        signal: AbortSignal.any([req.signal, AbortSignal.timeout(config.timeout)]),
+      });
+      const text = await res.text();
+      let parsed: unknown = null;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // not JSON: judged by status alone
+      }
+      return { kind: 'answer', status: res.status, body: parsed, text };
+    } catch (err) {
+      return { kind: 'network', message: (err as Error).name === 'TimeoutError' ? `no answer within ${config.timeout} ms` : (err as Error).message };
+    }
+  }
+
+  async function poll(url: string, secret: string, req: ExecutionRequest): Promise<ExecutionOutcome> {
+    const deadline = Date.now() + config.poll_timeout;
+    let last = '';
+    while (Date.now() < deadline) {
+      await sleep(config.poll_interval);
+      const a = await send('GET', url, '', secret, req);
+      if (a.kind === 'network' || a.status >= 500) continue;
+      const status = String((a.body as { status?: unknown } | null)?.status ?? '');
+      if (status && status !== last) req.onProgress(`webhook status: ${status}`);
+      last = status;
+      if (TERMINAL_OK.has(status)) return { ok: true, summary: `webhook reports ${status}` };
+      if (TERMINAL_FAIL.has(status)) return { ok: false, retryable: false, reason: `webhook reports ${status}: ${String((a.body as { message?: unknown }).message ?? '')}`.trim() };
+    }
+    return { ok: false, retryable: false, reason: `the rollback behind ${new URL(url).host} did not finish within ${Math.round(config.poll_timeout / 1000)}s` };
+  }
+
+  return {
+    kind: 'webhook',
+    resumable: true,
+    async execute(req) {
+      const secret = deps.secret(config.secret_env);
+      if (!secret) return { ok: false, retryable: false, reason: `webhook secret env ${config.secret_env} is not set` };
+      const body = JSON.stringify({
+        event_id: req.eventId,
+        idempotency_key: req.idempotencyKey,
+        service: req.service,
+        environment: req.environment,
+        target: { deployment_id: req.target.deploymentId, version: req.target.version, git_commit: req.target.gitCommit },
+        from: { deployment_id: req.from.deploymentId, version: req.from.version, git_commit: req.from.gitCommit },
+        plan: req.plan,
+      });
+      let problem = '';
+      for (let attempt = 0; attempt <= config.retries; attempt++) {
+        const a = await send('POST', config.url, body, secret, req);
+        if (a.kind === 'answer' && a.status >= 200 && a.status < 300) {
+          const answer = (a.body ?? {}) as { status?: unknown; status_url?: unknown; message?: unknown };
+          const status = String(answer.status ?? '');
+          req.onProgress(`webhook answered ${a.status}${status ? ` (${status})` : ''}`);
+          if (TERMINAL_FAIL.has(status)) return { ok: false, retryable: false, reason: `webhook reports ${status}: ${String(answer.message ?? '')}`.trim() };
+          const statusUrl = config.status_url?.replace('{event_id}', req.eventId) ?? (a.status === 202 && typeof answer.status_url === 'string' ? answer.status_url : undefined);
+          if (statusUrl && !TERMINAL_OK.has(status)) return poll(statusUrl, secret, req);
+          return { ok: true, summary: `webhook answered ${a.status}${status ? ` (${status})` : ''}` };
+        }
+        if (a.kind === 'answer' && a.status >= 400 && a.status < 500 && a.status !== 408 && a.status !== 429) {
+          return { ok: false, retryable: false, reason: `webhook answered ${a.status}: ${a.text.slice(0, 300)}` };
+        }
+        problem = a.kind === 'network' ? a.message : `webhook answered ${a.status}`;
+        if (req.signal.aborted || attempt === config.retries) break;
+        const retryAfter = a.kind === 'answer' ? Number((a.body as { retry_after?: unknown } | null)?.retry_after ?? NaN) : NaN;
+        req.onProgress(`${problem}; retrying`);
+        await sleep(Number.isFinite(retryAfter) ? Math.min(retryAfter * 1000, 5_000) : Math.min(250 * 2 ** attempt, 5_000));
+      }
+      return { ok: false, retryable: true, reason: `${problem} (after ${config.retries + 1} attempts)` };
+    },
+  };
+}

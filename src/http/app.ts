@@ -1,0 +1,74 @@
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { z } from 'zod';
+import { formatIssues } from '../config/format-issues.ts';
+import { AppError, isAppError } from '../errors/app-error.ts';
+import { classifyInfraError } from '../errors/infra.ts';
+import type { HttpDeps } from './deps.ts';
+import { requireRole } from './auth.ts';
+import type { RouteDef } from './route.ts';
+import { ROUTES } from './routes/index.ts';
+
+function parsePart<T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T {
+  if (!schema) return undefined as T;
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const details = formatIssues(parsed.error);
+  const first = details[0];
+  throw new AppError('VALIDATION_FAILED', `${where === 'body' ? '' : `${where} `}${first?.path}: ${first?.message}`, { details });
+}
+
+async function readJson(c: Context): Promise<unknown> {
+  const type = c.req.header('content-type') ?? '';
+  const text = await c.req.text();
+  if (text.trim() === '') return {};
+  if (type && !/^application\/(.+\+)?json\b/i.test(type)) {
+    throw new AppError('UNSUPPORTED_MEDIA_TYPE', `expected Content-Type: application/json, got "${type.slice(0, 80)}"`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new AppError('BAD_REQUEST', `the body is not valid JSON: ${(err as Error).message.slice(0, 200)}`);
+  }
+}
+
+function register(app: Hono, deps: HttpDeps, route: RouteDef): void {
+  const honoPath = route.path.replace(/\{(\w+)\}/g, ':$1');
+  app.on(route.method.toUpperCase(), honoPath, async (c) => {
+    const principal = route.auth === 'public' ? null : deps.authenticate(c.req.header('authorization'));
+    if (principal && route.auth !== 'public') requireRole(principal, route.auth);
+    const body = route.body ? parsePart(route.body, await readJson(c), 'body') : undefined;
+    const query = parsePart(route.query, c.req.query(), 'query');
+    const params = parsePart(route.params, c.req.param(), 'path');
+    const result = await route.handler({ deps, body, query, params, principal, c });
+    if (result.contentType) return c.body(result.body as string, result.status as 200, { 'content-type': result.contentType });
+    return c.json(result.body as object, result.status as 200);
+  });
+}
+
+// The HTTP error handler is one of the three places that catch AppError: every failure becomes
+// { error: { code, message } } with the right status; never a stack trace, never a secret.
+export function createApp(deps: HttpDeps): Hono {
+  const app = new Hono();
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: deps.bodyLimit,
+      onError: (c) => c.json({ error: { code: 'PAYLOAD_TOO_LARGE', message: `the body is larger than ${deps.bodyLimit} bytes` } }, 413),
+    }),
+  );
+  for (const route of ROUTES) register(app, deps, route);
+  app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
+  app.onError((raw, c) => {
+    const err = classifyInfraError(raw);
+    if (isAppError(err)) {
+      const body: { code: string; message: string; details?: unknown } = { code: err.code, message: err.message };
+      if (err.details !== undefined && err.code === 'VALIDATION_FAILED') body.details = err.details;
+      if (err.httpStatus >= 500) deps.logger.warn({ err, path: c.req.path }, 'request failed');
+      return c.json({ error: body }, err.httpStatus as 400);
+    }
+    deps.logger.error({ err: raw, path: c.req.path }, 'unhandled error in request');
+    return c.json({ error: { code: 'INTERNAL', message: 'internal error; the details are in the server log' } }, 500);
+  });
+  return app;
+}

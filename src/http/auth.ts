@@ -1,0 +1,68 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Config } from '../config/load.ts';
+import type { Role } from '../config/schema.ts';
+import { tokenEnvName } from '../main/env.ts';
+import type { Actor } from '../rollback/deps.ts';
+import { AppError } from '../errors/app-error.ts';
+
+export interface TokenPrincipal {
+  tokenName: string;
+  actor: Actor;
+  speaksForOthers: boolean;
+}
+
+interface KnownToken {
+  digest: Buffer;
+  principal: TokenPrincipal;
+}
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+export type Authenticator = (authorization: string | undefined) => TokenPrincipal;
+
+/**
+ * Bearer tokens from the policy file, with values from BACKSTOP_TOKEN_<NAME>. Compared as SHA-256 digests with
+ * timingSafeEqual, every configured token every time, so neither the value nor its length leaks through timing.
+ */
+export function createAuthenticator(config: Config, tokenValues: Record<string, string>): Authenticator {
+  const known: KnownToken[] = [];
+  for (const [name, token] of Object.entries(config.raw.api.tokens)) {
+    const value = tokenValues[tokenEnvName(name).slice('BACKSTOP_TOKEN_'.length)];
+    if (!value) continue;
+    known.push({
+      digest: digest(value),
+      principal: {
+        tokenName: name,
+        speaksForOthers: token.speaks_for_others,
+        actor: { id: token.identity ?? name, roles: new Set<Role>(token.roles), source: 'api' },
+      },
+    });
+  }
+  return (authorization) => {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+    if (!m) throw new AppError('UNAUTHORIZED', 'missing bearer token: send "Authorization: Bearer <token>"');
+    const presented = digest(m[1]!);
+    let match: TokenPrincipal | undefined;
+    for (const k of known) if (timingSafeEqual(k.digest, presented)) match = k.principal;
+    if (!match) throw new AppError('UNAUTHORIZED', 'invalid token');
+    return match;
+  };
+}
+
+export function requireRole(principal: TokenPrincipal, roles: readonly Role[]): void {
+  const a = principal.actor;
+  if (a.roles.has('admin') || roles.some((r) => a.roles.has(r))) return;
+  throw new AppError('FORBIDDEN', `token "${principal.tokenName}" lacks the role for this (needs one of: ${roles.join(', ')})`);
+}
+
+/**
+ * The person an action is recorded as. A token acts as its own identity; only a token trusted to speak for others
+ * (the Discord gateway) may name someone else, with the roles it vouches for.
+ */
+export function actingAs(principal: TokenPrincipal, named: { id?: string | undefined; name?: string | undefined; roles?: Role[] | undefined }): Actor {
+  if (!named.id || named.id === principal.actor.id) return principal.actor;
+  if (!principal.speaksForOthers) {
+    throw new AppError('FORBIDDEN', `token "${principal.tokenName}" may only act as "${principal.actor.id}", not as "${named.id}"`);
+  }
+  return { id: named.id, name: named.name, roles: new Set<Role>(named.roles ?? ['viewer']), source: 'discord' };
+}

@@ -1,0 +1,14 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import type { CoreDeps } from '../rollback/deps.ts';
+import type { Authenticator } from './auth.ts';
+
+export interface HttpDeps extends CoreDeps {
+  authenticate: Authenticator;
+  queue: Queue;
+  redis: Pick<Redis, 'ping'>;
+  pool: { query(sql: string): Promise<unknown> };
+  metrics: Registry;
+  bodyLimit: number;
+}

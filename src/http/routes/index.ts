@@ -1,0 +1,36 @@
+import type { RouteDef } from '../route.ts';
+import { completeDeploymentRoute, createDeploymentRoute, pushHealthRoute, recordMigrationRoute } from './deployments.ts';
+import { cancelRoute, decideRoute } from './rollback-decide.ts';
+import {
+  autoRollbackCheckRoute,
+  autoRollbackHistoryRoute,
+  rollbackCheckRoute,
+  rollbackEvidenceRoute,
+  rollbackGetRoute,
+  rollbackHistoryRoute,
+  rollbackListRoute,
+} from './rollback-read.ts';
+import { autoRollbackRoute, requestRollbackRoute } from './rollback-request.ts';
+import { healthRoute, metricsRoute, openApiRoute } from './ops.ts';
+
+// Every endpoint, registered explicitly; static paths come before parameterised ones.
+export const ROUTES = [
+  healthRoute,
+  metricsRoute,
+  openApiRoute,
+  createDeploymentRoute,
+  completeDeploymentRoute,
+  recordMigrationRoute,
+  pushHealthRoute,
+  autoRollbackRoute,
+  autoRollbackCheckRoute,
+  autoRollbackHistoryRoute,
+  requestRollbackRoute,
+  rollbackCheckRoute,
+  rollbackHistoryRoute,
+  rollbackListRoute,
+  rollbackGetRoute,
+  rollbackEvidenceRoute,
+  decideRoute,
+  cancelRoute,
+] satisfies RouteDef[];

@@ -1,0 +1,60 @@
+import type { ValidationResult } from '../../constitution/types.ts';
+import { requestRollback, type RequestOutcome } from '../../rollback/request-rollback.ts';
+import { targetItem } from '../../rollback/views.ts';
+import { actingAs } from '../auth.ts';
+import { defineRoute, type RouteDef } from '../route.ts';
+import { RollbackRequestSchema } from '../schemas.ts';
+
+const validationBody = (v: ValidationResult) => ({ compliant: v.compliant, violations: v.violations, warnings: v.warnings, laws: v.laws, policy_version: v.policy_version });
+
+/** The seed's response shapes: {success, event_id, target_deployment, snapshot_id, validation} or {success:false, error, validation}. */
+export function requestResponse(outcome: RequestOutcome) {
+  switch (outcome.kind) {
+    case 'admitted':
+      return {
+        status: 201,
+        body: {
+          success: true,
+          event_id: outcome.event.eventId,
+          status: outcome.event.status,
+          target_deployment: targetItem(outcome.target),
+          snapshot_id: outcome.snapshotId,
+          validation: validationBody(outcome.validation),
+          approvals_required: outcome.event.approvalsRequired,
+          expires_at: outcome.event.expiresAt?.toISOString() ?? null,
+          enqueued: outcome.enqueued,
+        },
+      };
+    case 'already_in_progress':
+      return {
+        status: 409,
+        body: {
+          success: false,
+          error: `a rollback of ${outcome.event.service}/${outcome.event.environment} is already in progress`,
+          event_id: outcome.event.eventId,
+          status: outcome.event.status,
+        },
+      };
+    case 'rejected':
+      return { status: 422, body: { success: false, error: outcome.error, event_id: outcome.event.eventId, validation: validationBody(outcome.validation) } };
+  }
+}
+
+const handler: RouteDef['handler'] = async ({ deps, body, principal }) => {
+  const b = body as ReturnType<typeof RollbackRequestSchema.parse>;
+  const requester = actingAs(principal!, { id: b.initiated_by, name: b.initiated_by_name, roles: b.initiated_by_roles });
+  const outcome = await requestRollback(deps, {
+    deploymentId: b.deployment_id,
+    reason: b.trigger_reason,
+    triggerType: b.trigger_type,
+    requester,
+    override: b.override,
+    codeOnly: b.code_only,
+  });
+  return requestResponse(outcome);
+};
+
+const common = { method: 'post', tag: 'rollbacks', auth: ['deployer', 'approver'], body: RollbackRequestSchema, handler } as const;
+
+export const autoRollbackRoute = defineRoute({ ...common, path: '/auto-rollback', summary: 'Request a rollback of a deployment (the seed contract)' });
+export const requestRollbackRoute = defineRoute({ ...common, path: '/api/rollbacks', summary: 'Request a rollback of a deployment' });

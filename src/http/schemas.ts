@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { RoleSchema } from '../config/schema.ts';
+import { ReasonSchema, UuidSchema } from '../rollback/validate-input.ts';
+
+const Text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+const Metric = z.number().finite().min(0);
+
+export const CreateDeploymentSchema = z.strictObject({
+  service: Text(63),
+  environment: Text(63),
+  version: Text(100),
+  git_commit: z.string().regex(/^[0-9a-fA-F]{4,64}$/, 'expected a git commit hash (4–64 hex characters)'),
+  git_branch: Text(255).optional(),
+  deployed_by: Text(100).optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const CompleteDeploymentSchema = z.strictObject({
+  status: z.enum(['success', 'failed']),
+  health_check_passed: z.boolean(),
+  health_check_details: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const MigrationSchema = z.strictObject({
+  name: Text(255),
+  hash: Text(128),
+  rollback_script: z.string().max(100_000).optional(),
+  reversibility: z.enum(['expand', 'reversible', 'destructive', 'irreversible']),
+  execution_time_ms: z.number().int().min(0).optional(),
+});
+
+export const HealthSampleSchema = z
+  .strictObject({
+    error_rate_per_minute: Metric.optional(),
+    recent_errors: z.number().int().min(0).optional(),
+    database_connections_pct: Metric.max(100).optional(),
+    active_queries: z.number().int().min(0).optional(),
+    p95_ms: Metric.optional(),
+    memory_pct: Metric.max(100).optional(),
+    observed_at: z.iso.datetime({ offset: true }).optional(),
+    source: Text(40).optional(),
+  })
+  .refine((s) => ['error_rate_per_minute', 'recent_errors', 'database_connections_pct', 'active_queries', 'p95_ms', 'memory_pct'].some((k) => s[k as keyof typeof s] !== undefined), {
+    message: 'expected at least one metric (error_rate_per_minute, recent_errors, database_connections_pct, active_queries, p95_ms, memory_pct)',
+  });
+
+export const DeploymentParams = z.object({ id: UuidSchema });
+export const EventParams = z.object({ event_id: UuidSchema });
+
+export const RollbackRequestSchema = z.strictObject({
+  deployment_id: UuidSchema,
+  trigger_reason: ReasonSchema,
+  initiated_by: Text(100).optional(),
+  initiated_by_name: Text(100).optional(),
+  initiated_by_roles: z.array(RoleSchema).optional(),
+  trigger_type: z.enum(['manual', 'alert', 'automatic']).default('manual'),
+  override: z.boolean().default(false),
+  code_only: z.boolean().default(false),
+});
+
+export const CheckSchema = z.strictObject({ deployment_id: UuidSchema });
+
+export const ApprovalSchema = z.strictObject({
+  approver: Text(100).optional(),
+  approver_name: Text(100).optional(),
+  approver_roles: z.array(RoleSchema).optional(),
+  decision: z.enum(['approve', 'reject']),
+  reason: ReasonSchema,
+  override: z.boolean().default(false),
+});
+
+export const CancelSchema = z.strictObject({
+  reason: ReasonSchema.optional(),
+  actor: Text(100).optional(),
+  actor_name: Text(100).optional(),
+  actor_roles: z.array(RoleSchema).optional(),
+});
+
+export const HistoryQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(10),
+  service: Text(63).optional(),
+  environment: Text(63).optional(),
+  status: z
+    .enum(['requested', 'awaiting_approval', 'approved', 'queued', 'running', 'verifying', 'succeeded', 'failed', 'rejected', 'expired', 'cancelled'])
+    .optional(),
+  deployment_id: UuidSchema.optional(),
+  cursor: z.string().max(200).optional(),
+});

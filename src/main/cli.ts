@@ -1,0 +1,98 @@
+import { Command, CommanderError } from 'commander';
+import { parseEnv } from './env.ts';
+import { loadConfig } from '../config/load.ts';
+import { boot } from './boot.ts';
+import { closeOnSignals, runRoles } from './roles.ts';
+import { registerRollbackCommands } from './cli-rollback.ts';
+import { createDatabase } from '../db/client.ts';
+import { runMigrations } from '../db/migrate.ts';
+import { verifyAuditChain } from '../audit/verify-audit.ts';
+
+const program = new Command()
+  .name('backstop')
+  .description('Guards deployments: records them, watches health, and rolls back — approved, validated, executed once, verified.')
+  .showHelpAfterError()
+  .exitOverride();
+
+async function runProcess(name: string, roles: { api: boolean; worker: boolean }) {
+  const booted = await boot(name);
+  const running = await runRoles(booted, roles);
+  closeOnSignals(running, booted.logger);
+}
+
+program.command('start').description('run every role in one process (api and worker)').action(() => runProcess('start', { api: true, worker: true }));
+program.command('api').description('run the HTTP API').action(() => runProcess('api', { api: true, worker: false }));
+program.command('worker').description('run the rollback worker and reconciler').action(() => runProcess('worker', { api: false, worker: true }));
+
+program
+  .command('migrate')
+  .description('apply database migrations (safe to run from several processes at once)')
+  .action(async () => {
+    const { env, logger } = await boot('migrate');
+    const database = createDatabase(env.DATABASE_URL, logger, { max: 1 });
+    try {
+      await runMigrations(database.pool);
+      console.log('migrations applied');
+    } finally {
+      await database.close();
+    }
+  });
+
+program
+  .command('config')
+  .description('policy file commands')
+  .command('check')
+  .description('validate the policy file and environment; prints every error with its path')
+  .argument('[file]', 'policy file (default: $BACKSTOP_CONFIG or backstop.yaml)')
+  .action(async (file?: string) => {
+    const env = parseEnv(process.env);
+    const path = file ?? (env.ok ? env.env.BACKSTOP_CONFIG : 'backstop.yaml');
+    const result = await loadConfig(path);
+    let failed = false;
+    if (!env.ok) {
+      failed = true;
+      for (const e of env.errors) console.error(`environment ${e.path}: ${e.message}`);
+    }
+    if (!result.ok) {
+      failed = true;
+      console.error(`${path}: ${result.errors.length} error${result.errors.length === 1 ? '' : 's'}`);
+      for (const e of result.errors) console.error(`  ${e.path}: ${e.message}`);
+    } else {
+      const raw = result.config.raw;
+      const missing = env.ok ? Object.keys(raw.api.tokens).filter((t) => !env.env.tokens[t.toUpperCase().replace(/-/g, '_')]) : [];
+      console.log(`${path}: OK (policy ${result.config.policyVersion}; ${Object.keys(raw.services).length} services, ${Object.keys(raw.environments).length} environments, ${Object.keys(raw.api.tokens).length} API tokens)`);
+      for (const t of missing) console.log(`  note: token "${t}" has no value (set BACKSTOP_TOKEN_${t.toUpperCase().replace(/-/g, '_')}); it cannot be used`);
+    }
+    process.exitCode = failed ? 1 : 0;
+  });
+
+program
+  .command('audit')
+  .description('audit log commands')
+  .command('verify')
+  .description('check the audit log hash chain end to end')
+  .action(async () => {
+    const { env, logger } = await boot('audit');
+    const database = createDatabase(env.DATABASE_URL, logger, { max: 1 });
+    try {
+      const verdict = await verifyAuditChain(database.db);
+      if (verdict.ok) console.log(`audit chain intact: ${verdict.rows} rows, head ${verdict.head.slice(0, 16)}…`);
+      else {
+        console.error(`audit chain BROKEN at row ${verdict.brokenAt}: ${verdict.problem}`);
+        process.exitCode = 1;
+      }
+    } finally {
+      await database.close();
+    }
+  });
+
+registerRollbackCommands(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) process.exit(err.exitCode);
+  const e = err as { code?: string; message?: string };
+  console.error(`error${e.code ? ` (${e.code})` : ''}: ${e.message ?? String(err)}`);
+  process.exit(1);
+}

@@ -1,0 +1,52 @@
+import type { Config } from '../config/load.ts';
+import { createDatabase, type Database } from '../db/client.ts';
+import { createExecutor } from '../executors/create-executor.ts';
+import { createRollbackQueue, type RollbackQueue } from '../jobs/rollback-queue.ts';
+import { createLogNotifier, type Notifier } from '../notify/notifier.ts';
+import type { PipelineDeps } from '../pipeline/context.ts';
+import type { Env } from './env.ts';
+import type { Logger } from './logger.ts';
+
+export interface AppDeps extends PipelineDeps {
+  env: Env;
+  database: Database;
+  rollbackQueue: RollbackQueue;
+  abort: AbortController;
+  close(): Promise<void>;
+}
+
+// The one place that builds the deps object every role shares: db, queue, notifier, executors, clock.
+export function createAppDeps(input: { env: Env; config: Config; logger: Logger; baseEnv: Record<string, string | undefined>; notifier?: Notifier }): AppDeps {
+  const { env, config, logger } = input;
+  const database = createDatabase(env.DATABASE_URL, logger);
+  const rollbackQueue = createRollbackQueue({ redisUrl: env.REDIS_URL, prefix: env.BACKSTOP_QUEUE_PREFIX, db: database.db, logger });
+  const abort = new AbortController();
+  const executorBase = {
+    logger,
+    secret: env.secret,
+    baseEnv: { PATH: input.baseEnv.PATH, HOME: input.baseEnv.HOME, LANG: input.baseEnv.LANG },
+  };
+  return {
+    env,
+    config,
+    logger,
+    database,
+    db: database.db,
+    pool: database.pool,
+    rollbackQueue,
+    enqueue: rollbackQueue.enqueue,
+    notifier: input.notifier ?? createLogNotifier(logger),
+    clock: () => new Date(),
+    secret: env.secret,
+    fetch: globalThis.fetch,
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    signal: abort.signal,
+    abort,
+    executorFor: (policy) => createExecutor(policy.executor, executorBase),
+    async close() {
+      abort.abort();
+      await rollbackQueue.close();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { formatIssues, type FieldError } from '../config/format-issues.ts';
+
+// The process environment, parsed once. Only main/ reads process.env; everything else receives these values.
+export const EnvSchema = z.object({
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').default('postgres://postgres@127.0.0.1:5432/backstop'),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'expected a redis:// URL').default('redis://127.0.0.1:6379'),
+  BACKSTOP_CONFIG: z.string().min(1).default('backstop.yaml'),
+  BACKSTOP_QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]+$/).default('backstop'),
+  HOST: z.string().default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_PRETTY: z.enum(['true', 'false', '1', '0']).optional(),
+  NODE_ENV: z.string().optional(),
+  // Worker tuning; short values are for tests that kill workers on purpose.
+  BACKSTOP_LOCK_DURATION_MS: z.coerce.number().int().min(500).default(30_000),
+  BACKSTOP_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
+  BACKSTOP_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(200).default(15_000),
+  BACKSTOP_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
+});
+
+export type Env = z.infer<typeof EnvSchema> & {
+  /** API token values keyed by the upper-snake suffix of BACKSTOP_TOKEN_<NAME> (see tokenEnvName). */
+  tokens: Record<string, string>;
+  /** Reads a secret named in the policy file (a webhook secret_env, a probe url_env). */
+  secret(name: string): string | undefined;
+};
+
+export type EnvResult = { ok: true; env: Env } | { ok: false; errors: FieldError[] };
+
+export function parseEnv(source: Record<string, string | undefined>): EnvResult {
+  const parsed = EnvSchema.safeParse(source);
+  if (!parsed.success) return { ok: false, errors: formatIssues(parsed.error) };
+  const tokens: Record<string, string> = {};
+  for (const [key, value] of Object.entries(source)) {
+    const m = /^BACKSTOP_TOKEN_([A-Z0-9_]+)$/.exec(key);
+    if (m?.[1] && value) tokens[m[1]] = value;
+  }
+  const snapshot = { ...source };
+  return { ok: true, env: { ...parsed.data, tokens, secret: (name) => snapshot[name] || undefined } };
+}
+
+/** The environment variable that holds the value of the token named `name` in the policy file ("on-call" → BACKSTOP_TOKEN_ON_CALL). */
+export const tokenEnvName = (name: string) => `BACKSTOP_TOKEN_${name.toUpperCase().replace(/-/g, '_')}`;

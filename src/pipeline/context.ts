@@ -1,0 +1,29 @@
+import type pg from 'pg';
+import type { ResolvedPolicy } from '../config/load.ts';
+import type { DeploymentRow } from '../db/schema/index.ts';
+import type { Executor } from '../executors/types.ts';
+import type { CoreDeps } from '../rollback/deps.ts';
+import type { RollbackPlan } from '../rollback/plan-types.ts';
+import type { Claim } from './ledger.ts';
+
+export interface PipelineDeps extends CoreDeps {
+  pool: pg.Pool;
+  executorFor(policy: ResolvedPolicy): Executor;
+  fetch: typeof fetch;
+  sleep(ms: number): Promise<void>;
+  /** Aborted when the process shuts down. */
+  signal: AbortSignal;
+}
+
+export interface StepContext {
+  deps: PipelineDeps;
+  claim: Claim;
+  from: DeploymentRow;
+  policy: ResolvedPolicy;
+  plan: RollbackPlan;
+}
+
+/** A stage either finishes (with what it found, for the ledger) or stops the rollback in a final status. */
+export type StepResult =
+  | { ok: true; detail?: Record<string, unknown> }
+  | { ok: false; status: 'failed' | 'rejected'; reason: string; detail?: Record<string, unknown> };

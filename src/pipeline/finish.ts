@@ -1,0 +1,87 @@
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { appendAudit } from '../audit/append-audit.ts';
+import { deployments, migrationHistory } from '../db/schema/index.ts';
+import { noticeFor } from '../rollback/notices.ts';
+import { takeSnapshot } from '../rollback/take-snapshot.ts';
+import type { StepContext, StepResult } from './context.ts';
+
+// Finish (success): in one fenced transaction the bad deployment becomes rolled_back and quarantined, the target's
+// version becomes current as a new deployment row (rollback_from → the bad one), and the post-rollback snapshot is taken.
+export async function finishSucceeded(ctx: StepContext): Promise<void> {
+  const { deps, claim, from, plan } = ctx;
+  const target = plan.target!;
+  const now = deps.clock();
+  const restoredId = await deps.db.transaction(async (tx) => {
+    await tx
+      .update(deployments)
+      .set({ status: 'rolled_back', quarantined: true, rolledBackAt: now })
+      .where(eq(deployments.deploymentId, from.deploymentId));
+    const [restored] = await tx
+      .insert(deployments)
+      .values({
+        service: from.service,
+        environment: from.environment,
+        version: target.version,
+        gitCommit: target.git_commit,
+        deployedBy: 'backstop',
+        deployedAt: now,
+        status: 'success',
+        rollbackFrom: from.deploymentId,
+        healthCheckPassed: true,
+        healthCheckDetails: { verified_by_rollback: claim.eventId },
+        completedAt: now,
+        metadata: { rollback_event_id: claim.eventId, restored_deployment_id: target.deployment_id },
+      })
+      .returning({ id: deployments.deploymentId });
+    if (plan.mode === 'full' && plan.migrations.length > 0) {
+      await tx
+        .update(migrationHistory)
+        .set({ rolledBackAt: now, rollbackSuccessful: true })
+        .where(
+          and(
+            inArray(migrationHistory.deploymentId, [...new Set(plan.migrations.map((m) => m.deployment_id))]),
+            inArray(migrationHistory.migrationName, plan.migrations.map((m) => m.migration_name)),
+            sql`${migrationHistory.rolledBackAt} is null`,
+          ),
+        );
+    }
+    const snapshotId = await takeSnapshot(tx, { type: 'post_rollback', deployment: from, eventId: claim.eventId, policy: ctx.policy, policyVersion: deps.config.policyVersion });
+    claim.close('finish', 'done', { restored_deployment_id: restored!.id, post_rollback_snapshot_id: snapshotId });
+    await claim.save({ status: 'succeeded', statusReason: null, completedAt: now }, tx);
+    await appendAudit(tx, {
+      actor: 'backstop',
+      source: 'system',
+      action: 'rollback.finish',
+      subject: claim.eventId,
+      result: 'succeeded',
+      details: { restored_deployment_id: restored!.id, target_version: target.version },
+    });
+    return restored!.id;
+  });
+  await deps.notifier.notify(
+    noticeFor(claim.event, 'succeeded', `Rollback of ${from.service} in ${from.environment} to ${target.version} complete and verified healthy`, {
+      restored_deployment_id: restoredId,
+      target_version: target.version,
+    }),
+  );
+}
+
+/** Ends a rollback that cannot go on, with the reason; fenced like every pipeline write. */
+export async function finishStopped(ctx: StepContext, result: Extract<StepResult, { ok: false }>): Promise<void> {
+  const { deps, claim } = ctx;
+  const now = deps.clock();
+  await deps.db.transaction(async (tx) => {
+    await claim.save({ status: result.status, statusReason: result.reason, completedAt: now }, tx);
+    await appendAudit(tx, {
+      actor: 'backstop',
+      source: 'system',
+      action: 'rollback.finish',
+      subject: claim.eventId,
+      reason: result.reason,
+      result: result.status,
+      severity: 'warning',
+    });
+  });
+  const kind = result.status === 'rejected' ? 'constitutional_violation' : 'failed';
+  await deps.notifier.notify(noticeFor(claim.event, kind, result.reason, result.detail));
+}

@@ -1,0 +1,84 @@
+import { and, eq, notInArray } from 'drizzle-orm';
+import type { Db, Queryable } from '../db/client.ts';
+import { FINAL_STATUSES } from '../db/queries/rollback-events.ts';
+import { rollbackEvents, type RollbackEventRow } from '../db/schema/index.ts';
+import { AppError } from '../errors/app-error.ts';
+
+export const STEPS = ['validate', 'snapshot', 'execute', 'verify', 'finish'] as const;
+export type StepName = (typeof STEPS)[number];
+
+export interface StepEntry {
+  step: StepName;
+  /** interrupted: a crash left it unfinished and it was not safe to run again. */
+  status: 'running' | 'done' | 'failed' | 'interrupted';
+  attempt: number;
+  started_at: string;
+  finished_at?: string;
+  duration_ms?: number;
+  detail?: Record<string, unknown>;
+}
+
+type EventPatch = Partial<Omit<typeof rollbackEvents.$inferInsert, 'eventId' | 'claimFence'>>;
+
+/**
+ * A worker's hold on one rollback. Every write is fenced on the claim token, so a worker that was presumed dead
+ * (and whose job was re-delivered) can never overwrite the newer worker's progress.
+ */
+export class Claim {
+  constructor(
+    private readonly db: Db,
+    readonly event: RollbackEventRow,
+    readonly fence: number,
+    readonly steps: StepEntry[],
+  ) {}
+
+  get eventId(): string {
+    return this.event.eventId;
+  }
+
+  entry(step: StepName): StepEntry | undefined {
+    return this.steps.find((s) => s.step === step);
+  }
+
+  /** Writes a patch (and the ledger) only while this claim is the newest and the rollback is not final. */
+  async save(patch: EventPatch = {}, q: Queryable = this.db): Promise<RollbackEventRow> {
+    const [row] = await q
+      .update(rollbackEvents)
+      .set({ ...patch, rollbackSteps: this.steps, heartbeatAt: new Date(), updatedAt: new Date() })
+      .where(
+        and(
+          eq(rollbackEvents.eventId, this.eventId),
+          eq(rollbackEvents.claimFence, this.fence),
+          notInArray(rollbackEvents.status, [...FINAL_STATUSES]),
+        ),
+      )
+      .returning();
+    if (!row) throw new AppError('LOST_CLAIM', `rollback ${this.eventId} was claimed by another worker or finished`);
+    return row;
+  }
+
+  async begin(step: StepName, patch: EventPatch = {}): Promise<StepEntry> {
+    const entry: StepEntry = { step, status: 'running', attempt: this.fence, started_at: new Date().toISOString() };
+    const i = this.steps.findIndex((s) => s.step === step);
+    if (i >= 0) this.steps[i] = entry;
+    else this.steps.push(entry);
+    await this.save(patch);
+    return entry;
+  }
+
+  /** Closes a step in memory; the caller saves it (alone, or inside the transaction that finishes the rollback). */
+  close(step: StepName, status: StepEntry['status'], detail?: Record<string, unknown>): void {
+    const entry = this.entry(step);
+    if (!entry) return;
+    const now = new Date();
+    entry.status = status;
+    entry.finished_at = now.toISOString();
+    entry.duration_ms = now.getTime() - Date.parse(entry.started_at);
+    if (detail) entry.detail = { ...entry.detail, ...detail };
+  }
+
+  async end(step: StepName, status: StepEntry['status'], detail?: Record<string, unknown>, patch: EventPatch = {}): Promise<void> {
+    this.close(step, status, detail);
+    await this.save(patch);
+  }
+}

@@ -1,0 +1,99 @@
+import { getDeployment } from '../db/queries/deployments.ts';
+import { getEvent, isFinal } from '../db/queries/rollback-events.ts';
+import { AppError, isAppError } from '../errors/app-error.ts';
+import type { RollbackPlan } from '../rollback/plan-types.ts';
+import { noticeFor } from '../rollback/notices.ts';
+import { claimRollback } from './claim.ts';
+import type { PipelineDeps, StepContext, StepResult } from './context.ts';
+import { execute } from './execute.ts';
+import { withExecutionLock } from './execution-lock.ts';
+import { finishStopped, finishSucceeded } from './finish.ts';
+import { snapshot } from './snapshot.ts';
+import { validate } from './validate.ts';
+import { verify } from './verify.ts';
+
+export type RunOutcome = 'finished' | 'nothing_to_do' | 'lost_claim';
+
+// One rollback, top to bottom: claim → validate → snapshot → execute → verify → finish. Each step is recorded in the
+// ledger; a re-delivered job resumes at the first unfinished step and never runs a finished one again.
+export async function runRollback(deps: PipelineDeps, eventId: string, workerId: string): Promise<RunOutcome> {
+  const event = await getEvent(deps.db, eventId);
+  if (!event || isFinal(event.status) || event.status === 'awaiting_approval' || event.status === 'requested') return 'nothing_to_do';
+
+  return withExecutionLock(deps.pool, event.service, event.environment, async () => {
+    const claim = await claimRollback(deps.db, eventId, workerId);
+    if (!claim) return 'nothing_to_do';
+    const from = await getDeployment(deps.db, claim.event.deploymentId);
+    const policy = from && deps.config.resolve(from.service, from.environment);
+    const ctx = { deps, claim, from: from!, policy: policy!, plan: claim.event.rollbackPlan as RollbackPlan } satisfies StepContext;
+    try {
+      if (!from || !policy) {
+        await finishStopped(ctx, { ok: false, status: 'failed', reason: `service ${event.service}/${event.environment} is no longer configured` });
+        return 'finished';
+      }
+      if (claim.steps.length === 0) {
+        await deps.notifier.notify(noticeFor(claim.event, 'started', `Rollback of ${event.service} in ${event.environment} started`, { plan: ctx.plan }));
+      }
+      for (const [name, run] of [
+        ['validate', validate],
+        ['snapshot', snapshot],
+      ] as const) {
+        if (claim.entry(name)?.status === 'done') continue;
+        if (!(await runStep(ctx, name, run))) return 'finished';
+      }
+
+      if (claim.entry('execute')?.status !== 'done' && claim.entry('execute')?.status !== 'interrupted') {
+        const result = await execute(ctx);
+        if (result.ok === 'interrupted') await claim.end('execute', 'interrupted', result.detail);
+        else if (result.ok) await claim.end('execute', 'done', result.detail);
+        else return await stop(ctx, 'execute', result);
+        await announceStep(ctx, 'execute');
+      }
+
+      if (claim.entry('verify')?.status !== 'done') {
+        if (!(await runStep(ctx, 'verify', verify, { status: 'verifying' }))) return 'finished';
+      }
+
+      await claim.begin('finish');
+      await finishSucceeded(ctx);
+      return 'finished';
+    } catch (err) {
+      if (isAppError(err) && err.code === 'LOST_CLAIM') {
+        deps.logger.warn({ eventId }, 'lost the claim on this rollback to a newer worker; stopping without writing');
+        return 'lost_claim';
+      }
+      throw err;
+    }
+  });
+}
+
+async function runStep(
+  ctx: StepContext,
+  name: 'validate' | 'snapshot' | 'verify',
+  run: (ctx: StepContext) => Promise<StepResult>,
+  patch: Parameters<StepContext['claim']['begin']>[1] = {},
+): Promise<boolean> {
+  if (ctx.deps.signal.aborted) throw new AppError('INTERNAL', 'worker shutting down', { retryable: true });
+  await ctx.claim.begin(name, patch);
+  const result = await run(ctx);
+  if (result.ok) {
+    await ctx.claim.end(name, 'done', result.detail);
+    await announceStep(ctx, name);
+    return true;
+  }
+  await stop(ctx, name, result);
+  return false;
+}
+
+async function stop(ctx: StepContext, name: Parameters<StepContext['claim']['close']>[0], result: Extract<StepResult, { ok: false }>): Promise<'finished'> {
+  ctx.claim.close(name, 'failed', { ...result.detail, reason: result.reason });
+  await finishStopped(ctx, result);
+  return 'finished';
+}
+
+async function announceStep(ctx: StepContext, name: Parameters<StepContext['claim']['entry']>[0]): Promise<void> {
+  const entry = ctx.claim.entry(name);
+  await ctx.deps.notifier.notify(
+    noticeFor(ctx.claim.event, 'step', `${name}: ${entry?.status}`, { step: name, status: entry?.status, duration_ms: entry?.duration_ms }),
+  );
+}

@@ -1,0 +1,37 @@
+import { evaluateConstitution } from '../constitution/evaluate.ts';
+import { buildPlan } from '../rollback/build-plan.ts';
+import { loadVotes, approvalStateOf } from '../rollback/approval-state.ts';
+import { gatherFacts } from '../rollback/gather-facts.ts';
+import type { StepContext, StepResult } from './context.ts';
+
+// Validate: the plan must be the one people approved, and the constitution must still hold right before executing.
+export async function validate(ctx: StepContext): Promise<StepResult> {
+  const { deps, claim, from, policy } = ctx;
+  const event = claim.event;
+  const built = await buildPlan(deps.db, from, ctx.plan.mode, deps.config.policyVersion);
+  if (built.planHash !== event.planHash) {
+    return {
+      ok: false,
+      status: 'failed',
+      reason: 'the plan changed after approval (target, migrations or policy); request the rollback again so people approve the new plan',
+      detail: { approved_plan_hash: event.planHash, current_plan_hash: built.planHash },
+    };
+  }
+  const facts = await gatherFacts(deps.db, {
+    from,
+    built,
+    policy,
+    triggerType: event.triggerType,
+    eventId: event.eventId,
+    snapshot: null,
+    now: deps.clock(),
+    secret: deps.secret,
+  });
+  const validation = evaluateConstitution(facts);
+  await claim.save({ constitutionalValidation: validation });
+  if (validation.compliant) return { ok: true, detail: { compliant: true, warnings: validation.warnings } };
+
+  const overridden = event.overrideRequested && approvalStateOf(event, await loadVotes(deps.db, event.eventId), deps.clock()).overrideSatisfied;
+  if (overridden) return { ok: true, detail: { compliant: false, overridden: true, violations: validation.violations } };
+  return { ok: false, status: 'rejected', reason: `Constitutional validation failed: ${validation.violations.join('; ')}`, detail: { violations: validation.violations } };
+}

@@ -1,0 +1,30 @@
+import { evaluateApprovals, type ApprovalState, type ApprovalVote } from '../approvals/policy.ts';
+import type { Queryable } from '../db/client.ts';
+import { findVotes } from '../db/queries/rollback-events.ts';
+import type { RollbackEventRow } from '../db/schema/index.ts';
+
+export async function loadVotes(q: Queryable, eventId: string): Promise<ApprovalVote[]> {
+  const rows = await findVotes(q, eventId);
+  return rows.map((r) => ({
+    approver: r.approver,
+    approverName: r.approverName,
+    decision: r.decision,
+    planHash: r.planHash,
+    withOverrideRole: r.withOverrideRole,
+  }));
+}
+
+/** The approval state of a stored event, judged by the one shared policy. */
+export function approvalStateOf(event: RollbackEventRow, votes: ApprovalVote[], now: Date): ApprovalState {
+  const validation = event.constitutionalValidation as { compliant?: boolean } | null;
+  return evaluateApprovals({
+    required: event.approvalsRequired,
+    requesterCounts: event.requesterCounts,
+    requester: event.initiatedBy,
+    planHash: event.planHash ?? '',
+    overrideRequired: event.overrideRequested && validation?.compliant === false,
+    votes,
+    now,
+    expiresAt: event.expiresAt,
+  });
+}

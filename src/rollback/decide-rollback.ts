@@ -1,0 +1,150 @@
+import { eq } from 'drizzle-orm';
+import { checkVote, describeApprovals, type ApprovalState } from '../approvals/policy.ts';
+import { appendAudit } from '../audit/append-audit.ts';
+import { evaluateConstitution } from '../constitution/evaluate.ts';
+import { getDeployment } from '../db/queries/deployments.ts';
+import { getEventForUpdate } from '../db/queries/rollback-events.ts';
+import { approvals, rollbackEvents, type RollbackEventRow } from '../db/schema/index.ts';
+import { AppError } from '../errors/app-error.ts';
+import { isUniqueViolation } from '../errors/infra.ts';
+import { approvalStateOf, loadVotes } from './approval-state.ts';
+import { buildPlan } from './build-plan.ts';
+import type { Actor, CoreDeps } from './deps.ts';
+import { gatherFacts } from './gather-facts.ts';
+import { noticeFor } from './notices.ts';
+import type { RollbackPlan } from './plan-types.ts';
+import { requireReason, requireUuid } from './validate-input.ts';
+
+export interface Decision {
+  eventId: string;
+  actor: Actor;
+  decision: 'approve' | 'reject';
+  reason: string;
+  override?: boolean;
+}
+
+export type DecisionOutcome =
+  | { kind: 'recorded'; event: RollbackEventRow; approval: ApprovalState; planChanged: boolean; enqueued: boolean }
+  | { kind: 'refused'; code: string; message: string; event: RollbackEventRow }
+  | { kind: 'already_resolved'; event: RollbackEventRow; by: string };
+
+// One approval policy for every source: the vote is checked, recorded against the current plan hash, and the
+// event moves to approved (then the queue) or rejected in the same transaction that records the vote.
+export async function decideRollback(deps: CoreDeps, input: Decision): Promise<DecisionOutcome> {
+  const eventId = requireUuid(input.eventId, 'event_id');
+  const reason = requireReason(input.reason);
+  const outcome = await deps.db.transaction(async (tx): Promise<DecisionOutcome> => {
+    let event = await getEventForUpdate(tx, eventId);
+    if (!event) throw new AppError('NOT_FOUND', `rollback ${eventId} not found`);
+    const now = deps.clock();
+    if (event.status !== 'awaiting_approval') {
+      return { kind: 'already_resolved', event, by: await resolvedBy(tx, event) };
+    }
+
+    // Re-derive the plan: if the target, the migrations or the policy moved, earlier approvals no longer count.
+    const from = await getDeployment(tx, event.deploymentId);
+    const policy = from ? deps.config.resolve(from.service, from.environment) : undefined;
+    let planChanged = false;
+    if (from && policy) {
+      const prior = event.rollbackPlan as RollbackPlan;
+      const built = await buildPlan(tx, from, prior.mode, deps.config.policyVersion);
+      if (built.planHash !== event.planHash) {
+        planChanged = true;
+        const facts = await gatherFacts(tx, { from, built, policy, triggerType: event.triggerType, eventId, snapshot: null, now, secret: deps.secret });
+        const [updated] = await tx
+          .update(rollbackEvents)
+          .set({
+            rollbackPlan: built.plan,
+            planHash: built.planHash,
+            targetDeploymentId: built.target?.deploymentId ?? null,
+            constitutionalValidation: evaluateConstitution(facts),
+            updatedAt: now,
+          })
+          .where(eq(rollbackEvents.eventId, eventId))
+          .returning();
+        event = updated!;
+      }
+    }
+
+    const votes = await loadVotes(tx, eventId);
+    const refusal = checkVote({
+      approver: input.actor.id,
+      decision: input.decision,
+      requester: event.initiatedBy,
+      requesterCounts: event.requesterCounts,
+      roles: input.actor.roles,
+      override: Boolean(input.override),
+      votes,
+    });
+    if (refusal) {
+      await appendAudit(tx, { actor: input.actor.id, source: input.actor.source, action: `rollback.${input.decision}`, subject: eventId, reason, result: `refused: ${refusal.code}` });
+      return { kind: 'refused', code: refusal.code, message: refusal.message, event };
+    }
+
+    const withOverrideRole = Boolean(input.override) || input.actor.roles.has('override') || input.actor.roles.has('admin');
+    try {
+      await tx.insert(approvals).values({
+        eventId,
+        approver: input.actor.id,
+        approverName: input.actor.name ?? null,
+        decision: input.decision,
+        reason,
+        source: input.actor.source,
+        planHash: event.planHash ?? '',
+        withOverrideRole,
+        decidedAt: now,
+      });
+    } catch (err) {
+      if (isUniqueViolation(err, 'approvals_event_approver_uq')) {
+        return { kind: 'refused', code: 'ALREADY_DECIDED', message: `${input.actor.id} has already decided on this rollback`, event };
+      }
+      throw err;
+    }
+    votes.push({ approver: input.actor.id, decision: input.decision, planHash: event.planHash ?? '', withOverrideRole, approverName: input.actor.name ?? null });
+    const state = approvalStateOf(event, votes, now);
+
+    if (state.state !== 'pending') {
+      const status = state.state;
+      const [updated] = await tx
+        .update(rollbackEvents)
+        .set({
+          status,
+          statusReason:
+            status === 'rejected' ? `rejected by ${state.rejectedBy}: ${reason}` : status === 'expired' ? 'approval window expired' : null,
+          approvedAt: status === 'approved' ? now : null,
+          completedAt: status === 'approved' ? null : now,
+          updatedAt: now,
+        })
+        .where(eq(rollbackEvents.eventId, eventId))
+        .returning();
+      event = updated!;
+    }
+    await appendAudit(tx, {
+      actor: input.actor.id,
+      source: input.actor.source,
+      action: `rollback.${input.decision}`,
+      subject: eventId,
+      reason,
+      result: event.status,
+      severity: input.override || event.overrideRequested ? 'high' : 'info',
+      details: { approvals: describeApprovals(state), plan_changed: planChanged, override: Boolean(input.override) },
+    });
+    return { kind: 'recorded', event, approval: state, planChanged, enqueued: false };
+  });
+
+  if (outcome.kind === 'recorded') {
+    const { event, approval } = outcome;
+    const kind = event.status === 'approved' ? 'approved' : event.status === 'rejected' ? 'rejected' : event.status === 'expired' ? 'expired' : 'approval_recorded';
+    await deps.notifier.notify(noticeFor(event, kind, `${input.actor.name ?? input.actor.id} ${input.decision === 'approve' ? 'approved' : 'rejected'}: ${describeApprovals(approval)}`, { approvers: approval.approvedBy, reason }));
+    if (event.status === 'approved') outcome.enqueued = await deps.enqueue(event.eventId);
+  }
+  return outcome;
+}
+
+/** For a late click: who resolved this rollback ("approved by alice, bob", "cancelled by carol"). */
+export async function resolvedBy(q: Parameters<typeof loadVotes>[0], event: RollbackEventRow): Promise<string> {
+  if (event.statusReason) return event.statusReason;
+  const votes = await loadVotes(q, event.eventId);
+  const approvers = votes.filter((v) => v.decision === 'approve').map((v) => v.approverName ?? v.approver);
+  return approvers.length ? `approved by ${approvers.join(', ')}` : event.status;
+}

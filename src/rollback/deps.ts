@@ -1,0 +1,29 @@
+import type { Config } from '../config/load.ts';
+import type { Role } from '../config/schema.ts';
+import type { Db } from '../db/client.ts';
+import type { Logger } from '../main/logger.ts';
+import type { Notifier } from '../notify/notifier.ts';
+
+/** Whoever acts: a person (through Discord, the CLI or a token that speaks for them), a token, or backstop itself. */
+export interface Actor {
+  id: string;
+  name?: string;
+  roles: ReadonlySet<Role>;
+  source: 'api' | 'cli' | 'discord' | 'system';
+}
+
+/** Puts an admitted rollback on the queue; resolves false (never throws) when the queue is unreachable. */
+export type Enqueue = (eventId: string) => Promise<boolean>;
+
+export interface CoreDeps {
+  db: Db;
+  config: Config;
+  logger: Logger;
+  notifier: Notifier;
+  enqueue: Enqueue;
+  clock: () => Date;
+  /** Runs a configured consistency probe; see health/consistency-probe.ts. */
+  secret(name: string): string | undefined;
+}
+
+export const hasAnyRole = (actor: Actor, ...roles: Role[]) => actor.roles.has('admin') || roles.some((r) => actor.roles.has(r));

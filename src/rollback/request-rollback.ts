@@ -1,0 +1,190 @@
+import { randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { evaluateConstitution } from '../constitution/evaluate.ts';
+import type { TriggerType, ValidationResult } from '../constitution/types.ts';
+import { appendAudit } from '../audit/append-audit.ts';
+import { getDeployment } from '../db/queries/deployments.ts';
+import { getActiveEvent } from '../db/queries/rollback-events.ts';
+import { approvals, rollbackEvents, type DeploymentRow, type RollbackEventRow } from '../db/schema/index.ts';
+import type { ResolvedPolicy } from '../config/load.ts';
+import { noticeFor } from './notices.ts';
+import { AppError } from '../errors/app-error.ts';
+import { isUniqueViolation } from '../errors/infra.ts';
+import { approvalStateOf } from './approval-state.ts';
+import { buildPlan } from './build-plan.ts';
+import { hasAnyRole, type Actor, type CoreDeps } from './deps.ts';
+import { gatherFacts } from './gather-facts.ts';
+import type { PlanDeployment } from './plan-types.ts';
+import { takeSnapshot } from './take-snapshot.ts';
+import { requireReason, requireUuid } from './validate-input.ts';
+
+export interface RollbackRequest {
+  deploymentId: string;
+  reason: string;
+  triggerType: TriggerType;
+  /** The evidence behind an automatic or alert trigger (rule, observed value, threshold, window). */
+  triggerData?: Record<string, unknown>;
+  /** null for an automatic trigger: then every approval must come from people. */
+  requester: Actor | null;
+  override?: boolean;
+  codeOnly?: boolean;
+  /** Only the monitor's "auto" action sets this: the policy itself is the approval. */
+  preapproved?: boolean;
+}
+
+export type RequestOutcome =
+  | {
+      kind: 'admitted';
+      event: RollbackEventRow;
+      target: PlanDeployment;
+      snapshotId: string;
+      validation: ValidationResult;
+      enqueued: boolean;
+    }
+  | { kind: 'already_in_progress'; event: RollbackEventRow }
+  | { kind: 'rejected'; event: RollbackEventRow; validation: ValidationResult; error: string };
+
+// Admission: the request row is written first (with its plan, validation and the requester's own approval) in one
+// transaction; the partial unique index turns a concurrent second request into "already in progress".
+export async function requestRollback(deps: CoreDeps, req: RollbackRequest): Promise<RequestOutcome> {
+  const deploymentId = requireUuid(req.deploymentId, 'deployment_id');
+  const reason = requireReason(req.reason, 'trigger_reason');
+  const requester = req.requester;
+  if (requester && !hasAnyRole(requester, 'deployer', 'approver', 'override')) {
+    throw new AppError('FORBIDDEN', `${requester.id} may not request rollbacks (needs the deployer, approver or admin role)`);
+  }
+  if (req.override && !(requester && hasAnyRole(requester, 'override'))) {
+    throw new AppError('FORBIDDEN', 'override needs the override role');
+  }
+
+  const from = await getDeployment(deps.db, deploymentId);
+  if (!from) throw new AppError('NOT_FOUND', `deployment ${deploymentId} not found`);
+  const policy = deps.config.resolve(from.service, from.environment);
+  if (!policy) {
+    throw new AppError('UNKNOWN_SERVICE', `service "${from.service}" in environment "${from.environment}" is not configured in the policy file`);
+  }
+
+  const outcome = await admit(deps, req, from, policy, requester, reason);
+  await announce(deps, outcome);
+  return outcome;
+}
+
+async function admit(
+  deps: CoreDeps,
+  req: RollbackRequest,
+  from: DeploymentRow,
+  policy: ResolvedPolicy,
+  requester: Actor | null,
+  reason: string,
+): Promise<RequestOutcome> {
+  const deploymentId = from.deploymentId;
+  // An active rollback of the same service and environment answers "already in progress", not a law violation.
+  const active = await getActiveEvent(deps.db, from.service, from.environment);
+  if (active) return { kind: 'already_in_progress', event: active };
+  const eventId = randomUUID();
+  const now = deps.clock();
+  try {
+    return await deps.db.transaction(async (tx) => {
+      const built = await buildPlan(tx, from, req.codeOnly ? 'code_only' : 'full', deps.config.policyVersion);
+      const snapshotId = await takeSnapshot(tx, { type: 'pre_rollback', deployment: from, eventId, policy, policyVersion: deps.config.policyVersion });
+      const facts = await gatherFacts(tx, { from, built, policy, triggerType: req.triggerType, eventId, snapshot: { ok: true, snapshotId }, now, secret: deps.secret });
+      // At admission the partial unique index is the guard against a concurrent rollback (it answers "already in
+      // progress"), so a racing request must not be judged a Law 4 violation and recorded as rejected.
+      const validation = evaluateConstitution({ ...facts, inFlight: { ...facts.inFlight, otherRollbacks: [] } });
+      // An override can set aside a violation, but never the lack of a target: there is nothing to roll back to.
+      const refused = (!validation.compliant && !req.override) || !built.target;
+
+      const [inserted] = await tx
+        .insert(rollbackEvents)
+        .values({
+          eventId,
+          deploymentId,
+          targetDeploymentId: built.target?.deploymentId ?? null,
+          service: from.service,
+          environment: from.environment,
+          triggerType: req.triggerType,
+          triggerReason: reason,
+          triggerData: req.triggerData ?? null,
+          initiatedBy: requester?.id ?? null,
+          initiatedAt: now,
+          status: refused ? 'rejected' : req.preapproved ? 'approved' : 'awaiting_approval',
+          statusReason: refused ? 'Constitutional validation failed' : null,
+          rollbackPlan: built.plan,
+          planHash: built.planHash,
+          constitutionalValidation: validation,
+          overrideRequested: Boolean(req.override),
+          approvalsRequired: req.preapproved ? 0 : policy.approvals.required,
+          requesterCounts: policy.approvals.requester_counts,
+          expiresAt: new Date(now.getTime() + policy.approvals.expires_after),
+          approvedAt: req.preapproved ? now : null,
+          completedAt: refused ? now : null,
+          metadata: { requester_name: requester?.name ?? null, source: requester?.source ?? 'system' },
+        })
+        .returning();
+      let event = inserted!;
+
+      // Whoever asks counts as the first approval, when the environment allows it and they may approve at all.
+      if (!refused && !req.preapproved && requester && policy.approvals.requester_counts && hasAnyRole(requester, 'approver', 'override')) {
+        await tx.insert(approvals).values({
+          eventId,
+          approver: requester.id,
+          approverName: requester.name ?? null,
+          decision: 'approve',
+          reason,
+          source: requester.source === 'system' ? 'system' : requester.source,
+          planHash: built.planHash,
+          withOverrideRole: Boolean(req.override) && hasAnyRole(requester, 'override'),
+        });
+        const state = approvalStateOf(event, [
+          { approver: requester.id, decision: 'approve', planHash: built.planHash, withOverrideRole: Boolean(req.override) && hasAnyRole(requester, 'override') },
+        ], now);
+        if (state.state === 'approved') {
+          const [approved] = await tx
+            .update(rollbackEvents)
+            .set({ status: 'approved', approvedAt: now, updatedAt: now })
+            .where(eq(rollbackEvents.eventId, eventId))
+            .returning();
+          event = approved!;
+        }
+      }
+
+      await appendAudit(tx, {
+        actor: requester?.id ?? 'backstop',
+        source: requester?.source ?? 'system',
+        action: 'rollback.request',
+        subject: eventId,
+        reason,
+        result: event.status,
+        severity: req.override ? 'high' : 'info',
+        details: { deployment_id: deploymentId, trigger_type: req.triggerType, override: Boolean(req.override), compliant: validation.compliant },
+      });
+
+      if (refused) {
+        return { kind: 'rejected', event, validation, error: 'Constitutional validation failed' } as const;
+      }
+      return { kind: 'admitted', event, target: built.plan.target!, snapshotId, validation, enqueued: false } as const;
+    });
+  } catch (err) {
+    if (isUniqueViolation(err, 'rollback_events_one_active_idx')) {
+      const active = await getActiveEvent(deps.db, from.service, from.environment);
+      if (active) return { kind: 'already_in_progress', event: active };
+    }
+    throw err;
+  }
+}
+
+// After commit: tell the channel, and hand an approved rollback to the queue (a down queue leaves it for the reconciler).
+async function announce(deps: CoreDeps, outcome: RequestOutcome): Promise<void> {
+  if (outcome.kind === 'already_in_progress') return;
+  const { event } = outcome;
+  if (outcome.kind === 'rejected') {
+    await deps.notifier.notify(noticeFor(event, 'constitutional_violation', `Rollback refused: ${outcome.validation.violations.join('; ') || outcome.error}`, { validation: outcome.validation }));
+    return;
+  }
+  await deps.notifier.notify(noticeFor(event, 'requested', `Rollback requested: ${event.triggerReason}`, { validation: outcome.validation, target: outcome.target }));
+  if (event.status === 'approved') {
+    outcome.enqueued = await deps.enqueue(event.eventId);
+  } else {
+    await deps.notifier.notify(noticeFor(event, 'approval_needed', `Approval needed for the rollback of ${event.service} in ${event.environment}`, { expires_at: event.expiresAt?.toISOString() }));
+  }
+}
