@@ -16,15 +16,15 @@ CREATE TABLE "ops"."deployments" (
 	"git_commit" text NOT NULL,
 	"git_branch" text,
 	"deployed_by" text,
-	"deployed_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"deployed_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	"status" "ops"."deployment_status" DEFAULT 'in_progress' NOT NULL,
 	"rollback_from" uuid,
 	"health_check_passed" boolean DEFAULT false NOT NULL,
 	"health_check_details" jsonb,
 	"constitutional_validation" jsonb,
 	"metadata" jsonb,
-	"completed_at" timestamp with time zone,
-	"rolled_back_at" timestamp with time zone,
+	"completed_at" timestamp (3) with time zone,
+	"rolled_back_at" timestamp (3) with time zone,
 	"quarantined" boolean DEFAULT false NOT NULL,
 	CONSTRAINT "deployments_deployment_id_unique" UNIQUE("deployment_id")
 );
@@ -40,7 +40,7 @@ CREATE TABLE "ops"."rollback_events" (
 	"trigger_reason" text NOT NULL,
 	"trigger_data" jsonb,
 	"initiated_by" text,
-	"initiated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"initiated_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	"status" "ops"."rollback_status" NOT NULL,
 	"status_reason" text,
 	"rollback_plan" jsonb,
@@ -49,15 +49,15 @@ CREATE TABLE "ops"."rollback_events" (
 	"override_requested" boolean DEFAULT false NOT NULL,
 	"approvals_required" integer NOT NULL,
 	"requester_counts" boolean DEFAULT true NOT NULL,
-	"expires_at" timestamp with time zone,
+	"expires_at" timestamp (3) with time zone,
 	"rollback_steps" jsonb DEFAULT '[]'::jsonb NOT NULL,
 	"claim_fence" integer DEFAULT 0 NOT NULL,
 	"claimed_by" text,
-	"heartbeat_at" timestamp with time zone,
-	"approved_at" timestamp with time zone,
-	"started_at" timestamp with time zone,
-	"completed_at" timestamp with time zone,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"heartbeat_at" timestamp (3) with time zone,
+	"approved_at" timestamp (3) with time zone,
+	"started_at" timestamp (3) with time zone,
+	"completed_at" timestamp (3) with time zone,
+	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	"metadata" jsonb,
 	CONSTRAINT "rollback_events_event_id_unique" UNIQUE("event_id")
 );
@@ -72,7 +72,7 @@ CREATE TABLE "ops"."approvals" (
 	"source" "ops"."action_source" NOT NULL,
 	"plan_hash" text NOT NULL,
 	"with_override_role" boolean DEFAULT false NOT NULL,
-	"decided_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"decided_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "approvals_event_approver_uq" UNIQUE("event_id","approver")
 );
 --> statement-breakpoint
@@ -86,7 +86,7 @@ CREATE TABLE "ops"."system_snapshots" (
 	"table_counts" jsonb,
 	"key_metrics" jsonb,
 	"environment_config" jsonb,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "system_snapshots_snapshot_id_unique" UNIQUE("snapshot_id")
 );
 --> statement-breakpoint
@@ -96,8 +96,8 @@ CREATE TABLE "ops"."migration_history" (
 	"migration_name" text NOT NULL,
 	"migration_hash" text NOT NULL,
 	"reversibility" "ops"."reversibility" NOT NULL,
-	"applied_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"rolled_back_at" timestamp with time zone,
+	"applied_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"rolled_back_at" timestamp (3) with time zone,
 	"rollback_successful" boolean,
 	"execution_time_ms" integer,
 	"error_message" text,
@@ -110,7 +110,7 @@ CREATE TABLE "ops"."health_samples" (
 	"id" bigserial PRIMARY KEY NOT NULL,
 	"deployment_id" uuid NOT NULL,
 	"source" text NOT NULL,
-	"observed_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"observed_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	"error_rate_per_minute" double precision,
 	"recent_errors" integer,
 	"database_connections_pct" double precision,
@@ -122,7 +122,7 @@ CREATE TABLE "ops"."health_samples" (
 --> statement-breakpoint
 CREATE TABLE "ops"."audit_log" (
 	"id" bigserial PRIMARY KEY NOT NULL,
-	"at" timestamp with time zone NOT NULL,
+	"at" timestamp (3) with time zone NOT NULL,
 	"actor" text NOT NULL,
 	"source" text NOT NULL,
 	"action" text NOT NULL,

@@ -25,7 +25,7 @@ export async function gatherFacts(q: Queryable, input: FactInputs): Promise<LawF
   const [entropy, otherRollbacks, deploymentsInProgress, consistency] = await Promise.all([
     getLatestErrorRate(q, from.service, from.environment, since),
     findOtherActiveEvents(q, from.service, from.environment, input.eventId),
-    findDeploymentsInProgress(q, from.service, from.environment, from.deploymentId),
+    findDeploymentsInProgress(q, from),
     runConsistencyProbe(policy.constitution.consistency_probe, { secret: input.secret }),
   ]);
   const t = built.target;

@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, isNotNull, isNull, lt, ne, or, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Queryable } from '../client.ts';
 import { deployments, healthSamples, migrationHistory, type DeploymentRow } from '../schema/index.ts';
 
@@ -63,16 +63,17 @@ export async function findMigrationsToRevert(q: Queryable, from: DeploymentRow, 
     .orderBy(desc(migrationHistory.appliedAt), desc(migrationHistory.id));
 }
 
-export async function findDeploymentsInProgress(q: Queryable, service: string, environment: string, except: string) {
+/** Deployments newer than `from` that are still pending or in progress: a deploy racing the rollback. Older unfinished ones were superseded by `from`. */
+export async function findDeploymentsInProgress(q: Queryable, from: DeploymentRow) {
   return q
     .select({ deployment_id: deployments.deploymentId, version: deployments.version })
     .from(deployments)
     .where(
       and(
-        eq(deployments.service, service),
-        eq(deployments.environment, environment),
+        eq(deployments.service, from.service),
+        eq(deployments.environment, from.environment),
         inArray(deployments.status, ['pending', 'in_progress']),
-        ne(deployments.deploymentId, except),
+        after(from),
       ),
     )
     .limit(20);

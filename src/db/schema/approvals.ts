@@ -17,7 +17,7 @@ export const approvals = ops.table(
     // The plan an approval was given for: a changed plan does not inherit it.
     planHash: text('plan_hash').notNull(),
     withOverrideRole: boolean('with_override_role').notNull().default(false),
-    decidedAt: timestamp('decided_at', { withTimezone: true }).notNull().defaultNow(),
+    decidedAt: timestamp('decided_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
   (t) => [unique('approvals_event_approver_uq').on(t.eventId, t.approver)],
 );

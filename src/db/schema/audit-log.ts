@@ -4,7 +4,7 @@ import { ops } from './ops.ts';
 // Append-only. Each row's hash covers its content and the previous row's hash, so an edit breaks the chain.
 export const auditLog = ops.table('audit_log', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),
-  at: timestamp('at', { withTimezone: true }).notNull(),
+  at: timestamp('at', { withTimezone: true, precision: 3 }).notNull(),
   actor: text('actor').notNull(),
   source: text('source').notNull(),
   action: text('action').notNull(),

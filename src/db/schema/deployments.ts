@@ -13,7 +13,7 @@ export const deployments = ops.table(
     gitCommit: text('git_commit').notNull(),
     gitBranch: text('git_branch'),
     deployedBy: text('deployed_by'),
-    deployedAt: timestamp('deployed_at', { withTimezone: true }).notNull().defaultNow(),
+    deployedAt: timestamp('deployed_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
     status: deploymentStatus('status').notNull().default('in_progress'),
     // Set on the deployment row that a rollback created: which bad deployment it replaced.
     rollbackFrom: uuid('rollback_from'),
@@ -21,8 +21,8 @@ export const deployments = ops.table(
     healthCheckDetails: jsonb('health_check_details'),
     constitutionalValidation: jsonb('constitutional_validation'),
     metadata: jsonb('metadata'),
-    completedAt: timestamp('completed_at', { withTimezone: true }),
-    rolledBackAt: timestamp('rolled_back_at', { withTimezone: true }),
+    completedAt: timestamp('completed_at', { withTimezone: true, precision: 3 }),
+    rolledBackAt: timestamp('rolled_back_at', { withTimezone: true, precision: 3 }),
     // A version that was rolled back is never a rollback target again.
     quarantined: boolean('quarantined').notNull().default(false),
   },

@@ -10,7 +10,7 @@ export const healthSamples = ops.table(
       .notNull()
       .references(() => deployments.deploymentId),
     source: text('source').notNull(),
-    observedAt: timestamp('observed_at', { withTimezone: true }).notNull().defaultNow(),
+    observedAt: timestamp('observed_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
     errorRatePerMinute: doublePrecision('error_rate_per_minute'),
     recentErrors: integer('recent_errors'),
     databaseConnectionsPct: doublePrecision('database_connections_pct'),

@@ -1,3 +1,5 @@
+// Timestamps are stored to the millisecond (precision 3): JavaScript dates round-trip exactly, so comparing a row
+// with a value read from it never sees the row as later than itself.
 import { pgSchema } from 'drizzle-orm/pg-core';
 
 // Everything backstop owns lives in one schema, as in the seed runbook (ops.*).

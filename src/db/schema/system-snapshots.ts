@@ -17,7 +17,7 @@ export const systemSnapshots = ops.table(
     tableCounts: jsonb('table_counts'),
     keyMetrics: jsonb('key_metrics'),
     environmentConfig: jsonb('environment_config'),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
   (t) => [
     // A retried step refreshes its snapshot instead of adding a second one.
