@@ -4,7 +4,7 @@ import type { DeploymentRow } from '../db/schema/index.ts';
 import type { Executor } from '../executors/types.ts';
 import type { CoreDeps } from '../rollback/deps.ts';
 import type { RollbackPlan } from '../rollback/plan-types.ts';
-import type { Claim } from './ledger.ts';
+import type { Claim, EventPatch } from './ledger.ts';
 
 export interface PipelineDeps extends CoreDeps {
   pool: pg.Pool;
@@ -25,5 +25,5 @@ export interface StepContext {
 
 /** A stage either finishes (with what it found, for the ledger) or stops the rollback in a final status. */
 export type StepResult =
-  | { ok: true; detail?: Record<string, unknown> }
+  | { ok: true; detail?: Record<string, unknown>; patch?: EventPatch }
   | { ok: false; status: 'failed' | 'rejected'; reason: string; detail?: Record<string, unknown> };

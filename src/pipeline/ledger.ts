@@ -18,13 +18,16 @@ export interface StepEntry {
   detail?: Record<string, unknown>;
 }
 
-type EventPatch = Partial<Omit<typeof rollbackEvents.$inferInsert, 'eventId' | 'claimFence'>>;
+export type EventPatch = Partial<Omit<typeof rollbackEvents.$inferInsert, 'eventId' | 'claimFence'>>;
 
 /**
  * A worker's hold on one rollback. Every write is fenced on the claim token, so a worker that was presumed dead
  * (and whose job was re-delivered) can never overwrite the newer worker's progress.
  */
 export class Claim {
+  /** Changes held back by a non-persisting begin/end, written with the next save. */
+  private pending: EventPatch = {};
+
   constructor(
     private readonly db: Db,
     readonly event: RollbackEventRow,
@@ -44,7 +47,7 @@ export class Claim {
   async save(patch: EventPatch = {}, q: Queryable = this.db): Promise<RollbackEventRow> {
     const [row] = await q
       .update(rollbackEvents)
-      .set({ ...patch, rollbackSteps: this.steps, heartbeatAt: new Date(), updatedAt: new Date() })
+      .set({ ...this.pending, ...patch, rollbackSteps: this.steps, heartbeatAt: new Date(), updatedAt: new Date() })
       .where(
         and(
           eq(rollbackEvents.eventId, this.eventId),
@@ -54,15 +57,21 @@ export class Claim {
       )
       .returning();
     if (!row) throw new AppError('LOST_CLAIM', `rollback ${this.eventId} was claimed by another worker or finished`);
+    this.pending = {};
     return row;
   }
 
-  async begin(step: StepName, patch: EventPatch = {}): Promise<StepEntry> {
+  /**
+   * Opens a step. `persist: false` keeps it in memory until the next save: right for steps that are safe to run
+   * again (validate, snapshot), never for execute, whose 'running' entry must be durable before the executor starts.
+   */
+  async begin(step: StepName, patch: EventPatch = {}, options: { persist: boolean } = { persist: true }): Promise<StepEntry> {
     const entry: StepEntry = { step, status: 'running', attempt: this.fence, started_at: new Date().toISOString() };
     const i = this.steps.findIndex((s) => s.step === step);
     if (i >= 0) this.steps[i] = entry;
     else this.steps.push(entry);
-    await this.save(patch);
+    if (options.persist) await this.save(patch);
+    else Object.assign(this.pending, patch);
     return entry;
   }
 
@@ -77,8 +86,9 @@ export class Claim {
     if (detail) entry.detail = { ...entry.detail, ...detail };
   }
 
-  async end(step: StepName, status: StepEntry['status'], detail?: Record<string, unknown>, patch: EventPatch = {}): Promise<void> {
+  async end(step: StepName, status: StepEntry['status'], detail?: Record<string, unknown>, patch: EventPatch = {}, options: { persist: boolean } = { persist: true }): Promise<void> {
     this.close(step, status, detail);
-    await this.save(patch);
+    if (options.persist) await this.save(patch);
+    else Object.assign(this.pending, patch);
   }
 }

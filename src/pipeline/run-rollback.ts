@@ -74,10 +74,13 @@ async function runStep(
   patch: Parameters<StepContext['claim']['begin']>[1] = {},
 ): Promise<boolean> {
   if (ctx.deps.signal.aborted) throw new AppError('INTERNAL', 'worker shutting down', { retryable: true });
-  await ctx.claim.begin(name, patch);
+  // validate and snapshot are safe to repeat, so their ledger entries ride along with the next write (execute's
+  // durable 'running' entry) instead of costing two writes each.
+  const persist = name === 'verify';
+  await ctx.claim.begin(name, patch, { persist });
   const result = await run(ctx);
   if (result.ok) {
-    await ctx.claim.end(name, 'done', result.detail);
+    await ctx.claim.end(name, 'done', result.detail, result.patch, { persist });
     await announceStep(ctx, name);
     return true;
   }

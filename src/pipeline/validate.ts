@@ -28,10 +28,11 @@ export async function validate(ctx: StepContext): Promise<StepResult> {
     secret: deps.secret,
   });
   const validation = evaluateConstitution(facts);
-  await claim.save({ constitutionalValidation: validation });
-  if (validation.compliant) return { ok: true, detail: { compliant: true, warnings: validation.warnings } };
+  const patch = { constitutionalValidation: validation };
+  if (validation.compliant) return { ok: true, detail: { compliant: true, warnings: validation.warnings }, patch };
 
   const overridden = event.overrideRequested && approvalStateOf(event, await loadVotes(deps.db, event.eventId), deps.clock()).overrideSatisfied;
-  if (overridden) return { ok: true, detail: { compliant: false, overridden: true, violations: validation.violations } };
+  if (overridden) return { ok: true, detail: { compliant: false, overridden: true, violations: validation.violations }, patch };
+  await claim.save(patch);
   return { ok: false, status: 'rejected', reason: `Constitutional validation failed: ${validation.violations.join('; ')}`, detail: { violations: validation.violations } };
 }

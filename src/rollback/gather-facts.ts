@@ -1,3 +1,4 @@
+import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { ResolvedPolicy } from '../config/load.ts';
 import type { LawFacts, TriggerType } from '../constitution/types.ts';
 import type { Queryable } from '../db/client.ts';
@@ -22,12 +23,17 @@ export interface FactInputs {
 export async function gatherFacts(q: Queryable, input: FactInputs): Promise<LawFacts> {
   const { from, built, policy } = input;
   const since = new Date(input.now.getTime() - policy.constitution.max_sample_age);
-  const [entropy, otherRollbacks, deploymentsInProgress, consistency] = await Promise.all([
-    getLatestErrorRate(q, from.service, from.environment, since),
-    findOtherActiveEvents(q, from.service, from.environment, input.eventId),
-    findDeploymentsInProgress(q, from),
-    runConsistencyProbe(policy.constitution.consistency_probe, { secret: input.secret }),
-  ]);
+  // A transaction is one connection, so its queries run one after another; on the pool they run side by side.
+  const probe = runConsistencyProbe(policy.constitution.consistency_probe, { secret: input.secret });
+  const reads = [
+    () => getLatestErrorRate(q, from.service, from.environment, since),
+    () => findOtherActiveEvents(q, from.service, from.environment, input.eventId),
+    () => findDeploymentsInProgress(q, from),
+  ] as const;
+  const [entropy, otherRollbacks, deploymentsInProgress] = (
+    q instanceof PgTransaction ? await inSequence(reads) : await Promise.all(reads.map((read) => read()))
+  ) as [Awaited<ReturnType<(typeof reads)[0]>>, Awaited<ReturnType<(typeof reads)[1]>>, Awaited<ReturnType<(typeof reads)[2]>>];
+  const consistency = await probe;
   const t = built.target;
   return {
     triggerType: input.triggerType,
@@ -45,4 +51,10 @@ export async function gatherFacts(q: Queryable, input: FactInputs): Promise<LawF
     consistency,
     policy: policy.constitution,
   };
+}
+
+async function inSequence<T extends readonly (() => Promise<unknown>)[]>(reads: T): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for (const read of reads) out.push(await read());
+  return out;
 }

@@ -1,0 +1,135 @@
+// Approval → executor started: the time from the deciding approval until the worker calls the executor, through the
+// real core, Postgres, BullMQ and Redis (the executor itself is a recorder, so its own runtime is not counted).
+// Floor: a bare BullMQ add → processor start round trip on the same Redis, measured in the same run.
+// Usage: npm run bench [-- iterations]
+import { randomBytes } from 'node:crypto';
+import { Queue, Worker } from 'bullmq';
+import pg from 'pg';
+import { parseConfig } from '../src/config/load.ts';
+import { runMigrations } from '../src/db/migrate.ts';
+import { completeDeployment, recordDeployment } from '../src/deployments/record-deployment.ts';
+import { parseEnv } from '../src/main/env.ts';
+import { createLogger } from '../src/main/logger.ts';
+import { createAppDeps } from '../src/main/deps.ts';
+import type { Executor } from '../src/executors/types.ts';
+import type { Role } from '../src/config/schema.ts';
+import { decideRollback } from '../src/rollback/decide-rollback.ts';
+import { requestRollback } from '../src/rollback/request-rollback.ts';
+import { startRollbackWorker } from '../src/worker/create-worker.ts';
+import { createRedisConnection } from '../src/jobs/rollback-queue.ts';
+import { getEvent, isFinal } from '../src/db/queries/rollback-events.ts';
+
+const ITERATIONS = Number(process.argv[2] ?? 200);
+const ADMIN = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const DB = `backstop_bench_${randomBytes(3).toString('hex')}`;
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+};
+const round = (x: number) => Math.round(x * 100) / 100;
+
+async function floor(prefix: string): Promise<number[]> {
+  const started = new Map<string, number>();
+  const times: number[] = [];
+  const queue = new Queue('floor', { connection: createRedisConnection(REDIS, 'producer'), prefix });
+  let resolveNext: (() => void) | undefined;
+  const worker = new Worker('floor', async (job) => {
+    times.push(performance.now() - started.get(job.id!)!);
+    resolveNext?.();
+  }, { connection: createRedisConnection(REDIS, 'worker'), prefix });
+  await worker.waitUntilReady();
+  for (let i = 0; i < ITERATIONS; i++) {
+    const id = `f-${i}`;
+    const done = new Promise<void>((r) => (resolveNext = r));
+    started.set(id, performance.now());
+    await queue.add('x', { i }, { jobId: id });
+    await done;
+  }
+  await worker.close();
+  await queue.obliterate({ force: true });
+  await queue.close();
+  return times;
+}
+
+async function main() {
+  const admin = new pg.Client({ connectionString: ADMIN });
+  await admin.connect();
+  await admin.query(`create database ${DB}`);
+  const url = new URL(ADMIN);
+  url.pathname = `/${DB}`;
+  const prefix = `bench${randomBytes(3).toString('hex')}`;
+  const envResult = parseEnv({ DATABASE_URL: url.toString(), REDIS_URL: REDIS, BACKSTOP_QUEUE_PREFIX: prefix });
+  const configResult = parseConfig(`
+environments: { staging: { approvals: { required: 2 } } }
+defaults: { verification: { window: 0ms, interval: 10ms, on_no_data: pass } }
+services: { payments: { environments: [staging], executor: { kind: command, argv: ["true"] } } }
+`);
+  if (!envResult.ok || !configResult.ok) throw new Error('bench setup is invalid');
+  const logger = createLogger({ level: 'warn' });
+  const base = createAppDeps({ env: envResult.env, config: configResult.config, logger, baseEnv: {} });
+  let executorStarted: (() => void) | undefined;
+  const recorder: Executor = { kind: 'recorder', resumable: true, async execute() { executorStarted?.(); return { ok: true, summary: 'recorded' }; } };
+  const deps = { ...base, executorFor: () => recorder };
+  await runMigrations(deps.pool);
+  const worker = startRollbackWorker(deps, deps.rollbackQueue, { redisUrl: REDIS, prefix, concurrency: 5, lockDurationMs: 30_000, stalledIntervalMs: 30_000, reconcileIntervalMs: 60_000 }, deps.abort);
+
+  const actor = (id: string) => ({ id, roles: new Set<Role>(['approver', 'deployer']), source: 'api' as const });
+  const ci = actor('ci');
+  const deploy = async (version: string, good: boolean) => {
+    const { deployment } = await recordDeployment(deps, ci, { service: 'payments', environment: 'staging', version, git_commit: 'abc1234' });
+    await completeDeployment(deps, ci, deployment.deploymentId, { status: good ? 'success' : 'failed', health_check_passed: good });
+    return deployment.deploymentId;
+  };
+  await deploy('v0', true);
+  const samples: number[] = [];
+  const decideTimes: number[] = [];
+  for (let i = 0; i < ITERATIONS + 10; i++) {
+    const bad = await deploy(`v${i + 1}`, false);
+    const req = await requestRollback(deps, { deploymentId: bad, reason: 'bench', triggerType: 'manual', requester: actor('alice') });
+    if (req.kind !== 'admitted') throw new Error(`request not admitted: ${req.kind}`);
+    const started = new Promise<number>((r) => (executorStarted = () => r(performance.now())));
+    const t0 = performance.now();
+    await decideRollback(deps, { eventId: req.event.eventId, actor: actor('bob'), decision: 'approve', reason: 'bench' });
+    const tDecided = performance.now();
+    const t1 = await started;
+    // The first ten warm up connections and the JIT.
+    if (i >= 10) {
+      samples.push(t1 - t0);
+      decideTimes.push(tDecided - t0);
+    }
+    for (;;) {
+      const e = await getEvent(deps.db, req.event.eventId);
+      if (e && isFinal(e.status)) break;
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  }
+  await worker.close();
+  await deps.close();
+  const floorTimes = await floor(`${prefix}f`);
+  await admin.query(`drop database ${DB} with (force)`);
+  await admin.end();
+
+  const result = {
+    bench: 'approval_to_executor_started',
+    iterations: ITERATIONS,
+    p50_ms: round(pct(samples, 50)),
+    p99_ms: round(pct(samples, 99)),
+    floor_p50_ms: round(pct(floorTimes, 50)),
+    floor_p99_ms: round(pct(floorTimes, 99)),
+    p50_over_floor_ms: round(pct(samples, 50) - pct(floorTimes, 50)),
+    ratio_p50: round(pct(samples, 50) / pct(floorTimes, 50)),
+    approval_recorded_and_enqueued_p50_ms: round(pct(decideTimes, 50)),
+    target: 'p50 within 10 ms of the floor',
+  };
+  console.log(JSON.stringify(result));
+  console.table({
+    'approval → executor': { p50_ms: result.p50_ms, p99_ms: result.p99_ms },
+    '  of which: approval recorded + enqueued': { p50_ms: result.approval_recorded_and_enqueued_p50_ms, p99_ms: round(pct(decideTimes, 99)) },
+    'floor: BullMQ add → process': { p50_ms: result.floor_p50_ms, p99_ms: result.floor_p99_ms },
+  });
+  process.exit(0);
+}
+
+await main();
