@@ -121,7 +121,7 @@ export function parseConfig(text: string): ConfigResult {
       })),
     };
   }
-  const parsed = ConfigSchema.safeParse(doc.toJS() ?? {});
+  const parsed = ConfigSchema.safeParse(doc.toJS() ?? {}, { reportInput: true });
   if (!parsed.success) return { ok: false, errors: formatIssues(parsed.error) };
   const cross = crossCheck(parsed.data);
   if (cross.length > 0) return { ok: false, errors: cross };

@@ -11,7 +11,8 @@ import { ROUTES } from './routes/index.ts';
 
 function parsePart<T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T {
   if (!schema) return undefined as T;
-  const parsed = schema.safeParse(value);
+  // reportInput lets a message tell "missing" from "wrong type"; the input itself is never echoed.
+  const parsed = schema.safeParse(value, { reportInput: true });
   if (parsed.success) return parsed.data;
   const details = formatIssues(parsed.error);
   const first = details[0];

@@ -29,7 +29,7 @@ export type Env = z.infer<typeof EnvSchema> & {
 export type EnvResult = { ok: true; env: Env } | { ok: false; errors: FieldError[] };
 
 export function parseEnv(source: Record<string, string | undefined>): EnvResult {
-  const parsed = EnvSchema.safeParse(source);
+  const parsed = EnvSchema.safeParse(source, { reportInput: true });
   if (!parsed.success) return { ok: false, errors: formatIssues(parsed.error) };
   const tokens: Record<string, string> = {};
   for (const [key, value] of Object.entries(source)) {
