@@ -66,7 +66,15 @@ export function createCommandExecutor(config: CommandExecutorConfig, deps: Comma
           tail.push(line);
           if (tail.length > 20) tail.shift();
         };
-        const child = spawn(config.argv[0]!, config.argv.slice(1), { shell: false, cwd: config.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+        // Its own process group, so a timeout stops the script and everything it started, not just the script.
+        const child = spawn(config.argv[0]!, config.argv.slice(1), { shell: false, cwd: config.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+        const signalGroup = (sig: NodeJS.Signals) => {
+          try {
+            if (child.pid) process.kill(-child.pid, sig);
+          } catch {
+            // already gone
+          }
+        };
         const out = lineSplitter((line) => {
           keep(line);
           if (line.trim()) lastStdout = line;
@@ -84,8 +92,8 @@ export function createCommandExecutor(config: CommandExecutorConfig, deps: Comma
         const stop = (why: string) => {
           if (stopped) return;
           stopped = why;
-          child.kill('SIGTERM');
-          killTimer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
+          signalGroup('SIGTERM');
+          killTimer = setTimeout(() => signalGroup('SIGKILL'), KILL_GRACE_MS);
         };
         const timer = setTimeout(() => stop(`timed out after ${formatMs(config.timeout)}`), config.timeout);
         const onAbort = () => stop('aborted');
