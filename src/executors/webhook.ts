@@ -10,7 +10,7 @@ export interface WebhookExecutorDeps {
   sleep?: (ms: number) => Promise<void>;
 }
 
-type Attempt = { kind: 'answer'; status: number; body: unknown; text: string } | { kind: 'network'; message: string };
+type Attempt = { kind: 'answer'; status: number; body: unknown; text: string; retryAfter: number | null } | { kind: 'network'; message: string };
 
 const TERMINAL_OK = new Set(['succeeded', 'success']);
 const TERMINAL_FAIL = new Set(['failed', 'failure', 'error']);
@@ -43,7 +43,8 @@ export function createWebhookExecutor(config: WebhookExecutorConfig, deps: Webho
       } catch {
         // not JSON: judged by status alone
       }
-      return { kind: 'answer', status: res.status, body: parsed, text };
+      const retryAfter = Number(res.headers.get('retry-after') ?? NaN);
+      return { kind: 'answer', status: res.status, body: parsed, text, retryAfter: Number.isFinite(retryAfter) ? retryAfter : null };
     } catch (err) {
       return { kind: 'network', message: (err as Error).name === 'TimeoutError' ? `no answer within ${config.timeout} ms` : (err as Error).message };
     }
@@ -97,9 +98,9 @@ export function createWebhookExecutor(config: WebhookExecutorConfig, deps: Webho
         }
         problem = a.kind === 'network' ? a.message : `webhook answered ${a.status}`;
         if (req.signal.aborted || attempt === config.retries) break;
-        const retryAfter = a.kind === 'answer' ? Number((a.body as { retry_after?: unknown } | null)?.retry_after ?? NaN) : NaN;
+        const retryAfter = a.kind === 'answer' ? a.retryAfter : null;
         req.onProgress(`${problem}; retrying`);
-        await sleep(Number.isFinite(retryAfter) ? Math.min(retryAfter * 1000, 5_000) : Math.min(250 * 2 ** attempt, 5_000));
+        await sleep(retryAfter !== null ? Math.min(retryAfter * 1000, 5_000) : Math.min(250 * 2 ** attempt, 5_000));
       }
       return { ok: false, retryable: true, reason: `${problem} (after ${config.retries + 1} attempts)` };
     },
