@@ -18,7 +18,7 @@ const REDACT_PATHS = [
   '*.DISCORD_TOKEN',
 ];
 
-const URL_CREDENTIALS = /(\b[a-z][a-z0-9+.-]*:\/\/)([^/\s:@]+)(:[^/\s@]*)?@/gi;
+const URL_CREDENTIALS = /(\b[a-z][a-z0-9+.-]*:\/\/)([^/\s:@]*)(:[^/\s@]*)?@/gi;
 
 export function maskUrlCredentials(text: string): string {
   return text.replace(URL_CREDENTIALS, (_m, scheme: string) => `${scheme}***@`);
