@@ -1,5 +1,4 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { CoreDeps } from '../rollback/deps.ts';
 import type { Authenticator } from './auth.ts';
@@ -7,7 +6,7 @@ import type { Authenticator } from './auth.ts';
 export interface HttpDeps extends CoreDeps {
   authenticate: Authenticator;
   queue: Queue;
-  redis: Pick<Redis, 'ping'>;
+  redis: { ping(): Promise<unknown> };
   pool: { query(sql: string): Promise<unknown> };
   metrics: Registry;
   bodyLimit: number;

@@ -112,7 +112,7 @@ describe('approval policy and the constitution, end to end', () => {
     await b.running.deps.pool.query(`update ops.rollback_events set expires_at = now() - interval '1 second' where event_id = $1`, [req.body.event_id]);
     const done = await finalOf(req.body.event_id);
     expect(done.status).toBe('expired');
-    expect(b.notifier.kinds(req.body.event_id)).toContain('expired');
+    await waitFor('the expiry notice (on-call is paged)', async () => b.notifier.kinds(req.body.event_id).includes('expired'));
   });
 
   it('history filters by service, environment and status, with a cursor', async () => {
