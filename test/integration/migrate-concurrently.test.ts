@@ -1,0 +1,26 @@
+import pg from 'pg';
+import { randomBytes } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runMigrations } from '../../src/db/migrate.ts';
+import { urlFor, withAdmin } from '../support/pg-admin.ts';
+
+// drizzle's migrate() takes no lock (drizzle-orm#874): processes starting together would race on CREATE SCHEMA.
+describe('migrations at startup', () => {
+  const name = `backstop_m_${randomBytes(4).toString('hex')}`;
+  afterAll(() => withAdmin(async (a) => void (await a.query(`drop database if exists ${name} with (force)`))));
+
+  it('apply once when five processes start at the same moment', async () => {
+    await withAdmin((a) => a.query(`create database ${name}`));
+    const pools = Array.from({ length: 5 }, () => new pg.Pool({ connectionString: urlFor(name), max: 2 }));
+    try {
+      const results = await Promise.allSettled(pools.map((p) => runMigrations(p)));
+      expect(results.map((r) => r.status)).toEqual(Array(5).fill('fulfilled'));
+      const { rows } = await pools[0]!.query(`select count(*)::int as n from drizzle.__drizzle_migrations`);
+      expect(rows[0].n).toBeGreaterThanOrEqual(1);
+      const tables = await pools[0]!.query(`select count(*)::int as n from information_schema.tables where table_schema = 'ops'`);
+      expect(tables.rows[0].n).toBe(7);
+    } finally {
+      await Promise.all(pools.map((p) => p.end()));
+    }
+  });
+});
