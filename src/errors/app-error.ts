@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'QUEUE_UNAVAILABLE'
   | 'EXECUTOR_FAILED'
   | 'LOST_CLAIM'
+  | 'EXECUTION_LOCKED'
   | 'INTERNAL';
 
 const STATUS: Record<ErrorCode, number> = {
@@ -30,6 +31,7 @@ const STATUS: Record<ErrorCode, number> = {
   QUEUE_UNAVAILABLE: 503,
   EXECUTOR_FAILED: 502,
   LOST_CLAIM: 409,
+  EXECUTION_LOCKED: 409,
   INTERNAL: 500,
 };
 

@@ -11,7 +11,7 @@ export async function withExecutionLock<T>(pool: pg.Pool, service: string, envir
   try {
     const res = await client.query<{ locked: boolean }>('select pg_try_advisory_lock(hashtextextended($1, 0)) as locked', [key]);
     if (!res.rows[0]?.locked) {
-      throw new AppError('CONFLICT', `another worker is still executing a rollback of ${service}/${environment}`, { retryable: true });
+      throw new AppError('EXECUTION_LOCKED', `another worker is still executing a rollback of ${service}/${environment}`, { retryable: true });
     }
     try {
       return await fn();

@@ -1,4 +1,4 @@
-import { UnrecoverableError, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { and, eq, notInArray } from 'drizzle-orm';
 import { recordAudit } from '../audit/append-audit.ts';
 import { FINAL_STATUSES, getEvent } from '../db/queries/rollback-events.ts';
@@ -25,7 +25,7 @@ export async function failRollback(deps: Pick<PipelineDeps, 'db' | 'notifier'>, 
 // The job processor is one of the three places that catch AppError: a non-retryable error ends the rollback
 // (UnrecoverableError skips BullMQ's remaining attempts); a retryable one is retried with backoff until the last attempt.
 export function createRollbackProcessor(deps: PipelineDeps, workerId: string) {
-  return async (job: Job): Promise<string> => {
+  return async (job: Job, token?: string): Promise<string> => {
     const parsed = parseJob('rollback', job.data);
     if (!parsed.ok) {
       deps.logger.error({ jobId: job.id, problem: parsed.problem }, 'malformed rollback job; dropped');
@@ -39,6 +39,13 @@ export function createRollbackProcessor(deps: PipelineDeps, workerId: string) {
       return outcome;
     } catch (raw) {
       const err = classifyInfraError(raw);
+      // A worker presumed dead may still be executing (a blocked event loop, not a crash). Wait for it without
+      // using up an attempt: its executor has a timeout, so the lock is always released eventually.
+      if (isAppError(err) && err.code === 'EXECUTION_LOCKED' && token) {
+        log.info({}, 'execution lock held by another worker; trying again in 5 s');
+        await job.moveToDelayed(Date.now() + 5_000, token);
+        throw new DelayedError();
+      }
       const retryable = isAppError(err) ? err.retryable : true;
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       log.warn({ err, retryable, attempt: job.attemptsMade + 1 }, 'rollback job attempt failed');
