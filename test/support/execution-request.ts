@@ -1,4 +1,5 @@
 import type { ExecutionRequest } from '../../src/executors/types.ts';
+import { samplePlan } from './sample-plan.ts';
 
 export function executionRequest(over: Partial<ExecutionRequest> = {}): ExecutionRequest & { lines: string[] } {
   const lines: string[] = [];
@@ -9,15 +10,7 @@ export function executionRequest(over: Partial<ExecutionRequest> = {}): Executio
     environment: 'production',
     target: { deploymentId: 'd-good', version: 'v2.5.2', gitCommit: 'a7f3b29' },
     from: { deploymentId: 'd-bad', version: 'v2.5.3', gitCommit: 'b81c0de' },
-    plan: {
-      service: 'payments',
-      environment: 'production',
-      from: { deployment_id: 'd-bad', version: 'v2.5.3', git_commit: 'b81c0de', deployed_at: '2026-11-22T14:00:00.000Z', health_check_passed: false },
-      target: { deployment_id: 'd-good', version: 'v2.5.2', git_commit: 'a7f3b29', deployed_at: '2026-11-22T13:45:00.000Z', health_check_passed: true },
-      migrations: [],
-      mode: 'full',
-      policy_version: 'p1',
-    },
+    plan: samplePlan,
     signal: new AbortController().signal,
     onProgress: (line) => lines.push(line),
     lines,

@@ -1,19 +1,12 @@
 import type { LawFacts } from '../../../src/constitution/types.ts';
 import type { PlanMigration } from '../../../src/rollback/plan-types.ts';
+import { samplePlan } from '../../support/sample-plan.ts';
 
 /** A rollback every law passes; each case overrides what it is about. */
 export function goodFacts(over: Partial<LawFacts> = {}): LawFacts {
   return {
     triggerType: 'manual',
-    plan: {
-      service: 'payments',
-      environment: 'production',
-      from: { deployment_id: 'd-bad', version: 'v2.5.3', git_commit: 'b81c0de', deployed_at: '2026-11-22T14:00:00.000Z', health_check_passed: false },
-      target: { deployment_id: 'd-good', version: 'v2.5.2', git_commit: 'a7f3b29', deployed_at: '2026-11-22T13:45:00.000Z', health_check_passed: true },
-      migrations: [],
-      mode: 'full',
-      policy_version: 'p1',
-    },
+    plan: samplePlan,
     targetRow: { status: 'success', quarantined: false, service: 'payments', environment: 'production', deployed_at: '2026-11-22T13:45:00.000Z' },
     fromRow: { deployed_at: '2026-11-22T14:00:00.000Z' },
     snapshot: { ok: true, snapshotId: 's1' },
