@@ -2,7 +2,8 @@ import pg from 'pg';
 
 // Test databases live on the same server as DATABASE_URL (default: the machine's local Postgres).
 export const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-export const TEMPLATE_DB = 'backstop_test_template';
+// Overridable so two checkouts (or two people) can run the suite against one PostgreSQL at once.
+export const TEMPLATE_DB = process.env.BACKSTOP_TEST_TEMPLATE ?? 'backstop_test_template';
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export function urlFor(database: string): string {
