@@ -2,7 +2,8 @@ import { Command, CommanderError } from 'commander';
 import { parseEnv } from './env.ts';
 import { loadConfig } from '../config/load.ts';
 import { boot } from './boot.ts';
-import { closeOnSignals, runRoles } from './roles.ts';
+import { closeOnSignals, runRoles, type RoleSet } from './roles.ts';
+import { registerDiscordCommands } from './cli-discord.ts';
 import { registerRollbackCommands } from './cli-rollback.ts';
 import { createDatabase } from '../db/client.ts';
 import { runMigrations } from '../db/migrate.ts';
@@ -14,15 +15,19 @@ const program = new Command()
   .showHelpAfterError()
   .exitOverride();
 
-async function runProcess(name: string, roles: { api: boolean; worker: boolean }) {
+async function runProcess(name: string, roles: RoleSet) {
   const booted = await boot(name);
   const running = await runRoles(booted, roles);
   closeOnSignals(running, booted.logger);
 }
 
-program.command('start').description('run every role in one process (api and worker)').action(() => runProcess('start', { api: true, worker: true }));
-program.command('api').description('run the HTTP API').action(() => runProcess('api', { api: true, worker: false }));
-program.command('worker').description('run the rollback worker and reconciler').action(() => runProcess('worker', { api: false, worker: true }));
+program
+  .command('start')
+  .description('run every role in one process (api, worker, and the Discord gateway when DISCORD_TOKEN is set)')
+  .action(() => runProcess('start', { api: true, worker: true, gateway: 'if-configured' }));
+program.command('api').description('run the HTTP API').action(() => runProcess('api', { api: true, worker: false, gateway: false }));
+program.command('worker').description('run the rollback worker and reconciler').action(() => runProcess('worker', { api: false, worker: true, gateway: false }));
+program.command('gateway').description('run the Discord gateway (slash commands and buttons)').action(() => runProcess('gateway', { api: false, worker: false, gateway: true }));
 
 program
   .command('migrate')
@@ -87,6 +92,7 @@ program
   });
 
 registerRollbackCommands(program);
+registerDiscordCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -17,6 +17,11 @@ export const EnvSchema = z.object({
   BACKSTOP_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
   BACKSTOP_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(200).default(15_000),
   BACKSTOP_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
+  // Discord: without a bot token every role runs without Discord (logs, API and CLI still work).
+  DISCORD_TOKEN: z.string().min(1).optional(),
+  DISCORD_APPLICATION_ID: z.string().regex(/^\d{17,20}$/, 'expected a Discord snowflake id').optional(),
+  // For REST proxies and the test emulator; discord.js appends /v10.
+  DISCORD_API_URL: z.url().optional(),
 });
 
 export type Env = z.infer<typeof EnvSchema> & {

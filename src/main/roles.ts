@@ -8,6 +8,9 @@ import { startRollbackWorker } from '../worker/create-worker.ts';
 import { createRedisConnection } from '../jobs/rollback-queue.ts';
 import type { Booted } from './boot.ts';
 import { createAppDeps, type AppDeps } from './deps.ts';
+import { createDiscordNotifier, type DiscordNotifier } from '../discord/card-publisher.ts';
+import { createChannelApi, createDiscordRest } from '../discord/rest.ts';
+import { startGateway } from '../discord/gateway.ts';
 
 export interface RunningRoles {
   deps: AppDeps;
@@ -15,19 +18,55 @@ export interface RunningRoles {
   close(): Promise<void>;
 }
 
-// Wires one process: `start` runs the api and worker roles together, `api` and `worker` run one each.
-export async function runRoles(booted: Booted, roles: { api: boolean; worker: boolean }, extra: { extraNotifier?: Notifier } = {}): Promise<RunningRoles> {
+export interface RoleSet {
+  api: boolean;
+  worker: boolean;
+  /** 'if-configured': run it when DISCORD_TOKEN is set (what `start` does); true: required. */
+  gateway: boolean | 'if-configured';
+}
+
+// Every role posts to Discord over REST when a bot token and a channel are configured; only the gateway role
+// holds the gateway connection.
+function discordNotifierFor(booted: Booted, db: AppDeps['db']): DiscordNotifier | undefined {
+  const { env, config, logger } = booted;
+  const channelId = config.raw.discord?.channel_id;
+  if (!env.DISCORD_TOKEN || !channelId) return undefined;
+  return createDiscordNotifier({
+    db,
+    api: createChannelApi(createDiscordRest(env.DISCORD_TOKEN, env.DISCORD_API_URL)),
+    channelId,
+    guildId: config.raw.discord?.guild_id,
+    oncallRoleId: config.raw.discord?.roles.oncall,
+    logger: logger.child({ component: 'discord-cards' }),
+    clock: () => new Date(),
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+  });
+}
+
+// Wires one process: `start` runs every role together, `api`, `worker` and `gateway` run one each.
+export async function runRoles(booted: Booted, roles: RoleSet, extra: { extraNotifier?: Notifier } = {}): Promise<RunningRoles> {
   const { env, config, logger } = booted;
   const base = createAppDeps({ env, config, logger, baseEnv: process.env });
   const metrics = createMetrics(base.rollbackQueue.queue);
-  const notifiers = [createLogNotifier(logger), metrics.notifier, ...(extra.extraNotifier ? [extra.extraNotifier] : [])];
+  const discord = discordNotifierFor(booted, base.db);
+  const notifiers = [createLogNotifier(logger), metrics.notifier, ...(discord ? [discord] : []), ...(extra.extraNotifier ? [extra.extraNotifier] : [])];
   const deps: AppDeps = { ...base, notifier: combineNotifiers(logger, ...notifiers) };
 
   // Every role migrates at startup; the advisory lock makes simultaneous starts safe.
   await runMigrations(deps.pool);
 
   const closers: Array<() => Promise<void>> = [];
+  // Closed last (closers run in reverse): cards still owed to the channel are delivered before the pool closes.
+  if (discord) closers.push(() => discord.drain());
   let server: ServerType | undefined;
+  const gatewayWanted = roles.gateway === true || (roles.gateway === 'if-configured' && Boolean(env.DISCORD_TOKEN));
+  if (roles.gateway === true && !env.DISCORD_TOKEN) throw new Error('the gateway role needs DISCORD_TOKEN');
+  if (roles.gateway === 'if-configured' && !env.DISCORD_TOKEN) logger.info('DISCORD_TOKEN is not set: running without Discord (API and CLI only)');
+  if (gatewayWanted && !config.raw.discord) logger.warn('DISCORD_TOKEN is set but the policy file has no discord section: every command will be refused');
+  if (gatewayWanted) {
+    const gateway = await startGateway({ token: env.DISCORD_TOKEN!, apiUrl: env.DISCORD_API_URL, deps, logger: logger.child({ component: 'gateway' }) });
+    closers.push(() => gateway.close());
+  }
   if (roles.worker) {
     const worker = startRollbackWorker(
       deps,

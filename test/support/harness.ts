@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { parseConfig } from '../../src/config/load.ts';
 import { parseEnv } from '../../src/main/env.ts';
 import { createLogger } from '../../src/main/logger.ts';
-import { runRoles, type RunningRoles } from '../../src/main/roles.ts';
+import { runRoles, type RoleSet, type RunningRoles } from '../../src/main/roles.ts';
 import type { Notice, Notifier } from '../../src/notify/notifier.ts';
 import { REDIS_URL } from './pg-admin.ts';
 import { createTestDatabase, type TestDatabase } from './test-db.ts';
@@ -14,8 +14,8 @@ import { createTestDatabase, type TestDatabase } from './test-db.ts';
 export const TOKENS = { ci: 'ci-secret-token', alice: 'alice-secret-token', bob: 'bob-secret-token', carol: 'carol-secret-token', gateway: 'gateway-secret-token', viewer: 'viewer-secret-token' };
 
 /** A policy file for tests: staging needs 1 approval, production 2; the executor runs a real script. */
-export function testPolicy(opts: { executorArgv: string[]; verifyWindow?: string; onNoData?: 'fail' | 'pass'; executorIdempotent?: boolean }): string {
-  return `
+export function testPolicy(opts: { executorArgv: string[]; verifyWindow?: string; onNoData?: 'fail' | 'pass'; executorIdempotent?: boolean; discord?: string; production?: string }): string {
+  return `${opts.discord ?? ''}
 api:
   tokens:
     ci: { roles: [deployer] }
@@ -28,7 +28,7 @@ api:
 defaults:
   verification: { window: ${opts.verifyWindow ?? '300ms'}, interval: 100ms, on_no_data: ${opts.onNoData ?? 'fail'} }
 environments:
-  production: { approvals: { required: 2 } }
+  production: { approvals: ${opts.production ?? '{ required: 2 }'} }
   staging: { approvals: { required: 1 } }
 services:
   payments:
@@ -63,7 +63,7 @@ export interface Backstop {
   close(): Promise<void>;
 }
 
-export async function startBackstop(opts: { policy: string; roles?: { api: boolean; worker: boolean }; redisUrl?: string; db?: TestDatabase; env?: Record<string, string> }): Promise<Backstop> {
+export async function startBackstop(opts: { policy: string; roles?: Partial<RoleSet>; redisUrl?: string; db?: TestDatabase; env?: Record<string, string> }): Promise<Backstop> {
   const db = opts.db ?? (await createTestDatabase());
   const queuePrefix = `bt${randomBytes(4).toString('hex')}`;
   const dir = mkdtempSync(join(tmpdir(), 'backstop-test-'));
@@ -91,7 +91,7 @@ export async function startBackstop(opts: { policy: string; roles?: { api: boole
   if (!configResult.ok) throw new Error(JSON.stringify(configResult.errors));
   const logger = createLogger({ level: childEnv.LOG_LEVEL!, name: 'backstop-test' });
   const notifier = new RecordingNotifier();
-  const running = await runRoles({ env: envResult.env, config: configResult.config, logger }, opts.roles ?? { api: true, worker: true }, { extraNotifier: notifier });
+  const running = await runRoles({ env: envResult.env, config: configResult.config, logger }, { api: true, worker: true, gateway: false, ...opts.roles }, { extraNotifier: notifier });
   const port = running.server ? (running.server.address() as AddressInfo).port : 0;
   const url = `http://127.0.0.1:${port}`;
   return {

@@ -130,3 +130,22 @@ export async function getLatestSample(q: Queryable, deploymentId: string) {
 export async function findRecentDeployments(q: Queryable, limit: number) {
   return q.select().from(deployments).orderBy(desc(deployments.deployedAt), desc(deployments.id)).limit(limit);
 }
+
+/**
+ * For autocomplete: the newest deployments whose id, service, environment or version contains the typed text. It
+ * scans the recent end of the table only, so it stays fast however long the history grows.
+ */
+export async function searchRecentDeployments(q: Queryable, text: string, limit: number) {
+  const recent = q.select().from(deployments).orderBy(desc(deployments.deployedAt), desc(deployments.id)).limit(500).as('recent');
+  const needle = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return q
+    .select()
+    .from(recent)
+    .where(
+      text
+        ? sql`(${recent.deploymentId}::text ilike ${needle} or ${recent.service} ilike ${needle} or ${recent.environment} ilike ${needle} or ${recent.version} ilike ${needle})`
+        : undefined,
+    )
+    .orderBy(desc(recent.deployedAt))
+    .limit(limit);
+}

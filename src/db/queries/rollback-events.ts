@@ -58,6 +58,8 @@ export interface HistoryFilter {
   limit: number;
   /** Opaque cursor from a previous page: the (initiated_at, id) of its last row. */
   cursor?: { initiatedAt: Date; id: number };
+  /** Rows to skip: Discord's Previous/Next paging, which only ever goes a few pages deep. */
+  offset?: number;
 }
 
 /** Newest first, keyset-paginated so a page costs the same on row 10 and row 1,000,000. */
@@ -78,7 +80,8 @@ export async function findHistory(q: Queryable, filter: HistoryFilter): Promise<
     .from(rollbackEvents)
     .where(where.length ? and(...where) : undefined)
     .orderBy(desc(rollbackEvents.initiatedAt), desc(rollbackEvents.id))
-    .limit(filter.limit);
+    .limit(filter.limit)
+    .offset(filter.offset ?? 0);
 }
 
 /** Rows the reconciler must look at: approved/queued/running/verifying, untouched for a while. */

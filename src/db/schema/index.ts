@@ -7,3 +7,4 @@ export * from './system-snapshots.ts';
 export * from './migration-history.ts';
 export * from './health-samples.ts';
 export * from './audit-log.ts';
+export * from './discord-messages.ts';

@@ -1,0 +1,5 @@
+import { approveCommand } from './approve.ts';
+import { rollbackCommand } from './rollback.ts';
+
+/** Every slash command backstop registers; `backstop commands register` bulk-overwrites Discord's set with this. */
+export const commandDefinitions = [approveCommand, rollbackCommand];

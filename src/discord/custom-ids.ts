@@ -1,0 +1,37 @@
+// Buttons and modals carry what they act on in their custom_id (max 100 characters): `bs:<action>:<argument>`.
+// Parsing is strict, because a custom_id arrives from the network like any other input.
+
+export type CustomId =
+  | { action: 'approve' | 'reject' | 'details'; eventId: string }
+  | { action: 'decide-modal'; decision: 'approve' | 'reject'; eventId: string }
+  | { action: 'history'; page: string };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export const customId = {
+  approve: (eventId: string) => `bs:approve:${eventId}`,
+  reject: (eventId: string) => `bs:reject:${eventId}`,
+  details: (eventId: string) => `bs:details:${eventId}`,
+  decideModal: (decision: 'approve' | 'reject', eventId: string) => `bs:decide-${decision}:${eventId}`,
+  /** The page state (filters and cursor) is encoded, and must stay within the 100-character limit. */
+  history: (page: string) => `bs:history:${page}`,
+};
+
+export function parseCustomId(raw: string): CustomId | null {
+  const [prefix, action, ...rest] = raw.split(':');
+  const arg = rest.join(':');
+  if (prefix !== 'bs' || !action) return null;
+  switch (action) {
+    case 'approve':
+    case 'reject':
+    case 'details':
+      return UUID.test(arg) ? { action, eventId: arg } : null;
+    case 'decide-approve':
+    case 'decide-reject':
+      return UUID.test(arg) ? { action: 'decide-modal', decision: action === 'decide-approve' ? 'approve' : 'reject', eventId: arg } : null;
+    case 'history':
+      return arg.length > 0 ? { action: 'history', page: arg } : null;
+    default:
+      return null;
+  }
+}
