@@ -1,0 +1,151 @@
+import { MessageCreateRequestSchema, MessageEditRequestPartialSchema } from 'discord-api-spec/zod';
+import { describe, expect, it } from 'vitest';
+import type { ApprovalRow, RollbackEventRow } from '../../../src/db/schema/index.ts';
+import { outcomeMessage } from '../../../src/discord/cards/outcome.ts';
+import { rollbackCard } from '../../../src/discord/cards/rollback-card.ts';
+import { fitEmbeds, LIMITS } from '../../../src/discord/limits.ts';
+import { userText } from '../../../src/discord/text.ts';
+import { samplePlan } from '../../support/sample-plan.ts';
+
+const NOW = new Date('2026-11-22T14:05:00.000Z');
+
+function event(over: Partial<RollbackEventRow> = {}): RollbackEventRow {
+  return {
+    id: 1,
+    eventId: '3f1c9a52-8d1e-4b7a-9c3e-2a6f0b1d4e5c',
+    deploymentId: '11111111-1111-4111-8111-111111111111',
+    targetDeploymentId: '22222222-2222-4222-8222-222222222222',
+    service: 'payments',
+    environment: 'production',
+    triggerType: 'automatic',
+    triggerReason: 'High error rate (8.5 errors/minute)',
+    triggerData: { metric: 'error_rate_per_minute', observed: 8.5, op: '>', threshold: 5, window: '5m' },
+    initiatedBy: null,
+    initiatedAt: new Date('2026-11-22T14:02:00.000Z'),
+    status: 'awaiting_approval',
+    statusReason: null,
+    rollbackPlan: samplePlan,
+    planHash: 'h1',
+    constitutionalValidation: { compliant: true, violations: [], warnings: [], laws: [], policy_version: 'p1' },
+    overrideRequested: false,
+    approvalsRequired: 2,
+    requesterCounts: true,
+    expiresAt: new Date('2026-11-22T14:17:00.000Z'),
+    rollbackSteps: [],
+    claimFence: 0,
+    claimedBy: null,
+    heartbeatAt: null,
+    approvedAt: null,
+    startedAt: null,
+    completedAt: null,
+    updatedAt: NOW,
+    metadata: null,
+    ...over,
+  };
+}
+
+const vote = (approver: string, name: string): ApprovalRow => ({
+  id: 1,
+  eventId: event().eventId,
+  approver,
+  approverName: name,
+  decision: 'approve',
+  reason: 'ok',
+  source: 'discord',
+  planHash: 'h1',
+  withOverrideRole: false,
+  decidedAt: NOW,
+});
+
+const field = (body: ReturnType<typeof rollbackCard>, name: string) => body.embeds[0]!.fields!.find((f) => f.name === name)?.value;
+const totalLength = (body: ReturnType<typeof rollbackCard>) =>
+  body.embeds.reduce((n, e) => n + (e.title?.length ?? 0) + (e.description?.length ?? 0) + (e.footer?.text.length ?? 0) + (e.fields ?? []).reduce((m, f) => m + f.name.length + f.value.length, 0), 0);
+
+describe('the rollback card', () => {
+  it("shows the seed's alert fields, the evidence, approvals k/N with names and the expiry as a relative time", () => {
+    const card = rollbackCard({ event: event(), votes: [vote('discord:1', 'alice')], now: NOW });
+    expect(card.embeds[0]!.title).toBe('🟠 ROLLBACK PROPOSED');
+    expect(field(card, 'Deployment')).toContain('v2.5.3');
+    expect(field(card, 'Target')).toContain('v2.5.2');
+    expect(field(card, 'Trigger')).toBe('Automatic');
+    expect(field(card, 'Constitutional Status')).toBe('PASSED');
+    expect(field(card, 'Evidence')).toBe('`error\\_rate\\_per\\_minute` = **8.5** > 5 over 5m');
+    expect(field(card, 'Approvals')).toContain('1/2 approvals (alice)');
+    expect(field(card, 'Approvals')).toContain(`<t:${Date.parse('2026-11-22T14:17:00.000Z') / 1000}:R>`);
+    expect(card.components[0]!.components.map((b) => [b.label, b.disabled])).toEqual([['Approve', false], ['Reject', false], ['Details', undefined]]);
+    expect(card.allowed_mentions).toEqual({ parse: [] });
+    expect(MessageCreateRequestSchema.safeParse(card).success).toBe(true);
+  });
+
+  it('disables Approve and Reject once resolved, and shows the steps with a progress bar', () => {
+    const card = rollbackCard({
+      event: event({
+        status: 'running',
+        approvedAt: new Date('2026-11-22T14:03:00.000Z'),
+        startedAt: new Date('2026-11-22T14:03:00.000Z'),
+        rollbackSteps: [{ step: 'execute', status: 'running', attempt: 1, started_at: '2026-11-22T14:03:01.000Z' }],
+      }),
+      votes: [],
+      now: NOW,
+      liveLine: 'deploying v2.5.2',
+    });
+    expect(card.embeds[0]!.title).toBe('🔄 ROLLBACK IN PROGRESS');
+    expect(field(card, 'Progress')).toMatch(/^▰▰▱▱▱ 2\/5 · 2 min 0 s\n✅ validate\n✅ snapshot\n🔄 execute\n⬜ verify\n⬜ finish\n> deploying v2.5.2$/);
+    expect(card.components[0]!.components.map((b) => b.disabled)).toEqual([true, true, undefined]);
+    expect(MessageEditRequestPartialSchema.safeParse(card).success).toBe(true);
+  });
+
+  it('truncates a 10,000-character reason visibly and stays within every embed limit', () => {
+    const card = rollbackCard({ event: event({ triggerReason: 'x'.repeat(10_000), triggerData: { note: 'y'.repeat(10_000) } }), votes: [], now: NOW });
+    expect(field(card, 'Reason')).toMatch(/… \(truncated\)$/);
+    expect(field(card, 'Reason')!.length).toBeLessThanOrEqual(LIMITS.fieldValue);
+    expect(totalLength(card)).toBeLessThanOrEqual(LIMITS.total);
+    expect(MessageCreateRequestSchema.safeParse(card).success).toBe(true);
+  });
+
+  it('renders @everyone, role mentions and markdown in user text inert', () => {
+    const card = rollbackCard({ event: event({ triggerReason: '@everyone <@&123456789012345678> **bold** `code`', triggerType: 'manual', initiatedBy: 'discord:1' }), votes: [], now: NOW });
+    const reason = field(card, 'Reason')!;
+    expect(reason).not.toContain('@everyone');
+    expect(reason).not.toContain('<@&');
+    expect(reason).toContain('\\*\\*bold\\*\\*');
+    expect(card.allowed_mentions).toEqual({ parse: [] });
+  });
+});
+
+describe('outcome messages', () => {
+  const notice = { eventId: event().eventId, service: 'payments', environment: 'production', deploymentId: event().deploymentId, summary: 'verification failed' };
+
+  it('page the on-call role on failure, and only that role', () => {
+    const msg = outcomeMessage({ ...notice, kind: 'failed' }, '999999999999999999');
+    expect(msg.content).toBe('<@&999999999999999999>');
+    expect(msg.allowed_mentions).toEqual({ parse: [], roles: ['999999999999999999'] });
+    expect(MessageCreateRequestSchema.safeParse(msg).success).toBe(true);
+  });
+
+  it('ping no one on success', () => {
+    const msg = outcomeMessage({ ...notice, kind: 'succeeded', summary: 'healthy after rollback' }, '999999999999999999');
+    expect(msg.content).toBeUndefined();
+    expect(msg.allowed_mentions).toEqual({ parse: [] });
+  });
+});
+
+describe('fitEmbeds', () => {
+  it('keeps 25 fields of 1024 characters within the 6000 total', () => {
+    const fields = Array.from({ length: 30 }, (_, i) => ({ name: `f${i}`, value: 'v'.repeat(2000) }));
+    const [embed] = fitEmbeds([{ title: 't', fields }]);
+    expect(embed!.fields).toHaveLength(25);
+    const total = 1 + embed!.fields!.reduce((n, f) => n + f.name.length + f.value.length, 0);
+    expect(total).toBeLessThanOrEqual(6000);
+    expect(embed!.fields!.every((f) => f.value.endsWith('… (truncated)'))).toBe(true);
+  });
+});
+
+describe('userText', () => {
+  it.each([
+    ['@everyone', '@\u200beveryone'],
+    ['@here', '@\u200bhere'],
+    ['<@123>', '<\u200b@\u200b123>'],
+    ['_x_', '\\_x\\_'],
+  ])('%s → %s', (input, expected) => expect(userText(input)).toBe(expected));
+});
