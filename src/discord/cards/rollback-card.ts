@@ -80,7 +80,9 @@ export function rollbackCard(input: RollbackCardInput): MessageBody {
     fields.push({ name: 'Approvals', value: `${userText(describeApprovals(approval))}${expiry}` });
   }
   if (!awaiting && !['rejected', 'expired', 'cancelled', 'requested'].includes(event.status)) {
-    fields.push({ name: 'Progress', value: progressLabel(event, now, input.liveLine) });
+    // The executor's last line only means something while it runs; the final card shows the outcome instead.
+    const live = event.status === 'running' || event.status === 'verifying' ? input.liveLine : undefined;
+    fields.push({ name: 'Progress', value: progressLabel(event, now, live) });
   }
   if (event.statusReason && ['succeeded', 'failed', 'rejected', 'expired', 'cancelled'].includes(event.status)) {
     fields.push({ name: 'Outcome', value: userText(event.statusReason) });

@@ -13,7 +13,7 @@ export async function deploymentChoices(deps: CoreDeps, typed: string): Promise<
   const now = deps.clock();
   return rows.map((d) => ({
     // Choice names are plain text (max 100) and are not rendered as markdown, so they need no escaping.
-    name: truncate(`${d.service} · ${d.environment} · ${d.version} · ${d.status}${d.quarantined ? ' · quarantined' : ''} · ${ago(d.deployedAt, now)}`, 100),
+    name: truncate(`${d.service} · ${d.environment} · ${d.version}${d.rollbackFrom ? ' (restored)' : ''} · ${d.status}${d.quarantined ? ' · quarantined' : ''} · ${ago(d.deployedAt, now)}`, 100),
     value: d.deploymentId,
   }));
 }
