@@ -18,7 +18,9 @@ export interface AppDeps extends PipelineDeps {
 // The one place that builds the deps object every role shares: db, queue, notifier, executors, clock.
 export function createAppDeps(input: { env: Env; config: Config; logger: Logger; baseEnv: Record<string, string | undefined>; notifier?: Notifier }): AppDeps {
   const { env, config, logger } = input;
-  const database = createDatabase(env.DATABASE_URL, logger);
+  // Each rollback executing holds one connection for its advisory lock the whole time, so the pool grows with the
+  // worker's concurrency; the rest serves the API, the gateway, card updates and the reconciler.
+  const database = createDatabase(env.DATABASE_URL, logger, { max: env.BACKSTOP_WORKER_CONCURRENCY + 10 });
   const rollbackQueue = createRollbackQueue({ redisUrl: env.REDIS_URL, prefix: env.BACKSTOP_QUEUE_PREFIX, db: database.db, logger });
   const abort = new AbortController();
   const executorBase = {
