@@ -34,7 +34,9 @@ export type Env = z.infer<typeof EnvSchema> & {
 export type EnvResult = { ok: true; env: Env } | { ok: false; errors: FieldError[] };
 
 export function parseEnv(source: Record<string, string | undefined>): EnvResult {
-  const parsed = EnvSchema.safeParse(source, { reportInput: true });
+  // An empty variable means unset (docker-compose's `${DISCORD_TOKEN:-}` passes one), not an invalid value.
+  const present = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== ''));
+  const parsed = EnvSchema.safeParse(present, { reportInput: true });
   if (!parsed.success) return { ok: false, errors: formatIssues(parsed.error) };
   const tokens: Record<string, string> = {};
   for (const [key, value] of Object.entries(source)) {

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createDiscordRest } from '../../src/discord/rest.ts';
-import { registerCommands } from '../../src/discord/register-commands.ts';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { startDiscordEmulator, type DiscordEmulator, type EmulatedMessage, type EmulatedUser } from '../discord-emulator/index.ts';
 import { startBackstop, testPolicy, waitFor, type Backstop } from '../support/harness.ts';
 
@@ -11,6 +11,7 @@ import { startBackstop, testPolicy, waitFor, type Backstop } from '../support/ha
 // in the channel would see and click, and every request checked against Discord's own schemas.
 
 const SCRIPT = resolve('test/fixtures/rollback.sh');
+const run = promisify(execFile);
 
 describe('backstop in Discord', () => {
   let emu: DiscordEmulator;
@@ -35,13 +36,15 @@ discord:
   guild_id: "${emu.guildId}"
   channel_id: "${emu.channelId}"
   roles: { approver: ["${approver}"], viewer: ["${viewer}"], oncall: "${oncall}" }`;
-    const rest = createDiscordRest(emu.botToken, emu.apiUrl);
-    await registerCommands(rest, { applicationId: emu.applicationId, guildId: emu.guildId });
     b = await startBackstop({
       policy: testPolicy({ executorArgv: [SCRIPT, sideEffects, '0.3'], onNoData: 'pass', discord, production: '{ required: 2, requester_counts: false }' }),
       roles: { gateway: true },
       env: { DISCORD_TOKEN: emu.botToken, DISCORD_API_URL: emu.apiUrl },
     });
+    // The real CLI registers the commands (reading the guild from the policy file, the application from Discord).
+    const { stdout } = await run(process.execPath, [resolve('bin/backstop.mjs'), 'commands', 'register'], { env: b.childEnv });
+    expect(stdout.trim()).toBe(`registered 2 commands (guild ${emu.guildId})`);
+    expect(emu.registeredCommands(emu.guildId).map((c) => (c as { name: string }).name)).toEqual(['approve', 'rollback']);
   });
   afterAll(async () => {
     await b?.close();
