@@ -4,6 +4,7 @@ CREATE TABLE "ops"."discord_messages" (
 	"purpose" text NOT NULL,
 	"channel_id" text NOT NULL,
 	"message_id" text NOT NULL,
+	"rendered_status" text,
 	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint

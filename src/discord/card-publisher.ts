@@ -1,11 +1,14 @@
 import { DiscordAPIError } from '@discordjs/rest';
 import { eq, and } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { findDiscordMessage, recordDiscordMessage } from '../db/queries/discord-messages.ts';
+import { findCardsBehind, findDiscordMessage, findUnannouncedOutcomes, markRendered, recordDiscordMessage } from '../db/queries/discord-messages.ts';
 import { findVotes, getEvent } from '../db/queries/rollback-events.ts';
 import { discordMessages } from '../db/schema/index.ts';
 import type { Logger } from '../main/logger.ts';
 import type { Notice, Notifier } from '../notify/notifier.ts';
+import type { RollbackEventRow } from '../db/schema/index.ts';
+import { CONSTITUTION_REFUSED } from '../rollback/request-rollback.ts';
+import { noticeFor } from '../rollback/notices.ts';
 import { isOutcome, outcomeMessage, type OutcomeKind } from './cards/outcome.ts';
 import { rollbackCard, type MessageBody } from './cards/rollback-card.ts';
 import { createCoalescer } from './coalescer.ts';
@@ -24,14 +27,35 @@ export interface CardPublisherDeps {
   sleep: (ms: number) => Promise<void>;
   /** At most one edit per card this often (Discord's guidance; also keeps 20 live cards under the channel limit). */
   editIntervalMs?: number;
-  /** Attempts per delivery on top of @discordjs/rest's own retries, with doubling waits from retryBaseMs. */
+  /** Attempts per delivery on top of @discordjs/rest's own retries, with doubling waits from retryBaseMs; after
+   * that, the delivery sweep takes over, so a long Discord outage delays messages but loses none. */
   attempts?: number;
   retryBaseMs?: number;
 }
 
+/** How far back the sweep looks, and how long it leaves fresh changes to the live path. */
+const SWEEP_WINDOW_MS = 60 * 60_000;
+const SWEEP_SETTLE_MS = 5_000;
+
 const UNKNOWN_MESSAGE = 10008;
 
-export type DiscordNotifier = Notifier & { drain(): Promise<void> };
+export type DiscordNotifier = Notifier & {
+  /** Re-delivers what an outage left behind: cards that lag their rollback, outcomes never announced. */
+  sweep(): Promise<{ cards: number; outcomes: number }>;
+  drain(): Promise<void>;
+};
+
+function outcomeNoticeOf(event: RollbackEventRow): (Notice & { kind: OutcomeKind }) | null {
+  const kind: OutcomeKind | null =
+    event.status === 'succeeded' || event.status === 'failed' || event.status === 'expired'
+      ? event.status
+      : event.status === 'rejected' && event.statusReason === CONSTITUTION_REFUSED
+        ? 'constitutional_violation'
+        : null;
+  if (!kind) return null;
+  const summary = event.statusReason ?? `Rollback of ${event.service} in ${event.environment} ${event.status}`;
+  return noticeFor(event, kind, summary, { validation: event.constitutionalValidation }) as Notice & { kind: OutcomeKind };
+}
 
 /**
  * Posts every rollback to the channel over REST with the bot token (never an interaction token, which dies after
@@ -40,7 +64,7 @@ export type DiscordNotifier = Notifier & { drain(): Promise<void> };
  * is posted twice, whichever process (gateway or worker) delivers it.
  */
 export function createDiscordNotifier(deps: CardPublisherDeps): DiscordNotifier {
-  const attempts = deps.attempts ?? 5;
+  const attempts = deps.attempts ?? 3;
   const retryBaseMs = deps.retryBaseMs ?? 1000;
   const liveLines = new Map<string, string>();
   const pending = new Set<Promise<void>>();
@@ -61,21 +85,22 @@ export function createDiscordNotifier(deps: CardPublisherDeps): DiscordNotifier 
   }
 
   /** Edits the recorded message, or posts it (once, by nonce) and records it. */
-  async function upsert(eventId: string, purpose: string, body: MessageBody, reposting = false): Promise<string> {
+  async function upsert(eventId: string, purpose: string, body: MessageBody, status: string, reposting = false): Promise<string> {
     const existing = await findDiscordMessage(deps.db, eventId, purpose);
     if (existing) {
       try {
         await deps.api.edit(existing.channelId, existing.messageId, body);
+        await markRendered(deps.db, existing.id, status);
         return existing.messageId;
       } catch (err) {
         // Someone deleted the card: post a fresh one rather than go silent.
         if (reposting || !(err instanceof DiscordAPIError && err.code === UNKNOWN_MESSAGE)) throw err;
         await deps.db.delete(discordMessages).where(and(eq(discordMessages.eventId, eventId), eq(discordMessages.purpose, purpose)));
-        return upsert(eventId, purpose, body, true);
+        return upsert(eventId, purpose, body, status, true);
       }
     }
     const posted = await deps.api.post(deps.channelId, { ...body, nonce: nonceFor(eventId, reposting ? `${purpose}:repost` : purpose) });
-    const row = await recordDiscordMessage(deps.db, { eventId, purpose, channelId: deps.channelId, messageId: posted.id });
+    const row = await recordDiscordMessage(deps.db, { eventId, purpose, channelId: deps.channelId, messageId: posted.id, renderedStatus: status });
     return row.messageId;
   }
 
@@ -84,7 +109,7 @@ export function createDiscordNotifier(deps: CardPublisherDeps): DiscordNotifier 
       const event = await getEvent(deps.db, eventId);
       if (!event) return;
       const votes = await findVotes(deps.db, eventId);
-      await upsert(eventId, 'card', rollbackCard({ event, votes, now: deps.clock(), liveLine: liveLines.get(eventId) }));
+      await upsert(eventId, 'card', rollbackCard({ event, votes, now: deps.clock(), liveLine: liveLines.get(eventId) }), event.status);
       if (['succeeded', 'failed', 'rejected', 'expired', 'cancelled'].includes(event.status)) liveLines.delete(eventId);
     });
   };
@@ -113,6 +138,23 @@ export function createDiscordNotifier(deps: CardPublisherDeps): DiscordNotifier 
       if (notice.kind === 'progress') liveLines.set(notice.eventId, truncate(userText(notice.summary), 200));
       track(cards.request(notice.eventId));
       if (isOutcome(notice.kind)) track(announce(notice as Notice & { kind: OutcomeKind }));
+    },
+    async sweep() {
+      const now = deps.clock().getTime();
+      const window = { from: new Date(now - SWEEP_WINDOW_MS), to: new Date(now - SWEEP_SETTLE_MS) };
+      const behind = await findCardsBehind(deps.db, window, 50);
+      for (const eventId of behind) track(cards.request(eventId));
+      const unannounced = await findUnannouncedOutcomes(deps.db, window, CONSTITUTION_REFUSED, 50);
+      let outcomes = 0;
+      for (const event of unannounced) {
+        const notice = outcomeNoticeOf(event);
+        if (notice) {
+          outcomes++;
+          track(announce(notice));
+        }
+      }
+      if (behind.length || outcomes) deps.logger.info({ cards: behind.length, outcomes }, 'discord delivery sweep re-sending');
+      return { cards: behind.length, outcomes };
     },
     async drain() {
       while (pending.size) await Promise.all([...pending]);

@@ -22,6 +22,8 @@ export const EnvSchema = z.object({
   DISCORD_APPLICATION_ID: z.string().regex(/^\d{17,20}$/, 'expected a Discord snowflake id').optional(),
   // For REST proxies and the test emulator; discord.js appends /v10.
   DISCORD_API_URL: z.url().optional(),
+  // How often a worker re-delivers cards and outcomes that a Discord outage held back.
+  BACKSTOP_DISCORD_SWEEP_INTERVAL_MS: z.coerce.number().int().min(200).default(30_000),
 });
 
 export type Env = z.infer<typeof EnvSchema> & {

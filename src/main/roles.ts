@@ -83,6 +83,12 @@ export async function runRoles(booted: Booted, roles: RoleSet, extra: { extraNot
     );
     closers.push(() => worker.close());
     logger.info({ workerId: worker.workerId }, 'rollback worker started');
+    if (discord) {
+      const sweep = setInterval(() => {
+        discord.sweep().catch((err: unknown) => logger.warn({ err }, 'discord delivery sweep failed'));
+      }, env.BACKSTOP_DISCORD_SWEEP_INTERVAL_MS);
+      closers.push(async () => clearInterval(sweep));
+    }
   }
   if (roles.api) {
     const healthRedis = createRedisConnection(env.REDIS_URL, 'producer');

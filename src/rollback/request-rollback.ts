@@ -18,6 +18,9 @@ import type { PlanDeployment } from './plan-types.ts';
 import { takeSnapshot } from './take-snapshot.ts';
 import { requireReason, requireUuid } from './validate-input.ts';
 
+/** The status_reason of a request the constitution refused (and that an override did not set aside). */
+export const CONSTITUTION_REFUSED = 'Constitutional validation failed';
+
 export interface RollbackRequest {
   deploymentId: string;
   reason: string;
@@ -108,7 +111,7 @@ async function admit(
           initiatedBy: requester?.id ?? null,
           initiatedAt: now,
           status: refused ? 'rejected' : req.preapproved ? 'approved' : 'awaiting_approval',
-          statusReason: refused ? 'Constitutional validation failed' : null,
+          statusReason: refused ? CONSTITUTION_REFUSED : null,
           rollbackPlan: built.plan,
           planHash: built.planHash,
           constitutionalValidation: validation,
@@ -160,7 +163,7 @@ async function admit(
       });
 
       if (refused) {
-        return { kind: 'rejected', event, validation, error: 'Constitutional validation failed' } as const;
+        return { kind: 'rejected', event, validation, error: CONSTITUTION_REFUSED } as const;
       }
       return { kind: 'admitted', event, target: built.plan.target!, snapshotId, validation, enqueued: false } as const;
     });

@@ -59,6 +59,8 @@ export interface DiscordEmulator {
   readonly injectedRateLimited: number;
   /** The next `count` matching requests get a 429 (Retry-After: retryAfterMs, default 1000 ms). Paths are below /api/v10. */
   injectRateLimits(count: number, match?: (method: string, path: string) => boolean, retryAfterMs?: number): void;
+  /** Until called again with null, matching REST requests get 503 (Discord unreachable from the bot's view). */
+  setOutage(match: ((method: string, path: string) => boolean) | null): void;
   /** op 7, op 9 (d:false), or close the socket with 4000. discord.js resumes (7, drop) or identifies again (9). */
   reconnectGateway(mode: ReconnectMode): void;
   /** Gateway handshakes so far, e.g. to wait until a reconnect has completed. */
@@ -106,7 +108,9 @@ export async function startDiscordEmulator(opts: DiscordEmulatorOptions = {}): P
     ...messageRoutes({ botUserId, guild, channels, clock }),
     ...interactionRoutes({ applicationId, botUserId, guild, channels, interactions, ackTimeoutMs, clock }),
   ];
+  let outage: ((method: string, path: string) => boolean) | null = null;
   const http = createHttpServer({
+    outage: (method, path) => outage?.(method, path) ?? false,
     routes,
     botToken,
     limiter,
@@ -159,6 +163,7 @@ export async function startDiscordEmulator(opts: DiscordEmulatorOptions = {}): P
       return limiter.counts.injected;
     },
     injectRateLimits: (count, match, retryAfterMs) => limiter.inject(count, match, retryAfterMs),
+    setOutage: (match) => void (outage = match),
     reconnectGateway: (mode) => gateway.reconnect(mode),
     gateway: gateway.stats,
     registeredCommands: (guildId) => commands.list(guildId),

@@ -27,6 +27,8 @@ export function createHttpServer(deps: {
   clock: () => number;
   violation: ViolationSink;
   requests: RequestRecord[];
+  /** While it answers true for a request, Discord is "down" for it: 503, as Cloudflare answers in an outage. */
+  outage: (method: string, path: string) => boolean;
   onUpgrade: (request: IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => void;
 }) {
   const server: Server = createServer((req, res) => {
@@ -72,6 +74,7 @@ export function createHttpServer(deps: {
       return reply(discordError(401, 0, '401: Unauthorized'), deps.limiter.peek(routeKey, major, route.bucket));
     }
 
+    if (deps.outage(method, path)) return reply({ status: 503, body: { message: 'upstream connect error', code: 0 } }, {});
     const injected = deps.limiter.takeInjected(method, path, routeKey, route.bucket);
     if (injected) return reply({ status: 429, body: injected.body }, injected.headers);
     const decision = deps.limiter.take(routeKey, major, route.bucket);

@@ -39,7 +39,7 @@ discord:
     b = await startBackstop({
       policy: testPolicy({ executorArgv: [SCRIPT, sideEffects, '0.3'], onNoData: 'pass', discord, production: '{ required: 2, requester_counts: false }' }),
       roles: { gateway: true },
-      env: { DISCORD_TOKEN: emu.botToken, DISCORD_API_URL: emu.apiUrl },
+      env: { DISCORD_TOKEN: emu.botToken, DISCORD_API_URL: emu.apiUrl, BACKSTOP_DISCORD_SWEEP_INTERVAL_MS: '500' },
     });
     // The real CLI registers the commands (reading the guild from the policy file, the application from Discord).
     const { stdout } = await run(process.execPath, [resolve('bin/backstop.mjs'), 'commands', 'register'], { env: b.childEnv });
@@ -239,4 +239,25 @@ discord:
     // Exactly one card and one outcome, despite the retries.
     expect(emu.messages().filter((m) => m.embeds[0]?.footer?.text?.startsWith(`event ${eventId}`) && !(m.flags & 64))).toHaveLength(2);
   });
+
+  it('delivers the card and the outcome once Discord is reachable again, after an outage longer than the retries', async () => {
+    await deploy('staging', 'v5.0.0', true);
+    const bad = await deploy('staging', 'v5.0.1', false);
+    emu.setOutage((_method, path) => path.startsWith('/channels/'));
+    let eventId: string;
+    try {
+      const req = await b.api('POST', '/auto-rollback', 'alice', { deployment_id: bad, trigger_reason: 'staging down during a Discord outage' });
+      eventId = req.body.event_id as string;
+      await waitFor('rollback to succeed', async () => (await eventStatus(eventId)) === 'succeeded', 20_000);
+      // Past the live path's retries (about 3 s): only the sweep can deliver now.
+      await new Promise((r) => setTimeout(r, 4_000));
+      expect(cardOf(eventId)).toBeUndefined();
+    } finally {
+      emu.setOutage(null);
+    }
+    await emu.waitFor(() => cardOf(eventId)?.embeds[0].title === '✅ ROLLBACK COMPLETE', 15_000);
+    await emu.waitFor(() => outcomes(eventId).length === 1, 15_000);
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(emu.messages().filter((m) => m.embeds[0]?.footer?.text?.startsWith(`event ${eventId}`) && !(m.flags & 64))).toHaveLength(2);
+  }, 45_000);
 });

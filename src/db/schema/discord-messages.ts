@@ -15,6 +15,8 @@ export const discordMessages = ops.table(
     purpose: text('purpose').notNull(),
     channelId: text('channel_id').notNull(),
     messageId: text('message_id').notNull(),
+    // The rollback status the message shows; the delivery sweep re-renders cards that lag behind the event.
+    renderedStatus: text('rendered_status'),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex('discord_messages_event_purpose_idx').on(t.eventId, t.purpose)],
