@@ -10,10 +10,18 @@ import {
   type RawConfig,
   type VerificationPolicy,
 } from './schema.ts';
+import { DEFAULT_RULES, PUSHED_METRICS, RuleSchema, type Rule, type SourceConfig } from './monitoring-schema.ts';
+
+export interface ResolvedRule extends Rule {
+  /** Where the rule was written, for errors and explanations ("defaults.rules[0]", "builtin"). */
+  origin: string;
+}
 
 export interface ResolvedPolicy {
   service: string;
   environment: string;
+  rules: ResolvedRule[];
+  sources: SourceConfig[];
   approvals: ApprovalPolicy;
   constitution: ConstitutionPolicy;
   verification: VerificationPolicy;
@@ -59,8 +67,51 @@ function canonical(value: unknown): string {
 export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 export const canonicalHash = (value: unknown) => sha256(canonical(value));
 
+const BUILTIN_RULES: ResolvedRule[] = DEFAULT_RULES.map((r) => ({ ...RuleSchema.parse(r), origin: 'builtin' }));
+
+/** Defaults (or the builtin table), then the environment's, then the service's: a later rule replaces one of its name. */
+function resolveRules(raw: RawConfig, service: string, environment: string): ResolvedRule[] {
+  const byName = new Map<string, ResolvedRule>();
+  const layers: Array<[Rule[] | undefined, string]> = [
+    [raw.defaults.rules, 'defaults.rules'],
+    [raw.environments[environment]?.rules, `environments.${environment}.rules`],
+    [raw.services[service]?.rules, `services.${service}.rules`],
+  ];
+  if (!raw.defaults.rules) for (const r of BUILTIN_RULES) byName.set(r.name, r);
+  for (const [rules, path] of layers) rules?.forEach((r, i) => byName.set(r.name, { ...r, origin: `${path}[${i}]` }));
+  return [...byName.values()];
+}
+
+/** Metrics a service can observe: what pushed samples carry, plus what its sources name. */
+export function knownMetrics(sources: SourceConfig[]): Set<string> {
+  const known = new Set<string>(PUSHED_METRICS);
+  for (const s of sources) {
+    if (s.kind === 'prometheus') Object.keys(s.queries).forEach((m) => known.add(m));
+    else {
+      known.add('probe_up');
+      Object.keys(s.values).forEach((m) => known.add(m));
+    }
+  }
+  return known;
+}
+
 function crossCheck(raw: RawConfig): FieldError[] {
   const errors: FieldError[] = [];
+  const reported = new Set<string>();
+  for (const [name, svc] of Object.entries(raw.services)) {
+    const known = knownMetrics(svc.sources);
+    for (const env of svc.environments) {
+      if (!raw.environments[env]) continue;
+      for (const rule of resolveRules(raw, name, env)) {
+        for (const [metric, field] of [[rule.metric, 'metric'], ...(rule.min_traffic ? [[rule.min_traffic.metric, 'min_traffic.metric']] : [])] as Array<[string, string]>) {
+          const key = `${rule.origin}.${field}`;
+          if (known.has(metric) || reported.has(key)) continue;
+          reported.add(key);
+          errors.push({ path: key, message: `unknown metric "${metric}" for service ${name} (known: ${[...known].sort().join(', ')})` });
+        }
+      }
+    }
+  }
   for (const [name, svc] of Object.entries(raw.services)) {
     svc.environments.forEach((env, i) => {
       if (!raw.environments[env]) {
@@ -90,6 +141,8 @@ export function buildConfig(raw: RawConfig): Config {
       return {
         service,
         environment,
+        rules: resolveRules(raw, service, environment),
+        sources: svc.sources,
         approvals: { ...builtinApprovals, ...defined(raw.defaults.approvals), ...defined(env.approvals) },
         constitution: {
           ...BUILTIN_CONSTITUTION,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DurationSchema } from './duration.ts';
+import { MonitoringSchema, RuleSchema, SourceSchema } from './monitoring-schema.ts';
 
 // The policy file (backstop.yaml). Objects are strict so a misspelt key is an error, not a silently ignored setting.
 
@@ -85,7 +86,10 @@ const PartialApprovals = ApprovalPolicySchema.partial();
 const PartialConstitution = ConstitutionSchema.partial();
 const PartialVerification = VerificationSchema.partial();
 
+const Rules = z.array(RuleSchema).max(50);
+
 export const EnvironmentSchema = z.strictObject({
+  rules: Rules.optional(),
   approvals: PartialApprovals.optional(),
   constitution: PartialConstitution.optional(),
   verification: PartialVerification.optional(),
@@ -98,6 +102,9 @@ export const ServiceSchema = z.strictObject({
   executors: z.record(Name, ExecutorSchema).optional(),
   constitution: PartialConstitution.optional(),
   verification: PartialVerification.optional(),
+  // Rules here replace same-named rules from the environment and defaults, and add the rest.
+  rules: Rules.optional(),
+  sources: z.array(SourceSchema).max(10).default([]),
 });
 export type ServiceConfig = z.infer<typeof ServiceSchema>;
 
@@ -133,8 +140,11 @@ export const ConfigSchema = z.strictObject({
       body_limit: z.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
     })
     .default({ tokens: {}, body_limit: 64 * 1024 }),
+  monitoring: MonitoringSchema.prefault({}),
   defaults: z
     .strictObject({
+      // Without any, the seed's table applies (see DEFAULT_RULES).
+      rules: Rules.optional(),
       approvals: PartialApprovals.optional(),
       constitution: PartialConstitution.optional(),
       verification: PartialVerification.optional(),

@@ -25,9 +25,15 @@ export const deployments = ops.table(
     rolledBackAt: timestamp('rolled_back_at', { withTimezone: true, precision: 3 }),
     // A version that was rolled back is never a rollback target again.
     quarantined: boolean('quarantined').notNull().default(false),
+    // The monitor watches a new deployment until this time; null when it was recorded without watching.
+    watchEndsAt: timestamp('watch_ends_at', { withTimezone: true, precision: 3 }),
+    // How the watch ended: healthy | unhealthy | rolled_back | superseded; null while it is under watch.
+    watchResult: text('watch_result'),
   },
   (t) => [
     index('deployments_service_env_time_idx').on(t.service, t.environment, t.deployedAt.desc()),
+    // The monitor's one read per tick: every deployment still under watch.
+    index('deployments_under_watch_idx').on(t.watchEndsAt).where(sql`watch_ends_at is not null and watch_result is null`),
   ],
 );
 

@@ -8,3 +8,4 @@ export * from './migration-history.ts';
 export * from './health-samples.ts';
 export * from './audit-log.ts';
 export * from './discord-messages.ts';
+export * from './monitoring.ts';

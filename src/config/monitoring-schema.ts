@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { DurationSchema } from './duration.ts';
+
+// Health rules and sources: "metric op threshold [over window] [for N consecutive checks] → action".
+
+/** Metrics a pushed sample carries (POST /api/deployments/:id/health); sources may add their own names. */
+export const PUSHED_METRICS = ['error_rate_per_minute', 'recent_errors', 'database_connections_pct', 'p95_ms', 'memory_pct'] as const;
+export type PushedMetric = (typeof PUSHED_METRICS)[number];
+
+/** The action ladder, mildest first: a rule's action is how far up the ladder its breach may climb. */
+export const ACTIONS = ['observe', 'warn', 'propose', 'auto_with_veto', 'auto'] as const;
+export const ActionSchema = z.enum(ACTIONS);
+export type Action = z.infer<typeof ActionSchema>;
+
+export const MetricName = z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'expected a metric name of lowercase letters, digits and _');
+const RuleName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected a lowercase name of letters, digits, _ or -');
+
+export const RuleSchema = z.strictObject({
+  name: RuleName,
+  metric: MetricName,
+  op: z.enum(['>', '>=', '<', '<=']),
+  threshold: z.number().refine(Number.isFinite, 'expected a finite number'),
+  // Judge the mean of the pushed samples in this window instead of the newest one. (A PromQL query carries its own.)
+  window: DurationSchema.optional(),
+  // Consecutive breaching observations before the rule fires: holds back a flapping metric.
+  for: z.number().int().min(1).max(100).default(1),
+  action: ActionSchema,
+  // No data is inconclusive, never healthy: `fail` counts it as a breach, `ignore` neither breaches nor recovers.
+  on_missing: z.enum(['ignore', 'fail']).default('ignore'),
+  // For ratio metrics (errors / requests): below this much traffic the ratio means nothing, so the check is inconclusive.
+  min_traffic: z.strictObject({ metric: MetricName, at_least: z.number().min(0) }).optional(),
+  // auto_with_veto: how long an approver has to cancel before the rollback starts.
+  veto: DurationSchema.optional(),
+});
+export type Rule = z.infer<typeof RuleSchema>;
+export type RuleInput = z.input<typeof RuleSchema>;
+
+const Templated = z.string().min(1).max(2000);
+
+export const PrometheusSourceSchema = z.strictObject({
+  kind: z.literal('prometheus'),
+  url: z.url(),
+  timeout: DurationSchema.default(2_000),
+  // metric → PromQL; {service}, {environment}, {version} and {deployment_id} are substituted, escaped.
+  queries: z.record(MetricName, Templated),
+});
+export const HttpProbeSourceSchema = z.strictObject({
+  kind: z.literal('http_probe'),
+  url: z.url(),
+  timeout: DurationSchema.default(2_000),
+  // metric → dotted path into the JSON body; the probe always reports probe_up (1, or 0 when it does not answer).
+  values: z.record(MetricName, z.string().min(1).max(200)).default({}),
+});
+export const SourceSchema = z.discriminatedUnion('kind', [PrometheusSourceSchema, HttpProbeSourceSchema]);
+export type SourceConfig = z.infer<typeof SourceSchema>;
+
+export const MonitoringSchema = z.strictObject({
+  tick: DurationSchema.default(10_000),
+  watch_window: DurationSchema.default(5 * 60_000),
+  // A pushed sample older than this does not count as the newest observation.
+  stale_after: DurationSchema.default(2 * 60_000),
+  veto: DurationSchema.default(2 * 60_000),
+  circuit_breaker: z
+    .strictObject({ max_automatic: z.number().int().min(1).max(100).default(3), per: DurationSchema.default(60 * 60_000) })
+    .default({ max_automatic: 3, per: 60 * 60_000 }),
+  // A rollback is checked again in phases after it succeeds (the runbook's 0–5 min, then 5–15 min).
+  recheck_after: DurationSchema.default(15 * 60_000),
+  alertmanager: z
+    .strictObject({
+      service_label: z.string().min(1).default('service'),
+      environment_label: z.string().min(1).default('environment'),
+      action: ActionSchema.default('propose'),
+    })
+    .default({ service_label: 'service', environment_label: 'environment', action: 'propose' }),
+});
+export type MonitoringConfig = z.infer<typeof MonitoringSchema>;
+
+/** The seed's table, used when the policy file names no rules. */
+export const DEFAULT_RULES: RuleInput[] = [
+  { name: 'error-rate-critical', metric: 'error_rate_per_minute', op: '>', threshold: 5, action: 'auto' },
+  { name: 'error-burst', metric: 'recent_errors', op: '>', threshold: 50, action: 'auto' },
+  { name: 'db-connections', metric: 'database_connections_pct', op: '>', threshold: 90, action: 'auto' },
+  { name: 'latency', metric: 'p95_ms', op: '>', threshold: 5000, action: 'warn' },
+  { name: 'memory', metric: 'memory_pct', op: '>', threshold: 95, action: 'warn' },
+  { name: 'error-rate-elevated', metric: 'error_rate_per_minute', op: '>=', threshold: 1, action: 'propose' },
+];

@@ -1,0 +1,62 @@
+import { sql } from 'drizzle-orm';
+import { bigserial, doublePrecision, index, integer, jsonb, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { deployments } from './deployments.ts';
+import { ops } from './ops.ts';
+
+// Where each rule stands for each watched deployment, so any worker continues the count of consecutive breaches.
+export const ruleStates = ops.table(
+  'rule_states',
+  {
+    deploymentId: uuid('deployment_id')
+      .notNull()
+      .references(() => deployments.deploymentId),
+    rule: text('rule').notNull(),
+    // breach | ok | inconclusive
+    verdict: text('verdict').notNull(),
+    consecutive: integer('consecutive').notNull(),
+    value: doublePrecision('value'),
+    // The observation this state was computed from; a state is only ever replaced by one from a newer observation.
+    observedAt: timestamp('observed_at', { withTimezone: true, precision: 3 }).notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.deploymentId, t.rule] })],
+);
+
+// Every decision the monitor makes explains itself: the rule, the value against the threshold, the window, the samples.
+export const healthDecisions = ops.table(
+  'health_decisions',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    deploymentId: uuid('deployment_id')
+      .notNull()
+      .references(() => deployments.deploymentId),
+    service: text('service').notNull(),
+    environment: text('environment').notNull(),
+    // observe | warn | propose | auto_with_veto | auto | watch_passed | alert_resolved | held
+    action: text('action').notNull(),
+    summary: text('summary').notNull(),
+    evidence: jsonb('evidence').notNull(),
+    eventId: uuid('event_id'),
+    decidedAt: timestamp('decided_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [index('health_decisions_deployment_idx').on(t.deploymentId, t.decidedAt.desc())],
+);
+
+// Automation stops for a service and environment when a rollback did not restore health, until a person acknowledges.
+export const automationHolds = ops.table(
+  'automation_holds',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    service: text('service').notNull(),
+    environment: text('environment').notNull(),
+    reason: text('reason').notNull(),
+    eventId: uuid('event_id'),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    acknowledgedBy: text('acknowledged_by'),
+    acknowledgedAt: timestamp('acknowledged_at', { withTimezone: true, precision: 3 }),
+  },
+  (t) => [index('automation_holds_open_idx').on(t.service, t.environment).where(sql`acknowledged_at is null`)],
+);
+
+export type RuleStateRow = typeof ruleStates.$inferSelect;
+export type HealthDecisionRow = typeof healthDecisions.$inferSelect;
