@@ -41,12 +41,12 @@ describe('rules in the policy file', () => {
     );
     if (!r.ok) throw new Error(JSON.stringify(r.errors));
     const rules = r.config.resolve('payments', 'production')!.rules;
-    expect(rules.find((x) => x.name === 'error-rate-critical')).toMatchObject({ threshold: 10, for: 3, action: 'auto_with_veto', veto: 90_000, origin: 'services.payments.rules[0].' });
+    expect(rules.find((x) => x.name === 'error-rate-critical')).toMatchObject({ threshold: 10, for: 3, action: 'auto_with_veto', veto: 90_000, origin: 'services.payments.rules[0]' });
     expect(rules).toHaveLength(7);
   });
 
   it.each([
-    ['an unknown metric', `      - { name: x, metric: nonsense, op: ">", threshold: 1, action: warn }\n`, 'services.payments.rules[0]..metric', 'unknown metric "nonsense" for service payments'],
+    ['an unknown metric', `      - { name: x, metric: nonsense, op: ">", threshold: 1, action: warn }\n`, 'services.payments.rules[0].metric', 'unknown metric "nonsense" for service payments'],
     ['a bad operator', `      - { name: x, metric: p95_ms, op: "=>", threshold: 1, action: warn }\n`, 'services.payments.rules[0].op', 'expected one of'],
     ['a negative window', `      - { name: x, metric: p95_ms, op: ">", threshold: 1, window: -5m, action: warn }\n`, 'services.payments.rules[0].window', 'expected a duration'],
     ['an unknown action', `      - { name: x, metric: p95_ms, op: ">", threshold: 1, action: panic }\n`, 'services.payments.rules[0].action', 'expected one of'],
