@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, isNotNull, isNull } from 'drizzle-orm';
 import { appendAudit } from '../audit/append-audit.ts';
 import { getDeployment } from '../db/queries/deployments.ts';
 import { deployments, type DeploymentRow } from '../db/schema/index.ts';
@@ -29,6 +29,11 @@ export async function recordDeployment(deps: CoreDeps, actor: Actor, input: NewD
       .where(and(eq(deployments.service, input.service), eq(deployments.environment, input.environment), eq(deployments.version, input.version), eq(deployments.quarantined, true)))
       .limit(1);
     const warnings = bad ? [`version ${input.version} was rolled back before (deployment ${bad.id}) and is quarantined`] : [];
+    // The newest deployment is the one to watch: an older one still under watch is superseded, not judged.
+    await tx
+      .update(deployments)
+      .set({ watchResult: 'superseded' })
+      .where(and(eq(deployments.service, input.service), eq(deployments.environment, input.environment), isNull(deployments.watchResult), isNotNull(deployments.watchEndsAt)));
     const [row] = await tx
       .insert(deployments)
       .values({
@@ -41,6 +46,7 @@ export async function recordDeployment(deps: CoreDeps, actor: Actor, input: NewD
         status: 'in_progress',
         quarantined: Boolean(bad),
         metadata: input.metadata ?? null,
+        watchEndsAt: new Date(deps.clock().getTime() + deps.config.raw.monitoring.watch_window),
       })
       .returning();
     await takeSnapshot(tx, { type: 'pre_deployment', deployment: row!, eventId: null, policy, policyVersion: deps.config.policyVersion });

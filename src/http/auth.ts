@@ -24,6 +24,22 @@ export type Authenticator = (authorization: string | undefined) => TokenPrincipa
  * Bearer tokens from the policy file, with values from BACKSTOP_TOKEN_<NAME>. Compared as SHA-256 digests with
  * timingSafeEqual, every configured token every time, so neither the value nor its length leaks through timing.
  */
+/**
+ * The secret from `Bearer <token>`, or from `Basic base64(name:token)` for senders that only speak basic auth
+ * (Alertmanager's webhook_config can do either). With basic auth the token, not the user name, is the credential.
+ */
+function presentedSecret(authorization: string | undefined): string {
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+  if (bearer) return bearer[1]!;
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization ?? '');
+  if (basic) {
+    const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon >= 0 && decoded.length > colon + 1) return decoded.slice(colon + 1);
+  }
+  throw new AppError('UNAUTHORIZED', 'missing bearer token: send "Authorization: Bearer <token>" (or basic auth with the token as password)');
+}
+
 export function createAuthenticator(config: Config, tokenValues: Record<string, string>): Authenticator {
   const known: KnownToken[] = [];
   for (const [name, token] of Object.entries(config.raw.api.tokens)) {
@@ -39,9 +55,7 @@ export function createAuthenticator(config: Config, tokenValues: Record<string, 
     });
   }
   return (authorization) => {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-    if (!m) throw new AppError('UNAUTHORIZED', 'missing bearer token: send "Authorization: Bearer <token>"');
-    const presented = digest(m[1]!);
+    const presented = digest(presentedSecret(authorization));
     let match: TokenPrincipal | undefined;
     for (const k of known) if (timingSafeEqual(k.digest, presented)) match = k.principal;
     if (!match) throw new AppError('UNAUTHORIZED', 'invalid token');

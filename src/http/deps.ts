@@ -1,9 +1,9 @@
 import type { Queue } from 'bullmq';
 import type { Registry } from 'prom-client';
-import type { CoreDeps } from '../rollback/deps.ts';
+import type { MonitorDeps } from '../monitor/types.ts';
 import type { Authenticator } from './auth.ts';
 
-export interface HttpDeps extends CoreDeps {
+export interface HttpDeps extends MonitorDeps {
   authenticate: Authenticator;
   queue: Queue;
   redis: { ping(): Promise<unknown> };

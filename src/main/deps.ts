@@ -6,11 +6,15 @@ import { createLogNotifier, type Notifier } from '../notify/notifier.ts';
 import type { PipelineDeps } from '../pipeline/context.ts';
 import type { Env } from './env.ts';
 import type { Logger } from './logger.ts';
+import { createMonitorQueue, type MonitorQueue } from '../monitor/monitor-worker.ts';
+import { createSourceReader } from '../monitor/read-sources.ts';
+import type { MonitorDeps } from '../monitor/types.ts';
 
-export interface AppDeps extends PipelineDeps {
+export interface AppDeps extends PipelineDeps, MonitorDeps {
   env: Env;
   database: Database;
   rollbackQueue: RollbackQueue;
+  monitorQueue: MonitorQueue;
   abort: AbortController;
   close(): Promise<void>;
 }
@@ -22,6 +26,7 @@ export function createAppDeps(input: { env: Env; config: Config; logger: Logger;
   // worker's concurrency; the rest serves the API, the gateway, card updates and the reconciler.
   const database = createDatabase(env.DATABASE_URL, logger, { max: env.BACKSTOP_WORKER_CONCURRENCY + 10 });
   const rollbackQueue = createRollbackQueue({ redisUrl: env.REDIS_URL, prefix: env.BACKSTOP_QUEUE_PREFIX, db: database.db, logger });
+  const monitorQueue = createMonitorQueue({ redisUrl: env.REDIS_URL, prefix: env.BACKSTOP_QUEUE_PREFIX });
   const abort = new AbortController();
   const executorBase = {
     logger,
@@ -36,7 +41,10 @@ export function createAppDeps(input: { env: Env; config: Config; logger: Logger;
     db: database.db,
     pool: database.pool,
     rollbackQueue,
+    monitorQueue,
     enqueue: rollbackQueue.enqueue,
+    readSources: createSourceReader({ fetch: globalThis.fetch, clock: () => new Date() }),
+    scheduleVetoEnd: monitorQueue.scheduleVetoEnd,
     notifier: input.notifier ?? createLogNotifier(logger),
     clock: () => new Date(),
     secret: env.secret,
@@ -48,6 +56,7 @@ export function createAppDeps(input: { env: Env; config: Config; logger: Logger;
     async close() {
       abort.abort();
       await rollbackQueue.close();
+      await monitorQueue.close();
       await database.close();
     },
   };

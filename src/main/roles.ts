@@ -11,6 +11,7 @@ import { createAppDeps, type AppDeps } from './deps.ts';
 import { createDiscordNotifier, type DiscordNotifier } from '../discord/card-publisher.ts';
 import { createChannelApi, createDiscordRest } from '../discord/rest.ts';
 import { startGateway } from '../discord/gateway.ts';
+import { startMonitorWorker } from '../monitor/monitor-worker.ts';
 
 export interface RunningRoles {
   deps: AppDeps;
@@ -83,6 +84,8 @@ export async function runRoles(booted: Booted, roles: RoleSet, extra: { extraNot
     );
     closers.push(() => worker.close());
     logger.info({ workerId: worker.workerId }, 'rollback worker started');
+    const monitor = await startMonitorWorker(deps, deps.monitorQueue, { redisUrl: env.REDIS_URL, prefix: env.BACKSTOP_QUEUE_PREFIX });
+    closers.push(() => monitor.close());
     if (discord) {
       const sweep = setInterval(() => {
         discord.sweep().catch((err: unknown) => logger.warn({ err }, 'discord delivery sweep failed'));

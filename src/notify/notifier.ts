@@ -13,7 +13,9 @@ export type NoticeKind =
   | 'step'
   | 'progress'
   | 'succeeded'
-  | 'failed';
+  | 'failed'
+  /** A person must act now: the circuit breaker opened, or a rollback did not restore health. */
+  | 'escalated';
 
 export interface Notice {
   kind: NoticeKind;
@@ -26,9 +28,21 @@ export interface Notice {
   details?: Record<string, unknown>;
 }
 
+/** A health decision that did not (or not yet) become a rollback: a warning, or a trigger held back. */
+export interface HealthNotice {
+  kind: 'health_warning';
+  deploymentId: string;
+  service: string;
+  environment: string;
+  summary: string;
+  evidence: Record<string, unknown>[];
+}
+
 // Every rollback state change goes through here; Discord, logs and tests are implementations.
 export interface Notifier {
   notify(notice: Notice): Promise<void>;
+  /** Optional: notifiers that only follow rollbacks leave it out. */
+  warn?(notice: HealthNotice): Promise<void>;
 }
 
 export function createLogNotifier(logger: Logger): Notifier {
@@ -36,6 +50,9 @@ export function createLogNotifier(logger: Logger): Notifier {
     async notify(notice) {
       const level = notice.kind === 'failed' || notice.kind === 'expired' || notice.kind === 'constitutional_violation' ? 'warn' : 'info';
       logger[level]({ eventId: notice.eventId, deploymentId: notice.deploymentId, kind: notice.kind, service: notice.service, environment: notice.environment, details: notice.details }, notice.summary);
+    },
+    async warn(notice) {
+      logger.warn({ deploymentId: notice.deploymentId, service: notice.service, environment: notice.environment, evidence: notice.evidence }, notice.summary);
     },
   };
 }
@@ -48,6 +65,11 @@ export function combineNotifiers(logger: Logger, ...notifiers: Notifier[]): Noti
         notifiers.map((n) =>
           n.notify(notice).catch((err: unknown) => logger.warn({ err, eventId: notice.eventId }, 'notifier failed')),
         ),
+      );
+    },
+    async warn(notice) {
+      await Promise.all(
+        notifiers.map((n) => n.warn?.(notice).catch((err: unknown) => logger.warn({ err, deploymentId: notice.deploymentId }, 'notifier failed'))),
       );
     },
   };

@@ -14,7 +14,7 @@ export async function finishSucceeded(ctx: StepContext): Promise<void> {
   const restoredId = await deps.db.transaction(async (tx) => {
     await tx
       .update(deployments)
-      .set({ status: 'rolled_back', quarantined: true, rolledBackAt: now })
+      .set({ status: 'rolled_back', quarantined: true, rolledBackAt: now, watchResult: sql`coalesce(${deployments.watchResult}, 'rolled_back')` })
       .where(eq(deployments.deploymentId, from.deploymentId));
     const [restored] = await tx
       .insert(deployments)

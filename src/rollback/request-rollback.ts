@@ -33,6 +33,10 @@ export interface RollbackRequest {
   codeOnly?: boolean;
   /** Only the monitor's "auto" action sets this: the policy itself is the approval. */
   preapproved?: boolean;
+  /** The monitor's action that asked for this rollback (the circuit breaker counts the automatic ones). */
+  automation?: 'propose' | 'auto_with_veto' | 'auto';
+  /** auto_with_veto: when the rollback starts by itself unless an approver rejects or cancels it first. */
+  autoAt?: Date;
 }
 
 export type RequestOutcome =
@@ -121,7 +125,12 @@ async function admit(
           expiresAt: new Date(now.getTime() + policy.approvals.expires_after),
           approvedAt: req.preapproved ? now : null,
           completedAt: refused ? now : null,
-          metadata: { requester_name: requester?.name ?? null, source: requester?.source ?? 'system' },
+          metadata: {
+            requester_name: requester?.name ?? null,
+            source: requester?.source ?? 'system',
+            ...(req.automation ? { automation: req.automation } : {}),
+            ...(req.autoAt ? { auto_at: req.autoAt.toISOString() } : {}),
+          },
         })
         .returning();
       let event = inserted!;

@@ -4,7 +4,8 @@ import type { ResolvedRule } from '../config/load.ts';
 export interface Observation {
   /** null: no data (missing, stale, NaN, source down): inconclusive, never healthy. */
   value: number | null;
-  /** When it was observed; a value is counted once, so a tick with no newer sample changes nothing. */
+  /** When the value was observed (a value is counted once, so a tick with no newer sample changes nothing); for
+   * no data, when the check was made (each check without data counts). */
   observedAt: Date;
   /** How many samples the value stands for (1 for the newest, n for a window mean). */
   samples: number;
@@ -26,6 +27,8 @@ export interface RuleOutcome {
   consecutive: number;
   /** True exactly once per breach: when the streak reaches the rule's `for`. */
   fires: boolean;
+  /** What the stored state remembers as the last counted sample (unchanged by a check without data). */
+  stateObservedAt: Date;
   observation: Observation;
   explanation: string;
   evidence: Record<string, unknown>;
@@ -45,7 +48,7 @@ const windowLabel = (ms: number) => (ms % 3_600_000 === 0 ? `${ms / 3_600_000}h`
  * observation is not newer than the one the prior state was computed from (it was already counted).
  */
 export function evaluateRule(rule: ResolvedRule, obs: Observation, prior: PriorState | undefined): RuleOutcome | null {
-  if (prior && obs.observedAt.getTime() <= prior.observedAt.getTime()) return null;
+  if (obs.value !== null && prior && obs.observedAt.getTime() <= prior.observedAt.getTime()) return null;
 
   let verdict: PriorState['verdict'];
   let why: string;
@@ -72,6 +75,7 @@ export function evaluateRule(rule: ResolvedRule, obs: Observation, prior: PriorS
     verdict,
     consecutive,
     fires,
+    stateObservedAt: obs.value === null ? (prior?.observedAt ?? new Date(0)) : obs.observedAt,
     observation: obs,
     explanation,
     evidence: {

@@ -7,14 +7,14 @@ import { parseConfig } from '../../src/config/load.ts';
 import { parseEnv } from '../../src/main/env.ts';
 import { createLogger } from '../../src/main/logger.ts';
 import { runRoles, type RoleSet, type RunningRoles } from '../../src/main/roles.ts';
-import type { Notice, Notifier } from '../../src/notify/notifier.ts';
+import type { HealthNotice, Notice, Notifier } from '../../src/notify/notifier.ts';
 import { REDIS_URL } from './pg-admin.ts';
 import { createTestDatabase, type TestDatabase } from './test-db.ts';
 
 export const TOKENS = { ci: 'ci-secret-token', alice: 'alice-secret-token', bob: 'bob-secret-token', carol: 'carol-secret-token', gateway: 'gateway-secret-token', viewer: 'viewer-secret-token' };
 
 /** A policy file for tests: staging needs 1 approval, production 2; the executor runs a real script. */
-export function testPolicy(opts: { executorArgv: string[]; verifyWindow?: string; onNoData?: 'fail' | 'pass'; executorIdempotent?: boolean; discord?: string; production?: string }): string {
+export function testPolicy(opts: { executorArgv: string[]; verifyWindow?: string; onNoData?: 'fail' | 'pass'; executorIdempotent?: boolean; discord?: string; production?: string; rules?: string; monitoring?: string }): string {
   return `${opts.discord ?? ''}
 api:
   tokens:
@@ -25,7 +25,10 @@ api:
     gateway: { roles: [approver], speaks_for_others: true }
     viewer: { roles: [viewer] }
   body_limit: 16384
+${opts.monitoring ?? ''}
 defaults:
+  # No rules unless a test asks: most tests drive rollbacks by hand and must not race the monitor.
+  rules: ${opts.rules ?? '[]'}
   verification: { window: ${opts.verifyWindow ?? '300ms'}, interval: 100ms, on_no_data: ${opts.onNoData ?? 'fail'} }
 environments:
   production: { approvals: ${opts.production ?? '{ required: 2 }'} }
@@ -42,8 +45,12 @@ services:
 
 export class RecordingNotifier implements Notifier {
   readonly notices: Notice[] = [];
+  readonly warnings: HealthNotice[] = [];
   async notify(notice: Notice): Promise<void> {
     this.notices.push(notice);
+  }
+  async warn(notice: HealthNotice): Promise<void> {
+    this.warnings.push(notice);
   }
   kinds(eventId: string): string[] {
     return this.notices.filter((n) => n.eventId === eventId && n.kind !== 'progress').map((n) => n.kind);

@@ -8,7 +8,7 @@ import type { MessageBody } from './rollback-card.ts';
 
 // The seed's alerts that stand on their own (the card is edited in place, and an edit never notifies anyone):
 // completed, failed, constitutional violation, and an approval window that ran out.
-export const OUTCOME_KINDS = ['succeeded', 'failed', 'constitutional_violation', 'expired'] as const;
+export const OUTCOME_KINDS = ['succeeded', 'failed', 'constitutional_violation', 'expired', 'escalated'] as const;
 export type OutcomeKind = (typeof OUTCOME_KINDS)[number];
 export const isOutcome = (kind: string): kind is OutcomeKind => (OUTCOME_KINDS as readonly string[]).includes(kind);
 
@@ -17,6 +17,7 @@ const TITLE: Record<OutcomeKind, string> = {
   failed: '❌ Rollback failed: requires manual intervention',
   constitutional_violation: '🚨 Constitutional violation: rollback rejected',
   expired: '⌛ Rollback approval expired: on-call must decide',
+  escalated: '🚨 Escalated: automation needs a person',
 };
 
 /** Pages the on-call role (the only mention backstop ever makes) when a person must act now. */

@@ -76,7 +76,14 @@ export function rollbackCard(input: RollbackCardInput): MessageBody {
   if (evidence) fields.push({ name: 'Evidence', value: evidence });
 
   if (event.approvalsRequired > 0) {
-    const expiry = awaiting && event.expiresAt ? `\nExpires ${relativeTime(event.expiresAt)}` : '';
+    const autoAt = ((event.metadata ?? {}) as { auto_at?: string }).auto_at;
+    const expiry = !awaiting
+      ? ''
+      : autoAt
+        ? `\nRolls back automatically ${relativeTime(new Date(autoAt))} unless an approver rejects it`
+        : event.expiresAt
+          ? `\nExpires ${relativeTime(event.expiresAt)}`
+          : '';
     fields.push({ name: 'Approvals', value: `${userText(describeApprovals(approval))}${expiry}` });
   }
   if (!awaiting && !['rejected', 'expired', 'cancelled', 'requested'].includes(event.status)) {

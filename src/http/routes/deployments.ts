@@ -1,6 +1,7 @@
 import { completeDeployment, recordDeployment } from '../../deployments/record-deployment.ts';
 import { recordHealthSample, recordMigration } from '../../deployments/record-facts.ts';
 import { deploymentItem } from '../../rollback/views.ts';
+import { evaluateOnArrival } from '../../monitor/run-tick.ts';
 import { defineRoute } from '../route.ts';
 import { CompleteDeploymentSchema, CreateDeploymentSchema, DeploymentParams, HealthSampleSchema, MigrationSchema } from '../schemas.ts';
 
@@ -55,6 +56,14 @@ export const pushHealthRoute = defineRoute({
   body: HealthSampleSchema,
   async handler({ deps, body, params }) {
     const row = await recordHealthSample(deps, params.id, body);
-    return { status: 201, body: { sample_id: row.id, observed_at: row.observedAt.toISOString() } };
+    // Judged on arrival, not at the next tick; the sample is stored either way, so a failed evaluation loses nothing.
+    const decision = await evaluateOnArrival(deps, params.id).catch((err: unknown) => {
+      deps.logger.warn({ err, deploymentId: params.id }, 'could not evaluate a pushed sample on arrival; the next tick will');
+      return null;
+    });
+    return {
+      status: 201,
+      body: { sample_id: row.id, observed_at: row.observedAt.toISOString(), decision: decision ? { action: decision.action, summary: decision.summary, event_id: decision.eventId } : null },
+    };
   },
 });

@@ -1,0 +1,126 @@
+import { and, eq, gt, isNull, sql } from 'drizzle-orm';
+import type { Action } from '../config/monitoring-schema.ts';
+import { automationHolds, healthDecisions, rollbackEvents, systemSnapshots } from '../db/schema/index.ts';
+import { noticeFor } from '../rollback/notices.ts';
+import { requestRollback } from '../rollback/request-rollback.ts';
+import type { RuleOutcome } from '../rules/evaluate-rule.ts';
+import { capAt, strongest } from '../rules/ladder.ts';
+import type { DeploymentVerdict, MonitorDeps } from './types.ts';
+
+const COMPARE = { '>': (a: number, b: number) => a > b, '>=': (a: number, b: number) => a >= b, '<': (a: number, b: number) => a < b, '<=': (a: number, b: number) => a <= b };
+// A pre-deployment reading older than this says nothing about how the service was doing when the deploy began.
+const BASELINE_MAX_AGE_MS = 30 * 60_000;
+
+export interface ActResult {
+  deploymentId: string;
+  action: Action;
+  summary: string;
+  eventId: string | null;
+  heldBack: string[];
+}
+
+/** Rules whose metric was already breaching before this deployment: the deploy probably did not cause them. */
+async function preexisting(deps: MonitorDeps, v: DeploymentVerdict, fired: RuleOutcome[]): Promise<RuleOutcome[]> {
+  const [snap] = await deps.db
+    .select({ keyMetrics: systemSnapshots.keyMetrics })
+    .from(systemSnapshots)
+    .where(and(eq(systemSnapshots.deploymentId, v.deployment.deploymentId), eq(systemSnapshots.snapshotType, 'pre_deployment')))
+    .limit(1);
+  const baseline = (snap?.keyMetrics ?? null) as (Record<string, number | null> & { observed_at?: string }) | null;
+  if (!baseline?.observed_at || v.deployment.deployedAt.getTime() - Date.parse(baseline.observed_at) > BASELINE_MAX_AGE_MS) return [];
+  return fired.filter((o) => {
+    const before = baseline[o.rule.metric];
+    return typeof before === 'number' && COMPARE[o.rule.op](before, o.rule.threshold);
+  });
+}
+
+async function automaticRollbacksWithin(deps: MonitorDeps, service: string, environment: string, sinceMs: number): Promise<number> {
+  const [row] = await deps.db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(rollbackEvents)
+    .where(
+      and(
+        eq(rollbackEvents.service, service),
+        eq(rollbackEvents.environment, environment),
+        gt(rollbackEvents.initiatedAt, new Date(deps.clock().getTime() - sinceMs)),
+        sql`${rollbackEvents.metadata}->>'automation' in ('auto', 'auto_with_veto')`,
+      ),
+    );
+  return row?.n ?? 0;
+}
+
+async function openHold(deps: MonitorDeps, service: string, environment: string) {
+  const [hold] = await deps.db
+    .select()
+    .from(automationHolds)
+    .where(and(eq(automationHolds.service, service), eq(automationHolds.environment, environment), isNull(automationHolds.acknowledgedAt)))
+    .limit(1);
+  return hold ?? null;
+}
+
+/**
+ * Turns what fired into what happens, climbing the ladder no higher than is safe: evidence that predates the deploy
+ * only warns; a restored version, an automation hold or an open circuit breaker turn automatic into a proposal.
+ * Every decision is stored with its evidence, whatever it was.
+ */
+export async function act(deps: MonitorDeps, v: DeploymentVerdict): Promise<ActResult | null> {
+  if (v.fired.length === 0) return null;
+  const { deployment: d } = v;
+  const monitoring = deps.config.raw.monitoring;
+  const heldBack: string[] = [];
+  let fired = v.fired;
+
+  const before = await preexisting(deps, v, fired);
+  if (before.length === fired.length) {
+    heldBack.push(`probably not caused by this deploy: ${before.map((o) => o.rule.metric).join(', ')} already breached before it`);
+  }
+  fired = fired.filter((o) => !before.includes(o));
+  let action: Action = fired.length ? strongest(fired.map((o) => o.rule.action))! : 'warn';
+  const summary = (fired.length ? fired : v.fired).map((o) => o.explanation).join('; ');
+  const evidence = v.fired.map((o) => o.evidence);
+  let escalate: string | null = null;
+
+  if (action === 'auto' || action === 'auto_with_veto') {
+    const hold = await openHold(deps, d.service, d.environment);
+    if (hold) {
+      heldBack.push(`automation is on hold until someone acknowledges: ${hold.reason}`);
+      action = capAt(action, 'propose');
+    } else if (d.rollbackFrom) {
+      // This deployment is itself a rollback's restore: rolling it back automatically could ping-pong between two bad versions.
+      heldBack.push('this version was restored by a rollback; a person must decide whether to roll back again');
+      action = capAt(action, 'propose');
+    } else {
+      const recent = await automaticRollbacksWithin(deps, d.service, d.environment, monitoring.circuit_breaker.per);
+      if (recent >= monitoring.circuit_breaker.max_automatic) {
+        escalate = `circuit breaker open: ${recent} automatic rollbacks of ${d.service} in ${d.environment} within ${Math.round(monitoring.circuit_breaker.per / 60_000)} min; proposing instead`;
+        heldBack.push(escalate);
+        action = capAt(action, 'propose');
+      }
+    }
+  }
+
+  const reason = `${summary}${heldBack.length ? ` (${heldBack.join('; ')})` : ''}`.slice(0, 1000);
+  let eventId: string | null = null;
+  if (action === 'propose' || action === 'auto_with_veto' || action === 'auto') {
+    const vetoMs = fired.map((o) => o.rule.veto).find((x) => x !== undefined) ?? monitoring.veto;
+    const autoAt = action === 'auto_with_veto' ? new Date(deps.clock().getTime() + vetoMs) : undefined;
+    const outcome = await requestRollback(deps, {
+      deploymentId: d.deploymentId,
+      reason,
+      triggerType: 'automatic',
+      triggerData: { ...(evidence[0] ?? {}), decision: action, evidence, held_back: heldBack },
+      requester: null,
+      automation: action,
+      preapproved: action === 'auto',
+      ...(autoAt ? { autoAt } : {}),
+    });
+    eventId = outcome.event.eventId;
+    if (outcome.kind === 'admitted' && autoAt) await deps.scheduleVetoEnd(eventId, autoAt);
+    if (escalate && outcome.kind === 'admitted') await deps.notifier.notify(noticeFor(outcome.event, 'escalated', escalate, { evidence }));
+  } else if (action === 'warn') {
+    await deps.notifier.warn?.({ kind: 'health_warning', deploymentId: d.deploymentId, service: d.service, environment: d.environment, summary: reason, evidence });
+  }
+  await deps.db.insert(healthDecisions).values({ deploymentId: d.deploymentId, service: d.service, environment: d.environment, action, summary: reason, evidence: { fired: evidence, held_back: heldBack }, eventId });
+  deps.logger.info({ deploymentId: d.deploymentId, action, eventId, heldBack }, `health decision: ${reason}`);
+  return { deploymentId: d.deploymentId, action, summary: reason, eventId, heldBack };
+}

@@ -1,0 +1,26 @@
+import { and, eq } from 'drizzle-orm';
+import { appendAudit } from '../audit/append-audit.ts';
+import { rollbackEvents } from '../db/schema/index.ts';
+import { noticeFor } from '../rollback/notices.ts';
+import type { MonitorDeps } from './types.ts';
+
+/**
+ * The end of an auto_with_veto countdown: if nobody rejected or cancelled the rollback, the policy approves it and
+ * it starts. Conditional on the row still awaiting approval, so a veto that lands at the last moment wins.
+ */
+export async function endVeto(deps: MonitorDeps, eventId: string): Promise<'started' | 'vetoed'> {
+  const now = deps.clock();
+  const started = await deps.db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(rollbackEvents)
+      .set({ status: 'approved', approvedAt: now, updatedAt: now, statusReason: null })
+      .where(and(eq(rollbackEvents.eventId, eventId), eq(rollbackEvents.status, 'awaiting_approval')))
+      .returning();
+    if (row) await appendAudit(tx, { actor: 'backstop', source: 'system', action: 'rollback.auto_approve', subject: eventId, reason: 'veto window ended without a veto', result: 'approved', severity: 'high' });
+    return row ?? null;
+  });
+  if (!started) return 'vetoed';
+  await deps.notifier.notify(noticeFor(started, 'approved', 'Nobody vetoed within the countdown: rolling back automatically'));
+  await deps.enqueue(eventId);
+  return 'started';
+}

@@ -1,0 +1,93 @@
+import { sql } from 'drizzle-orm';
+import type { ResolvedPolicy, ResolvedRule } from '../config/load.ts';
+import { PUSHED_METRICS } from '../config/monitoring-schema.ts';
+import type { MetricReading } from '../health/sources/types.ts';
+import { evaluateRule, type Observation } from '../rules/evaluate-rule.ts';
+import { readPushedObservations, windowKey, type PushedSummary } from './pushed-observations.ts';
+import { loadRuleStates, stateKey, writeRuleStates, type StateWrite } from './rule-states.ts';
+import type { DeploymentVerdict, MonitorDeps, WatchedDeployment } from './types.ts';
+
+// Ticks take this lock exclusively and arrival-time evaluations take it shared (plus one per deployment), so a rule's
+// count of consecutive breaches is never advanced twice for the same observation.
+const MONITOR_LOCK = 7_260_010;
+const DEPLOYMENT_LOCK_SPACE = 7_260_011;
+const SOURCE_CONCURRENCY = 8;
+
+const isPushed = (m: string) => (PUSHED_METRICS as readonly string[]).includes(m);
+
+function observe(rule: ResolvedRule, metric: string, pushed: PushedSummary | undefined, pulled: Map<string, MetricReading> | undefined, now: Date, staleAfterMs: number): Observation {
+  if (isPushed(metric)) {
+    if (rule.window && metric === rule.metric) {
+      const w = pushed?.windows.get(windowKey(metric, rule.window));
+      if (w && w.count > 0 && w.mean !== null && w.at) return { value: w.mean, observedAt: w.at, samples: w.count, source: 'pushed' };
+      return { value: null, observedAt: now, samples: 0, source: 'pushed', detail: `no samples in the last ${Math.round(rule.window / 1000)} s` };
+    }
+    const latest = pushed?.latest[metric as keyof PushedSummary['latest']];
+    if (latest) return { value: latest.value, observedAt: latest.at, samples: 1, source: 'pushed' };
+    return { value: null, observedAt: now, samples: 0, source: 'pushed', detail: `no sample in the last ${Math.round(staleAfterMs / 1000)} s` };
+  }
+  const reading = pulled?.get(metric);
+  if (!reading) return { value: null, observedAt: now, samples: 0, source: 'none', detail: 'no source reported it' };
+  return { value: reading.value, observedAt: reading.value === null ? now : reading.observedAt, samples: 1, source: reading.source, ...(reading.detail ? { detail: reading.detail } : {}) };
+}
+
+async function readAllSources(deps: MonitorDeps, targets: Array<{ d: WatchedDeployment; policy: ResolvedPolicy }>): Promise<Map<string, Map<string, MetricReading>>> {
+  const out = new Map<string, Map<string, MetricReading>>();
+  const queue = targets.filter((t) => t.policy.sources.length > 0);
+  const worker = async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      const readings = await deps.readSources(next.policy, { service: next.d.service, environment: next.d.environment, deploymentId: next.d.deploymentId, version: next.d.version });
+      out.set(next.d.deploymentId, new Map(readings.map((r) => [r.metric, r])));
+    }
+  };
+  await Promise.all(Array.from({ length: SOURCE_CONCURRENCY }, worker));
+  return out;
+}
+
+/**
+ * Evaluates every rule of every given deployment with a constant number of queries: one read of pushed samples,
+ * one read of rule states, one write of the changed states. `pushedOnly` (a sample just arrived) skips the pulled
+ * sources, which the tick reads. Returns null when another tick holds the monitor.
+ */
+export async function evaluateDeployments(deps: MonitorDeps, watched: WatchedDeployment[], mode: 'tick' | 'arrival'): Promise<DeploymentVerdict[] | null> {
+  const now = deps.clock();
+  const monitoring = deps.config.raw.monitoring;
+  const targets = watched.flatMap((d) => {
+    const policy = deps.config.resolve(d.service, d.environment);
+    return policy ? [{ d, policy, rules: mode === 'arrival' ? policy.rules.filter((r) => isPushed(r.metric)) : policy.rules }] : [];
+  });
+  if (targets.length === 0) return [];
+  const windows = new Map<string, { metric: string; windowMs: number }>();
+  for (const t of targets) for (const r of t.rules) if (r.window && isPushed(r.metric)) windows.set(windowKey(r.metric, r.window), { metric: r.metric, windowMs: r.window });
+  const pulled = mode === 'tick' ? await readAllSources(deps, targets) : new Map<string, Map<string, MetricReading>>();
+
+  return deps.db.transaction(async (tx) => {
+    if (mode === 'tick') {
+      const got = await tx.execute<{ ok: boolean }>(sql`select pg_try_advisory_xact_lock(${MONITOR_LOCK}) as ok`);
+      if (!got.rows[0]?.ok) return null;
+    } else {
+      await tx.execute(sql`select pg_advisory_xact_lock_shared(${MONITOR_LOCK})`);
+      for (const t of targets) await tx.execute(sql`select pg_advisory_xact_lock(${DEPLOYMENT_LOCK_SPACE}, hashtext(${t.d.deploymentId}))`);
+    }
+    const ids = targets.map((t) => t.d.deploymentId);
+    const pushed = await readPushedObservations(tx, { deploymentIds: ids, windows: [...windows.values()], now, staleAfterMs: monitoring.stale_after });
+    const states = await loadRuleStates(tx, ids);
+    const writes: StateWrite[] = [];
+    const verdicts: DeploymentVerdict[] = [];
+    for (const { d, rules } of targets) {
+      const verdict: DeploymentVerdict = { deployment: d, outcomes: [], fired: [] };
+      for (const rule of rules) {
+        const obs = observe(rule, rule.metric, pushed.get(d.deploymentId), pulled.get(d.deploymentId), now, monitoring.stale_after);
+        if (rule.min_traffic) obs.traffic = observe(rule, rule.min_traffic.metric, pushed.get(d.deploymentId), pulled.get(d.deploymentId), now, monitoring.stale_after).value;
+        const outcome = evaluateRule(rule, obs, states.get(stateKey(d.deploymentId, rule.name)));
+        if (!outcome) continue;
+        verdict.outcomes.push(outcome);
+        if (outcome.fires) verdict.fired.push(outcome);
+        writes.push({ deploymentId: d.deploymentId, rule: rule.name, verdict: outcome.verdict, consecutive: outcome.consecutive, value: obs.value, observedAt: outcome.stateObservedAt });
+      }
+      verdicts.push(verdict);
+    }
+    await writeRuleStates(tx, writes, now);
+    return verdicts;
+  });
+}

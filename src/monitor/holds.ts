@@ -1,0 +1,21 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import { appendAudit } from '../audit/append-audit.ts';
+import { automationHolds } from '../db/schema/index.ts';
+import { AppError } from '../errors/app-error.ts';
+import { hasAnyRole, type Actor, type CoreDeps } from '../rollback/deps.ts';
+
+/** A person says they have looked: automatic rollbacks of this service and environment may resume. */
+export async function acknowledgeHold(deps: CoreDeps, actor: Actor, service: string, environment: string): Promise<number> {
+  if (!hasAnyRole(actor, 'approver', 'override')) throw new AppError('FORBIDDEN', `${actor.id} may not resume automation (needs the approver role)`);
+  if (!deps.config.resolve(service, environment)) throw new AppError('UNKNOWN_SERVICE', `service "${service}" in environment "${environment}" is not configured in the policy file`);
+  return deps.db.transaction(async (tx) => {
+    const now = deps.clock();
+    const rows = await tx
+      .update(automationHolds)
+      .set({ acknowledgedBy: actor.name ?? actor.id, acknowledgedAt: now })
+      .where(and(eq(automationHolds.service, service), eq(automationHolds.environment, environment), isNull(automationHolds.acknowledgedAt)))
+      .returning({ id: automationHolds.id });
+    await appendAudit(tx, { actor: actor.id, source: actor.source, action: 'automation.acknowledge', subject: `${service}/${environment}`, result: `${rows.length} holds released` });
+    return rows.length;
+  });
+}

@@ -1,0 +1,62 @@
+import { Queue, Worker } from 'bullmq';
+import { createRedisConnection } from '../jobs/rollback-queue.ts';
+import { endVeto } from './end-veto.ts';
+import { runTick } from './run-tick.ts';
+import type { MonitorDeps } from './types.ts';
+
+export const MONITOR_QUEUE = 'monitor';
+const TICK_SCHEDULER = 'monitor-tick';
+
+export interface MonitorQueue {
+  queue: Queue;
+  scheduleVetoEnd(eventId: string, at: Date): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The producer side: any role can schedule the end of a veto countdown (jobId = event id, so once). */
+export function createMonitorQueue(input: { redisUrl: string; prefix: string }): MonitorQueue {
+  const connection = createRedisConnection(input.redisUrl, 'producer');
+  connection.on('error', () => undefined);
+  const queue = new Queue(MONITOR_QUEUE, { connection, prefix: input.prefix });
+  return {
+    queue,
+    async scheduleVetoEnd(eventId, at) {
+      await queue.add('veto-end', { eventId }, { jobId: `veto-${eventId}`, delay: Math.max(0, at.getTime() - Date.now()), attempts: 10, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: 1000, removeOnFail: 1000 });
+    },
+    async close() {
+      await queue.close();
+      connection.disconnect();
+    },
+  };
+}
+
+/**
+ * The monitor role inside a worker: a BullMQ job scheduler ticks every `tick` (one tick job at a time across all
+ * workers), and veto countdowns end as delayed jobs. Concurrency 1: a tick is set-based, so one at a time is enough.
+ */
+export async function startMonitorWorker(deps: MonitorDeps, monitorQueue: MonitorQueue, input: { redisUrl: string; prefix: string }) {
+  const tickMs = deps.config.raw.monitoring.tick;
+  await monitorQueue.queue.upsertJobScheduler(TICK_SCHEDULER, { every: tickMs }, { name: 'tick', opts: { removeOnComplete: 100, removeOnFail: 100 } });
+  const connection = createRedisConnection(input.redisUrl, 'worker');
+  connection.on('error', (err) => deps.logger.debug({ err }, 'redis monitor connection error'));
+  const worker = new Worker(
+    MONITOR_QUEUE,
+    async (job) => {
+      if (job.name === 'tick') {
+        const report = await runTick(deps);
+        if (report.decisions.length || report.watchesEnded || report.rechecked) deps.logger.info({ ...report, decisions: report.decisions.map((d) => d.action) }, 'monitor tick');
+        return { watched: report.watched, ms: Math.round(report.ms) };
+      }
+      if (job.name === 'veto-end') return endVeto(deps, String((job.data as { eventId: string }).eventId));
+      return null;
+    },
+    { connection, prefix: input.prefix, concurrency: 1 },
+  );
+  worker.on('error', (err) => deps.logger.warn({ err }, 'monitor worker error'));
+  return {
+    async close() {
+      await worker.close();
+      connection.disconnect();
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import { sql } from 'drizzle-orm';
+import { PUSHED_METRICS, type PushedMetric } from '../config/monitoring-schema.ts';
+import type { Queryable } from '../db/client.ts';
+
+/** Per deployment: the newest value of each pushed metric, and the mean and count over each window rules ask for. */
+export interface PushedSummary {
+  latest: Partial<Record<PushedMetric, { value: number; at: Date }>>;
+  windows: Map<string, { mean: number | null; count: number; at: Date | null }>;
+}
+
+export const windowKey = (metric: string, windowMs: number) => `${metric}@${windowMs}`;
+
+/** One bound parameter holding a Postgres array literal (drizzle would spread a JS array into a row). */
+export const uuidArray = (ids: string[]) => `{${ids.join(',')}}`;
+
+const isPushed = (m: string): m is PushedMetric => (PUSHED_METRICS as readonly string[]).includes(m);
+
+/**
+ * One query for every deployment under watch, whatever their number: a GROUP BY over the samples of the longest
+ * window, with one aggregate column per (metric, window) pair the rules use. Column expressions come from the fixed
+ * metric list and validated integers only, never from input.
+ */
+export async function readPushedObservations(
+  q: Queryable,
+  input: { deploymentIds: string[]; windows: Array<{ metric: string; windowMs: number }>; now: Date; staleAfterMs: number },
+): Promise<Map<string, PushedSummary>> {
+  const out = new Map<string, PushedSummary>();
+  if (input.deploymentIds.length === 0) return out;
+  const windows = input.windows.filter((w) => isPushed(w.metric) && Number.isInteger(w.windowMs) && w.windowMs > 0);
+  const lookback = Math.max(input.staleAfterMs, ...windows.map((w) => w.windowMs));
+  const nowMs = input.now.getTime();
+
+  const columns = [sql`deployment_id`];
+  for (const m of PUSHED_METRICS) {
+    columns.push(sql.raw(`(array_agg(${m} order by observed_at desc) filter (where ${m} is not null))[1] as "${m}"`));
+    columns.push(sql.raw(`max(observed_at) filter (where ${m} is not null and observed_at > to_timestamp(${(nowMs - input.staleAfterMs) / 1000})) as "${m}@at"`));
+  }
+  windows.forEach((w, i) => {
+    const since = `to_timestamp(${(nowMs - w.windowMs) / 1000})`;
+    columns.push(sql.raw(`avg(${w.metric}) filter (where observed_at > ${since}) as "w${i}_mean"`));
+    columns.push(sql.raw(`count(${w.metric}) filter (where observed_at > ${since}) as "w${i}_n"`));
+    columns.push(sql.raw(`max(observed_at) filter (where ${w.metric} is not null and observed_at > ${since}) as "w${i}_at"`));
+  });
+  const rows = await q.execute<Record<string, unknown>>(sql`
+    select ${sql.join(columns, sql`, `)}
+    from ops.health_samples
+    where deployment_id = any(${uuidArray(input.deploymentIds)}::uuid[]) and observed_at > ${new Date(nowMs - lookback)}
+    group by deployment_id`);
+
+  const date = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string));
+  for (const row of rows.rows) {
+    const summary: PushedSummary = { latest: {}, windows: new Map() };
+    for (const m of PUSHED_METRICS) {
+      const at = date(row[`${m}@at`]);
+      if (at && row[m] !== null) summary.latest[m] = { value: Number(row[m]), at };
+    }
+    windows.forEach((w, i) => {
+      const mean = row[`w${i}_mean`];
+      summary.windows.set(windowKey(w.metric, w.windowMs), { mean: mean === null ? null : Number(mean), count: Number(row[`w${i}_n`] ?? 0), at: date(row[`w${i}_at`]) });
+    });
+    out.set(String(row.deployment_id), summary);
+  }
+  return out;
+}

@@ -1,0 +1,72 @@
+import { and, desc, eq, gt, sql } from 'drizzle-orm';
+import { appendAudit } from '../audit/append-audit.ts';
+import { automationHolds, deployments, healthDecisions, healthSamples } from '../db/schema/index.ts';
+import { getEvent } from '../db/queries/rollback-events.ts';
+import { breachesOf, isConclusive } from '../health/judge-sample.ts';
+import { noticeFor } from '../rollback/notices.ts';
+import type { MonitorDeps } from './types.ts';
+
+/**
+ * The runbook's later verification phase (phase 1 is the worker's verify step, right after executing): a succeeded
+ * rollback is judged again `recheck_after` later, and a rollback whose verification failed is escalated. Either way
+ * "rollback did not restore health" puts automation for that service on hold and pages on-call. One read per tick
+ * finds the rollbacks due; each is decided once (its decision row is the marker).
+ */
+export async function recheckRollbacks(deps: MonitorDeps): Promise<number> {
+  const now = deps.clock();
+  const monitoring = deps.config.raw.monitoring;
+  const due = await deps.db.execute<{ event_id: string }>(sql`
+    select e.event_id from ops.rollback_events e
+    where e.completed_at > ${new Date(now.getTime() - monitoring.recheck_after - 24 * 3_600_000)}
+      and ((e.status = 'succeeded' and e.completed_at <= ${new Date(now.getTime() - monitoring.recheck_after)})
+        or (e.status = 'failed' and e.rollback_steps @> '[{"step":"verify","status":"failed"}]'::jsonb))
+      and not exists (select 1 from ops.health_decisions h where h.event_id = e.event_id and h.action like 'recheck_%')
+    order by e.completed_at limit 50`);
+  for (const { event_id } of due.rows) await recheckOne(deps, event_id);
+  return due.rows.length;
+}
+
+async function recheckOne(deps: MonitorDeps, eventId: string): Promise<void> {
+  const event = await getEvent(deps.db, eventId);
+  if (!event) return;
+  const policy = deps.config.resolve(event.service, event.environment);
+  let problem: string | null = null;
+  let evidence: Record<string, unknown> = {};
+  if (event.status === 'failed') {
+    problem = `rollback did not restore health: ${event.statusReason ?? 'verification failed'}`;
+  } else if (policy) {
+    // The restored deployment is the newest row of this service and environment that this rollback created.
+    const [sample] = await deps.db
+      .select({ s: healthSamples })
+      .from(healthSamples)
+      .innerJoin(deployments, eq(deployments.deploymentId, healthSamples.deploymentId))
+      .where(and(eq(deployments.rollbackFrom, event.deploymentId), gt(healthSamples.observedAt, new Date(deps.clock().getTime() - deps.config.raw.monitoring.stale_after))))
+      .orderBy(desc(healthSamples.observedAt))
+      .limit(1);
+    if (!sample || !isConclusive(sample.s)) {
+      if (policy.verification.on_no_data === 'fail') problem = 'rollback did not restore health: no health data in the later verification phase';
+    } else {
+      const breaches = breachesOf(sample.s, policy.verification.thresholds);
+      evidence = { observed_at: sample.s.observedAt.toISOString(), error_rate_per_minute: sample.s.errorRatePerMinute, recent_errors: sample.s.recentErrors, breaches };
+      if (breaches.length) problem = `rollback did not restore health: ${breaches.join(', ')}`;
+    }
+  }
+  await deps.db.transaction(async (tx) => {
+    await tx.insert(healthDecisions).values({
+      deploymentId: event.deploymentId,
+      service: event.service,
+      environment: event.environment,
+      action: problem ? 'recheck_failed' : 'recheck_passed',
+      summary: problem ?? `still healthy ${Math.round(deps.config.raw.monitoring.recheck_after / 60_000)} min after the rollback`,
+      evidence,
+      eventId,
+    });
+    if (problem) {
+      await tx.insert(automationHolds).values({ service: event.service, environment: event.environment, reason: problem, eventId });
+      await appendAudit(tx, { actor: 'backstop', source: 'system', action: 'automation.hold', subject: eventId, reason: problem, result: 'held', severity: 'high' });
+    }
+  });
+  if (problem) {
+    await deps.notifier.notify(noticeFor(event, 'escalated', `${problem}. Automatic rollbacks of ${event.service} in ${event.environment} are paused until someone acknowledges (backstop automation ack ${event.service} ${event.environment}).`));
+  }
+}

@@ -1,0 +1,46 @@
+import { sql } from 'drizzle-orm';
+import type { Queryable } from '../db/client.ts';
+import type { PriorState } from '../rules/evaluate-rule.ts';
+import { uuidArray } from './pushed-observations.ts';
+
+export const stateKey = (deploymentId: string, rule: string) => `${deploymentId}/${rule}`;
+
+export async function loadRuleStates(q: Queryable, deploymentIds: string[]): Promise<Map<string, PriorState>> {
+  const out = new Map<string, PriorState>();
+  if (deploymentIds.length === 0) return out;
+  const rows = await q.execute<{ deployment_id: string; rule: string; verdict: PriorState['verdict']; consecutive: number; observed_at: string }>(
+    sql`select deployment_id, rule, verdict, consecutive, observed_at from ops.rule_states where deployment_id = any(${uuidArray(deploymentIds)}::uuid[])`,
+  );
+  for (const r of rows.rows) out.set(stateKey(r.deployment_id, r.rule), { verdict: r.verdict, consecutive: r.consecutive, observedAt: new Date(r.observed_at) });
+  return out;
+}
+
+export interface StateWrite {
+  deploymentId: string;
+  rule: string;
+  verdict: string;
+  consecutive: number;
+  value: number | null;
+  observedAt: Date;
+}
+
+// Array literals are built only from uuids, validated rule names, fixed verdicts, numbers and ISO dates.
+const literal = (items: Array<string | number | null>) => `{${items.map((v) => (v === null ? 'NULL' : String(v))).join(',')}}`;
+
+/** Every changed state in one statement, however many deployments the tick evaluated. */
+export async function writeRuleStates(q: Queryable, writes: StateWrite[], now: Date): Promise<void> {
+  if (writes.length === 0) return;
+  await q.execute(sql`
+    insert into ops.rule_states (deployment_id, rule, verdict, consecutive, value, observed_at, updated_at)
+    select d, r, v, c, x, o, ${now} from unnest(
+      ${literal(writes.map((w) => w.deploymentId))}::uuid[],
+      ${literal(writes.map((w) => w.rule))}::text[],
+      ${literal(writes.map((w) => w.verdict))}::text[],
+      ${literal(writes.map((w) => w.consecutive))}::int[],
+      ${literal(writes.map((w) => (w.value === null || !Number.isFinite(w.value) ? null : w.value)))}::float8[],
+      ${literal(writes.map((w) => w.observedAt.toISOString()))}::timestamptz[]
+    ) as t(d, r, v, c, x, o)
+    on conflict (deployment_id, rule) do update set
+      verdict = excluded.verdict, consecutive = excluded.consecutive, value = excluded.value,
+      observed_at = excluded.observed_at, updated_at = excluded.updated_at`);
+}

@@ -1,0 +1,28 @@
+import type { ResolvedPolicy } from '../config/load.ts';
+import type { MetricReading, SourceTarget } from '../health/sources/types.ts';
+import type { CoreDeps } from '../rollback/deps.ts';
+import type { RuleOutcome } from '../rules/evaluate-rule.ts';
+
+/** A deployment under watch, as the tick reads it. */
+export interface WatchedDeployment {
+  deploymentId: string;
+  service: string;
+  environment: string;
+  version: string;
+  deployedAt: Date;
+  rollbackFrom: string | null;
+}
+
+export interface MonitorDeps extends CoreDeps {
+  /** Reads a service's configured sources (Prometheus, HTTP probe) for one deployment; never throws. */
+  readSources(policy: ResolvedPolicy, target: SourceTarget): Promise<MetricReading[]>;
+  /** Schedules the auto_with_veto countdown's end. */
+  scheduleVetoEnd(eventId: string, at: Date): Promise<void>;
+}
+
+/** What one evaluation found for one deployment: every rule's outcome, and those that fired. */
+export interface DeploymentVerdict {
+  deployment: WatchedDeployment;
+  outcomes: RuleOutcome[];
+  fired: RuleOutcome[];
+}
