@@ -63,7 +63,7 @@ async function openHold(deps: MonitorDeps, service: string, environment: string)
  * only warns; a restored version, an automation hold or an open circuit breaker turn automatic into a proposal.
  * Every decision is stored with its evidence, whatever it was.
  */
-export async function act(deps: MonitorDeps, v: DeploymentVerdict): Promise<ActResult | null> {
+export async function act(deps: MonitorDeps, v: DeploymentVerdict, trigger: 'automatic' | 'alert' = 'automatic'): Promise<ActResult | null> {
   if (v.fired.length === 0) return null;
   const { deployment: d } = v;
   const monitoring = deps.config.raw.monitoring;
@@ -107,7 +107,7 @@ export async function act(deps: MonitorDeps, v: DeploymentVerdict): Promise<ActR
     const outcome = await requestRollback(deps, {
       deploymentId: d.deploymentId,
       reason,
-      triggerType: 'automatic',
+      triggerType: trigger,
       triggerData: { ...(evidence[0] ?? {}), decision: action, evidence, held_back: heldBack },
       requester: null,
       automation: action,

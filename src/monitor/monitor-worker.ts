@@ -1,4 +1,6 @@
-import { Queue, Worker } from 'bullmq';
+import { Queue, UnrecoverableError, Worker } from 'bullmq';
+import { z } from 'zod';
+import { formatIssues } from '../config/format-issues.ts';
 import { createRedisConnection } from '../jobs/rollback-queue.ts';
 import { endVeto } from './end-veto.ts';
 import { runTick } from './run-tick.ts';
@@ -6,6 +8,7 @@ import type { MonitorDeps } from './types.ts';
 
 export const MONITOR_QUEUE = 'monitor';
 const TICK_SCHEDULER = 'monitor-tick';
+const VetoEndJob = z.strictObject({ eventId: z.uuid() });
 
 export interface MonitorQueue {
   queue: Queue;
@@ -47,7 +50,12 @@ export async function startMonitorWorker(deps: MonitorDeps, monitorQueue: Monito
         if (report.decisions.length || report.watchesEnded || report.rechecked) deps.logger.info({ ...report, decisions: report.decisions.map((d) => d.action) }, 'monitor tick');
         return { watched: report.watched, ms: Math.round(report.ms) };
       }
-      if (job.name === 'veto-end') return endVeto(deps, String((job.data as { eventId: string }).eventId));
+      if (job.name === 'veto-end') {
+        // A job payload is an input boundary like any other: a malformed one fails once, with the reason.
+        const data = VetoEndJob.safeParse(job.data);
+        if (!data.success) throw new UnrecoverableError(`malformed veto-end job: ${formatIssues(data.error).map((e) => `${e.path}: ${e.message}`).join('; ')}`);
+        return endVeto(deps, data.data.eventId);
+      }
       return null;
     },
     { connection, prefix: input.prefix, concurrency: 1 },

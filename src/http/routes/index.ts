@@ -12,6 +12,8 @@ import {
 } from './rollback-read.ts';
 import { autoRollbackRoute, requestRollbackRoute } from './rollback-request.ts';
 import { healthRoute, metricsRoute, openApiRoute } from './ops.ts';
+import { alertmanagerRoute } from './alerts.ts';
+import { acknowledgeHoldRoute } from './automation.ts';
 
 // Every endpoint, registered explicitly; static paths come before parameterised ones.
 export const ROUTES = [
@@ -22,6 +24,8 @@ export const ROUTES = [
   completeDeploymentRoute,
   recordMigrationRoute,
   pushHealthRoute,
+  alertmanagerRoute,
+  acknowledgeHoldRoute,
   autoRollbackRoute,
   autoRollbackCheckRoute,
   autoRollbackHistoryRoute,

@@ -1,0 +1,77 @@
+import { and, desc, eq, ne, sql } from 'drizzle-orm';
+import type { ResolvedRule } from '../config/load.ts';
+import { deployments, healthDecisions } from '../db/schema/index.ts';
+import type { AlertmanagerAlert, AlertmanagerPayload } from '../health/alertmanager-payload.ts';
+import type { RuleOutcome } from '../rules/evaluate-rule.ts';
+import { act } from './act.ts';
+import type { MonitorDeps } from './types.ts';
+
+export interface AlertResult {
+  fingerprint: string;
+  alertname: string | null;
+  status: 'firing' | 'resolved';
+  outcome: 'acted' | 'recorded' | 'ignored';
+  action?: string;
+  event_id?: string | null;
+  reason?: string;
+}
+
+/**
+ * Alertmanager's webhook: a firing alert whose labels name a configured service and environment is a trigger for
+ * that service's newest deployment, climbing the same ladder as a rule (circuit breaker and holds included). A
+ * re-sent alert (same fingerprint and start) is decided once; resolved alerts are recorded.
+ */
+export async function handleAlerts(deps: MonitorDeps, payload: AlertmanagerPayload): Promise<AlertResult[]> {
+  const results: AlertResult[] = [];
+  for (const alert of payload.alerts) results.push(await handleAlert(deps, alert));
+  return results;
+}
+
+async function handleAlert(deps: MonitorDeps, alert: AlertmanagerAlert): Promise<AlertResult> {
+  const cfg = deps.config.raw.monitoring.alertmanager;
+  const alertname = alert.labels.alertname ?? null;
+  const base = { fingerprint: alert.fingerprint, alertname, status: alert.status } as const;
+  const service = alert.labels[cfg.service_label];
+  const environment = alert.labels[cfg.environment_label];
+  if (!service || !environment) return { ...base, outcome: 'ignored', reason: `the alert has no "${cfg.service_label}" and "${cfg.environment_label}" labels` };
+  const policy = deps.config.resolve(service, environment);
+  if (!policy) return { ...base, outcome: 'ignored', reason: `service "${service}" in environment "${environment}" is not configured` };
+  const [current] = await deps.db
+    .select()
+    .from(deployments)
+    .where(and(eq(deployments.service, service), eq(deployments.environment, environment), ne(deployments.status, 'rolled_back')))
+    .orderBy(desc(deployments.deployedAt), desc(deployments.id))
+    .limit(1);
+  if (!current) return { ...base, outcome: 'ignored', reason: `no deployment of ${service} in ${environment} is recorded` };
+
+  const evidence = { alertname, labels: alert.labels, annotations: alert.annotations, starts_at: alert.startsAt, fingerprint: alert.fingerprint, metric: `alert ${alertname ?? alert.fingerprint}`, observed: alert.status, op: 'is', threshold: 'firing' };
+  if (alert.status === 'resolved') {
+    await deps.db.insert(healthDecisions).values({ deploymentId: current.deploymentId, service, environment, action: 'alert_resolved', summary: `alert ${alertname ?? alert.fingerprint} resolved`, evidence });
+    return { ...base, outcome: 'recorded' };
+  }
+  const [seen] = await deps.db
+    .select({ id: healthDecisions.id })
+    .from(healthDecisions)
+    .where(and(eq(healthDecisions.deploymentId, current.deploymentId), sql`${healthDecisions.evidence}->'fired'->0->>'fingerprint' = ${alert.fingerprint}`, sql`${healthDecisions.evidence}->'fired'->0->>'starts_at' = ${alert.startsAt}`))
+    .limit(1);
+  if (seen) return { ...base, outcome: 'ignored', reason: 'already decided for this alert' };
+
+  const rule: ResolvedRule = { name: `alert-${alertname ?? 'unnamed'}`.slice(0, 63), metric: 'alert', op: '>', threshold: 0, for: 1, action: cfg.action, on_missing: 'ignore', origin: 'monitoring.alertmanager' };
+  const summary = alert.annotations.summary ?? alert.annotations.description ?? `alert ${alertname ?? alert.fingerprint} is firing`;
+  const outcome: RuleOutcome = {
+    rule,
+    verdict: 'breach',
+    consecutive: 1,
+    fires: true,
+    stateObservedAt: new Date(alert.startsAt),
+    observation: { value: 1, observedAt: new Date(alert.startsAt), samples: 1, source: 'alertmanager' },
+    explanation: `Alertmanager: ${summary}`,
+    evidence,
+  };
+  const decided = await act(
+    deps,
+    { deployment: { deploymentId: current.deploymentId, service, environment, version: current.version, deployedAt: current.deployedAt, rollbackFrom: current.rollbackFrom }, outcomes: [outcome], fired: [outcome] },
+    'alert',
+  );
+  return { ...base, outcome: 'acted', action: decided?.action ?? 'observe', event_id: decided?.eventId ?? null };
+}

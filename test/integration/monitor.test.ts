@@ -1,0 +1,222 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBackstop, waitFor, type Backstop } from '../support/harness.ts';
+
+// Health monitoring end to end over HTTP, with real Postgres, Redis and BullMQ: pushed samples judged on arrival,
+// the tick for what does not arrive, and every decision on the ladder.
+
+const SERVICES = ['auto', 'flappy', 'veto', 'vetoed', 'missing', 'breaker', 'unfixed', 'calm', 'alerted', 'already'] as const;
+
+const policy = `
+monitoring:
+  tick: 300ms
+  watch_window: 3s
+  stale_after: 10s
+  veto: 1500ms
+  recheck_after: 1s
+  circuit_breaker: { max_automatic: 1, per: 1h }
+api:
+  tokens:
+    ci: { roles: [deployer] }
+    alice: { roles: [approver] }
+    bob: { roles: [approver] }
+    viewer: { roles: [viewer] }
+defaults:
+  rules:
+    - { name: error-rate-critical, metric: error_rate_per_minute, op: ">", threshold: 5, action: auto }
+  approvals: { required: 1 }
+  verification: { window: 300ms, interval: 100ms, on_no_data: pass }
+environments:
+  prod: {}
+services:
+${SERVICES.map((s) => `  ${s}:\n    environments: [prod]\n    executor: { kind: command, argv: ["true"] }`).join('\n')}
+`
+  .replace(
+    '  flappy:\n    environments: [prod]\n    executor: { kind: command, argv: ["true"] }',
+    '  flappy:\n    environments: [prod]\n    executor: { kind: command, argv: ["true"] }\n    rules:\n      - { name: error-rate-critical, metric: error_rate_per_minute, op: ">", threshold: 5, for: 3, action: auto }',
+  )
+  .replace(
+    '  veto:\n    environments: [prod]\n    executor: { kind: command, argv: ["true"] }',
+    '  veto:\n    environments: [prod]\n    executor: { kind: command, argv: ["true"] }\n    rules:\n      - { name: error-rate-critical, metric: error_rate_per_minute, op: ">", threshold: 5, action: auto_with_veto }',
+  )
+  .replace(
+    '  vetoed:\n    environments: [prod]\n    executor: { kind: command, argv: ["true"] }',
+    '  vetoed:\n    environments: [prod]\n    executor: { kind: command, argv: ["true"] }\n    rules:\n      - { name: error-rate-critical, metric: error_rate_per_minute, op: ">", threshold: 5, action: auto_with_veto, veto: 20s }',
+  )
+  .replace(
+    '  missing:\n    environments: [prod]\n    executor: { kind: command, argv: ["true"] }',
+    '  missing:\n    environments: [prod]\n    executor: { kind: command, argv: ["true"] }\n    rules:\n      - { name: silent, metric: error_rate_per_minute, op: ">", threshold: 5, for: 2, on_missing: fail, action: propose }',
+  )
+  .replace(
+    '  unfixed:\n    environments: [prod]\n    executor: { kind: command, argv: ["true"] }',
+    '  unfixed:\n    environments: [prod]\n    executor: { kind: command, argv: ["true"] }\n    verification: { window: 300ms, interval: 100ms, on_no_data: pass }',
+  );
+
+describe('health monitoring', () => {
+  let b: Backstop;
+
+  beforeAll(async () => {
+    b = await startBackstop({ policy });
+  });
+  afterAll(async () => b?.close());
+
+  async function deploy(service: string, version: string, good = true): Promise<string> {
+    const rec = await b.api('POST', '/api/deployments', 'ci', { service, environment: 'prod', version, git_commit: 'abc1234' });
+    expect(rec.status, JSON.stringify(rec.body)).toBe(201);
+    const id = rec.body.deployment_id as string;
+    if (good) await b.api('POST', `/api/deployments/${id}/complete`, 'ci', { status: 'success', health_check_passed: true });
+    return id;
+  }
+  const push = (id: string, errorRate: number) => b.api('POST', `/api/deployments/${id}/health`, 'ci', { error_rate_per_minute: errorRate });
+  /** A healthy sample for the deployment a rollback of `bad` restored. */
+  async function pushRestoredHealthy(bad: string) {
+    const rows = await b.running.deps.pool.query(`select deployment_id from ops.deployments where rollback_from = $1`, [bad]);
+    await push(rows.rows[0].deployment_id, 0.1);
+  }
+  const event = async (id: string) => (await b.api('GET', `/api/rollbacks/${id}`, 'viewer')).body;
+  const finalOf = (id: string) => waitFor(`rollback ${id} to end`, async () => {
+    const e = await event(id);
+    return ['succeeded', 'failed', 'rejected', 'cancelled', 'expired'].includes(e.status) ? e : null;
+  }, 15_000);
+
+  it('rolls a bad deploy back automatically on the breaching sample, and explains why', async () => {
+    await deploy('auto', 'v1');
+    const bad = await deploy('auto', 'v2', false);
+    const res = await push(bad, 8.5);
+    expect(res.status).toBe(201);
+    expect(res.body.decision).toMatchObject({ action: 'auto', summary: 'error-rate-critical: error_rate_per_minute = 8.5 > 5, 1/1 consecutive' });
+    const done = await finalOf(res.body.decision.event_id);
+    expect(done.status).toBe('succeeded');
+    expect(done.trigger_type).toBe('automatic');
+    expect(done.trigger_data).toMatchObject({ metric: 'error_rate_per_minute', observed: 8.5, op: '>', threshold: 5, decision: 'auto' });
+  });
+
+  it('holds a flapping metric back until it breaches three checks in a row', async () => {
+    await deploy('flappy', 'v1');
+    const bad = await deploy('flappy', 'v2', false);
+    for (const rate of [9, 0.1, 9, 9, 0.2, 9]) expect((await push(bad, rate)).body.decision).toBeNull();
+    expect((await push(bad, 9)).body.decision).toBeNull();
+    const third = await push(bad, 9);
+    expect(third.body.decision).toMatchObject({ action: 'auto' });
+    expect(third.body.decision.summary).toContain('3/3 consecutive');
+  });
+
+  it('starts an auto-with-veto rollback when nobody vetoes the countdown', async () => {
+    await deploy('veto', 'v1');
+    const bad = await deploy('veto', 'v2', false);
+    const res = await push(bad, 12);
+    expect(res.body.decision.action).toBe('auto_with_veto');
+    const eventId = res.body.decision.event_id as string;
+    expect((await event(eventId)).status).toBe('awaiting_approval');
+    expect((await finalOf(eventId)).status).toBe('succeeded');
+  });
+
+  it('lets an approver veto the countdown', async () => {
+    await deploy('vetoed', 'v1');
+    const bad = await deploy('vetoed', 'v2', false);
+    const res = await push(bad, 12);
+    const eventId = res.body.decision.event_id as string;
+    const veto = await b.api('POST', `/api/rollbacks/${eventId}/approvals`, 'alice', { decision: 'reject', reason: 'known blip, dashboards are fine' });
+    expect(veto.status, JSON.stringify(veto.body)).toBe(200);
+    expect((await finalOf(eventId)).status).toBe('rejected');
+  });
+
+  it('treats missing data as a failure where the rule says so, and proposes after two silent checks', async () => {
+    await deploy('missing', 'v1');
+    const bad = await deploy('missing', 'v2', false);
+    const proposed = await waitFor('a proposal from silence', async () => {
+      const list = await b.api('GET', '/api/rollbacks?service=missing', 'viewer');
+      return list.body.rollbacks?.find((r: { deployment_id: string }) => r.deployment_id === bad);
+    }, 10_000);
+    expect(proposed.status).toBe('awaiting_approval');
+    expect(proposed.trigger_reason).toMatch(/^silent: no data for error_rate_per_minute .*counted as a failure, 2\/2 consecutive/);
+  });
+
+  it('opens the circuit breaker after the allowed automatic rollbacks, proposes instead and pages on-call', async () => {
+    await deploy('breaker', 'v1');
+    const first = await deploy('breaker', 'v2', false);
+    const a = await push(first, 9);
+    expect((await finalOf(a.body.decision.event_id)).status).toBe('succeeded');
+    // Healthy again before the next deploy, so its breach is its own (not "already breaching before it").
+    await pushRestoredHealthy(first);
+    const second = await deploy('breaker', 'v3', false);
+    const c = await push(second, 9);
+    expect(c.body.decision.action).toBe('propose');
+    expect(c.body.decision.summary).toContain('circuit breaker open: 1 automatic rollbacks of breaker in prod');
+    expect(b.notifier.kinds(c.body.decision.event_id)).toContain('escalated');
+  });
+
+  it('escalates a rollback that did not restore health, and holds automation until acknowledged', async () => {
+    await deploy('unfixed', 'v1');
+    const bad = await deploy('unfixed', 'v2', false);
+    const res = await push(bad, 9);
+    const eventId = res.body.decision.event_id as string;
+    expect((await finalOf(eventId)).status).toBe('succeeded');
+    // The restored version is no better.
+    const restored = await waitFor('the restored deployment', async () => {
+      const rows = await b.running.deps.pool.query(`select deployment_id from ops.deployments where rollback_from = $1`, [bad]);
+      return rows.rows[0]?.deployment_id as string | undefined;
+    });
+    const pushRestored = setInterval(() => void push(restored, 20), 200);
+    try {
+      await waitFor('escalation', async () => b.notifier.kinds(eventId).includes('escalated'), 10_000);
+    } finally {
+      clearInterval(pushRestored);
+    }
+    expect(b.notifier.notices.find((n) => n.eventId === eventId && n.kind === 'escalated')!.summary).toMatch(/^rollback did not restore health: error rate 20\/min > 5\/min/);
+    // While held, a new breach only proposes.
+    await pushRestoredHealthy(bad);
+    const next = await deploy('unfixed', 'v3', false);
+    const held = await push(next, 9);
+    expect(held.body.decision.action).toBe('propose');
+    expect(held.body.decision.summary).toContain('automation is on hold');
+    const ack = await b.api('POST', '/api/automation/unfixed/prod/acknowledge', 'alice');
+    expect(ack.body).toMatchObject({ holds_released: 1 });
+  });
+
+  it('passes a healthy deployment at the end of its watch window, with a post-deployment snapshot', async () => {
+    const id = await deploy('calm', 'v1', false);
+    const pushing = setInterval(() => void push(id, 0.1), 200);
+    try {
+      const row = await waitFor('the watch to end', async () => {
+        const r = await b.running.deps.pool.query(`select status, health_check_passed, watch_result from ops.deployments where deployment_id = $1`, [id]);
+        return r.rows[0].watch_result ? r.rows[0] : null;
+      }, 10_000);
+      expect(row).toEqual({ status: 'success', health_check_passed: true, watch_result: 'healthy' });
+    } finally {
+      clearInterval(pushing);
+    }
+    const snaps = await b.running.deps.pool.query(`select count(*)::int as n from ops.system_snapshots where deployment_id = $1 and snapshot_type = 'post_deployment'`, [id]);
+    expect(snaps.rows[0].n).toBe(1);
+  });
+
+  it('turns a firing Alertmanager alert into a trigger once, records its resolution, and rejects malformed payloads', async () => {
+    await deploy('alerted', 'v1');
+    const bad = await deploy('alerted', 'v2', false);
+    const alert = (status: 'firing' | 'resolved') => ({
+      version: '4', receiver: 'backstop', status, groupLabels: {}, commonLabels: {}, commonAnnotations: {}, externalURL: 'http://am', groupKey: '{}:{}',
+      alerts: [{ status, labels: { alertname: 'HighErrorRate', service: 'alerted', environment: 'prod' }, annotations: { summary: 'error rate above 5%' }, startsAt: '2026-11-22T14:00:00Z', endsAt: '0001-01-01T00:00:00Z', fingerprint: 'abc123' }],
+    });
+    const first = await b.api('POST', '/api/alerts/alertmanager', 'ci', alert('firing'));
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    expect(first.body.alerts[0]).toMatchObject({ outcome: 'acted', action: 'propose' });
+    const e = await event(first.body.alerts[0].event_id);
+    expect(e).toMatchObject({ trigger_type: 'alert', deployment_id: bad, status: 'awaiting_approval' });
+    const again = await b.api('POST', '/api/alerts/alertmanager', 'ci', alert('firing'));
+    expect(again.body.alerts[0]).toMatchObject({ outcome: 'ignored', reason: 'already decided for this alert' });
+    expect((await b.api('POST', '/api/alerts/alertmanager', 'ci', alert('resolved'))).body.alerts[0]).toMatchObject({ outcome: 'recorded' });
+
+    const malformed = await b.api('POST', '/api/alerts/alertmanager', 'ci', { ...alert('firing'), alerts: [{ status: 'firing', labels: 'x' }] });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error.message).toMatch(/^alerts\[0\]\.labels: expected an object|alerts/);
+  });
+
+  it('only warns when the metric was already breaching before this deployment', async () => {
+    const before = await deploy('already', 'v1');
+    await push(before, 9);
+    const next = await deploy('already', 'v2', false);
+    const res = await push(next, 9);
+    expect(res.body.decision.action).toBe('warn');
+    expect(res.body.decision.summary).toContain('probably not caused by this deploy: error_rate_per_minute already breached before it');
+    expect(b.notifier.warnings.find((w) => w.deploymentId === next)?.evidence[0]).toMatchObject({ metric: 'error_rate_per_minute', observed: 9 });
+  });
+});
