@@ -52,8 +52,15 @@ async function readAllSources(deps: MonitorDeps, targets: Array<{ d: WatchedDepl
 export async function evaluateDeployments(deps: MonitorDeps, watched: WatchedDeployment[], mode: 'tick' | 'arrival'): Promise<DeploymentVerdict[] | null> {
   const now = deps.clock();
   const monitoring = deps.config.raw.monitoring;
+  // Resolved once per service and environment, not once per deployment: a fleet has few of those.
+  const policies = new Map<string, ReturnType<typeof deps.config.resolve>>();
+  const policyOf = (d: WatchedDeployment) => {
+    const key = `${d.service}\u0000${d.environment}`;
+    if (!policies.has(key)) policies.set(key, deps.config.resolve(d.service, d.environment));
+    return policies.get(key);
+  };
   const targets = watched.flatMap((d) => {
-    const policy = deps.config.resolve(d.service, d.environment);
+    const policy = policyOf(d);
     return policy ? [{ d, policy, rules: mode === 'arrival' ? policy.rules.filter((r) => isPushed(r.metric)) : policy.rules }] : [];
   });
   if (targets.length === 0) return [];
@@ -79,10 +86,14 @@ export async function evaluateDeployments(deps: MonitorDeps, watched: WatchedDep
       for (const rule of rules) {
         const obs = observe(rule, rule.metric, pushed.get(d.deploymentId), pulled.get(d.deploymentId), now, monitoring.stale_after);
         if (rule.min_traffic) obs.traffic = observe(rule, rule.min_traffic.metric, pushed.get(d.deploymentId), pulled.get(d.deploymentId), now, monitoring.stale_after).value;
-        const outcome = evaluateRule(rule, obs, states.get(stateKey(d.deploymentId, rule.name)));
+        const prior = states.get(stateKey(d.deploymentId, rule.name));
+        const outcome = evaluateRule(rule, obs, prior);
         if (!outcome) continue;
         verdict.outcomes.push(outcome);
         if (outcome.fires) verdict.fired.push(outcome);
+        // Nothing to remember and nothing to reset: no write (see loadRuleStates). Healthy pulled readings are kept,
+        // since they leave no sample behind for the end of the watch to look at.
+        if (!prior && outcome.consecutive === 0 && !(outcome.verdict === 'ok' && obs.source !== 'pushed')) continue;
         writes.push({ deploymentId: d.deploymentId, rule: rule.name, verdict: outcome.verdict, consecutive: outcome.consecutive, value: obs.value, observedAt: outcome.stateObservedAt });
       }
       verdicts.push(verdict);

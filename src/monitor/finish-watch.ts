@@ -5,7 +5,7 @@ import { takeSnapshot } from '../rollback/take-snapshot.ts';
 import type { MonitorDeps } from './types.ts';
 
 /**
- * Ends the watch of deployments whose window has passed, in one statement: healthy (some rule judged, none in
+ * Ends the watch of deployments whose window has passed, in one statement: healthy (judged on data, nothing in
  * breach) → success with health_check_passed; otherwise unhealthy or inconclusive, which stay as CI left them.
  * Healthy ones then get their post-deployment snapshot.
  */
@@ -16,7 +16,9 @@ export async function finishWatches(deps: MonitorDeps): Promise<{ healthy: numbe
       select d.deployment_id,
         case
           when exists (select 1 from ops.rule_states s where s.deployment_id = d.deployment_id and s.verdict = 'breach') then 'unhealthy'
-          when exists (select 1 from ops.rule_states s where s.deployment_id = d.deployment_id and s.verdict = 'ok') then 'healthy'
+          -- Judged healthy: a pushed sample during the watch (healthy states are not stored) or a stored healthy reading.
+          when exists (select 1 from ops.health_samples h where h.deployment_id = d.deployment_id and h.observed_at >= d.deployed_at)
+            or exists (select 1 from ops.rule_states s where s.deployment_id = d.deployment_id and s.verdict = 'ok') then 'healthy'
           else 'inconclusive'
         end as result
       from ops.deployments d

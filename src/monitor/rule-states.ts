@@ -5,11 +5,15 @@ import { uuidArray } from './pushed-observations.ts';
 
 export const stateKey = (deploymentId: string, rule: string) => `${deploymentId}/${rule}`;
 
+/**
+ * Only the states that carry something: a breach streak, or an inconclusive check holding one. An `ok` state
+ * needs no memory (judging the same healthy sample again gives the same answer), so a healthy fleet reads nothing.
+ */
 export async function loadRuleStates(q: Queryable, deploymentIds: string[]): Promise<Map<string, PriorState>> {
   const out = new Map<string, PriorState>();
   if (deploymentIds.length === 0) return out;
   const rows = await q.execute<{ deployment_id: string; rule: string; verdict: PriorState['verdict']; consecutive: number; observed_at: string }>(
-    sql`select deployment_id, rule, verdict, consecutive, observed_at from ops.rule_states where deployment_id = any(${uuidArray(deploymentIds)}::uuid[])`,
+    sql`select deployment_id, rule, verdict, consecutive, observed_at from ops.rule_states where deployment_id = any(${uuidArray(deploymentIds)}::uuid[]) and verdict <> 'ok'`,
   );
   for (const r of rows.rows) out.set(stateKey(r.deployment_id, r.rule), { verdict: r.verdict, consecutive: r.consecutive, observedAt: new Date(r.observed_at) });
   return out;
