@@ -5,7 +5,8 @@ import { findCardsBehind, findDiscordMessage, findUnannouncedOutcomes, markRende
 import { findVotes, getEvent } from '../db/queries/rollback-events.ts';
 import { discordMessages } from '../db/schema/index.ts';
 import type { Logger } from '../main/logger.ts';
-import type { Notice, Notifier } from '../notify/notifier.ts';
+import type { HealthNotice, Notice, Notifier } from '../notify/notifier.ts';
+import { warningMessage } from './cards/warning.ts';
 import type { RollbackEventRow } from '../db/schema/index.ts';
 import { CONSTITUTION_REFUSED } from '../rollback/request-rollback.ts';
 import { noticeFor } from '../rollback/notices.ts';
@@ -138,6 +139,15 @@ export function createDiscordNotifier(deps: CardPublisherDeps): DiscordNotifier 
       if (notice.kind === 'progress') liveLines.set(notice.eventId, truncate(userText(notice.summary), 200));
       track(cards.request(notice.eventId));
       if (isOutcome(notice.kind)) track(announce(notice as Notice & { kind: OutcomeKind }));
+    },
+    // A warning has no rollback to hang a card on: one message, retried under one nonce so a retry never doubles it.
+    async warn(notice: HealthNotice) {
+      const key = `${notice.deploymentId}:${notice.summary}`;
+      track(
+        withRetries('health warning', notice.deploymentId, async () => {
+          await deps.api.post(deps.channelId, { ...warningMessage(notice), nonce: nonceFor(key, 'warning') });
+        }),
+      );
     },
     async sweep() {
       const now = deps.clock().getTime();

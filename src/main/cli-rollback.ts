@@ -13,6 +13,7 @@ import { requestRollback } from '../rollback/request-rollback.ts';
 import { requireUuid } from '../rollback/validate-input.ts';
 import { eventDetail, historyItem } from '../rollback/views.ts';
 import { boot } from './boot.ts';
+import { acknowledgeHold } from '../monitor/holds.ts';
 import { createAppDeps, type AppDeps } from './deps.ts';
 
 const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
@@ -134,4 +135,20 @@ export function registerRollbackCommands(program: Command): void {
     .argument('<event_id>')
     .description('the evidence bundle of one rollback, as JSON')
     .action((eventId: string) => withCore(async (deps) => print(await buildEvidence(deps.db, eventId))));
+
+  who(
+    program
+      .command('automation')
+      .description('automatic rollbacks')
+      .command('ack')
+      .description('resume automatic rollbacks after a rollback that did not restore health (releases the hold)'),
+  )
+    .argument('<service>')
+    .argument('<environment>')
+    .action((service: string, environment: string, opts) =>
+      withCore(async (deps) => {
+        const released = await acknowledgeHold(deps, cliActor(opts), service, environment);
+        console.log(released ? `automation resumed for ${service} in ${environment} (${released} hold${released === 1 ? '' : 's'} released)` : `no hold on ${service} in ${environment}`);
+      }),
+    );
 }

@@ -58,3 +58,21 @@ describe('rules in the policy file', () => {
     expect(r.errors.find((e) => e.path === path)?.message, JSON.stringify(r.errors)).toContain(message);
   });
 });
+
+describe('the shipped examples', () => {
+  it.each(['examples/backstop.example.yaml', 'examples/backstop.cortex.yaml'])('%s is a valid policy', async (file) => {
+    const { readFile } = await import('node:fs/promises');
+    const r = parseConfig(await readFile(file, 'utf8'));
+    expect(r.ok ? [] : r.errors).toEqual([]);
+  });
+
+  it("writes the Cortex runbook's P0 and P1 triggers as rules", async () => {
+    const { readFile } = await import('node:fs/promises');
+    const r = parseConfig(await readFile('examples/backstop.cortex.yaml', 'utf8'));
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    const rules = Object.fromEntries(r.config.resolve('cortex', 'production')!.rules.map((x) => [x.name, x]));
+    expect(rules['mass-dispatch-failures']).toMatchObject({ metric: 'dispatch_failure_ratio', op: '>', threshold: 0.5, action: 'auto' });
+    expect(rules['scheduler-deadlock']).toMatchObject({ metric: 'dispatches_last_30m', op: '<', threshold: 1, min_traffic: { metric: 'pending_work', at_least: 1 } });
+    expect(rules['api-unresponsive']).toMatchObject({ metric: 'probe_up', for: 30 });
+  });
+});
