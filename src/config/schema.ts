@@ -77,10 +77,32 @@ export const WebhookExecutorSchema = z.strictObject({
   poll_interval: DurationSchema.default(2_000),
   poll_timeout: DurationSchema.default(600_000),
 });
-export const ExecutorSchema = z.discriminatedUnion('kind', [CommandExecutorSchema, WebhookExecutorSchema]);
+// Inputs backstop always sends; an extra input of the same name would let the policy file rewrite the event id the
+// run is found (and deduplicated) by.
+export const GITHUB_ACTIONS_RESERVED_INPUTS = ['target_version', 'target_commit', 'event_id'] as const;
+export const GithubActionsExecutorSchema = z.strictObject({
+  kind: z.literal('github-actions'),
+  // GitHub Enterprise Server: https://ghe.example.com/api/v3
+  api_url: z.url({ protocol: /^https?$/ }).default('https://api.github.com'),
+  repository: z
+    .string()
+    .regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/(?!\.\.?$)[A-Za-z0-9._-]{1,100}$/, 'expected owner/repository, such as acme/payments'),
+  workflow: z.string().regex(/^(?:\d+|[A-Za-z0-9._-]+\.ya?ml)$/, 'expected a workflow file name such as rollback.yml, or its numeric id'),
+  ref: z.string().min(1).max(255),
+  token_env: EnvVarName,
+  inputs: z
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'expected a workflow input name'), z.string())
+    .refine((i) => !GITHUB_ACTIONS_RESERVED_INPUTS.some((k) => k in i), `${GITHUB_ACTIONS_RESERVED_INPUTS.join(', ')} are sent by backstop and cannot be set here`)
+    .default({}),
+  poll_interval: DurationSchema.default(5_000),
+  find_timeout: DurationSchema.default(120_000),
+  timeout: DurationSchema.default(1_800_000),
+});
+export const ExecutorSchema = z.discriminatedUnion('kind', [CommandExecutorSchema, WebhookExecutorSchema, GithubActionsExecutorSchema]);
 export type ExecutorConfig = z.infer<typeof ExecutorSchema>;
 export type CommandExecutorConfig = z.infer<typeof CommandExecutorSchema>;
 export type WebhookExecutorConfig = z.infer<typeof WebhookExecutorSchema>;
+export type GithubActionsExecutorConfig = z.infer<typeof GithubActionsExecutorSchema>;
 
 const PartialApprovals = ApprovalPolicySchema.partial();
 const PartialConstitution = ConstitutionSchema.partial();

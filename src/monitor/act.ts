@@ -71,7 +71,7 @@ export async function act(deps: MonitorDeps, v: DeploymentVerdict, trigger: 'aut
   let fired = v.fired;
 
   const before = await preexisting(deps, v, fired);
-  if (before.length === fired.length) {
+  if (before.length > 0) {
     heldBack.push(`probably not caused by this deploy: ${before.map((o) => o.rule.metric).join(', ')} already breached before it`);
   }
   fired = fired.filter((o) => !before.includes(o));
