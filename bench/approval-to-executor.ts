@@ -4,7 +4,6 @@
 // Usage: npm run bench [-- iterations]
 import { randomBytes } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
-import pg from 'pg';
 import { parseConfig } from '../src/config/load.ts';
 import { runMigrations } from '../src/db/migrate.ts';
 import { completeDeployment, recordDeployment } from '../src/deployments/record-deployment.ts';
@@ -18,17 +17,10 @@ import { requestRollback } from '../src/rollback/request-rollback.ts';
 import { startRollbackWorker } from '../src/worker/create-worker.ts';
 import { createRedisConnection } from '../src/jobs/rollback-queue.ts';
 import { getEvent, isFinal } from '../src/db/queries/rollback-events.ts';
+import { pct, REDIS, round, withBenchDatabase } from './support.ts';
 
 const ITERATIONS = Number(process.argv[2] ?? 200);
-const ADMIN = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const DB = `backstop_bench_${randomBytes(3).toString('hex')}`;
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-};
-const round = (x: number) => Math.round(x * 100) / 100;
 
 async function floor(prefix: string): Promise<number[]> {
   const started = new Map<string, number>();
@@ -53,14 +45,9 @@ async function floor(prefix: string): Promise<number[]> {
   return times;
 }
 
-async function main() {
-  const admin = new pg.Client({ connectionString: ADMIN });
-  await admin.connect();
-  await admin.query(`create database ${DB}`);
-  const url = new URL(ADMIN);
-  url.pathname = `/${DB}`;
+async function main(url: string) {
   const prefix = `bench${randomBytes(3).toString('hex')}`;
-  const envResult = parseEnv({ DATABASE_URL: url.toString(), REDIS_URL: REDIS, BACKSTOP_QUEUE_PREFIX: prefix });
+  const envResult = parseEnv({ DATABASE_URL: url, REDIS_URL: REDIS, BACKSTOP_QUEUE_PREFIX: prefix });
   const configResult = parseConfig(`
 environments: { staging: { approvals: { required: 2 } } }
 defaults: { verification: { window: 0ms, interval: 10ms, on_no_data: pass } }
@@ -108,8 +95,6 @@ services: { payments: { environments: [staging], executor: { kind: command, argv
   await worker.close();
   await deps.close();
   const floorTimes = await floor(`${prefix}f`);
-  await admin.query(`drop database ${DB} with (force)`);
-  await admin.end();
 
   const result = {
     bench: 'approval_to_executor_started',
@@ -132,4 +117,4 @@ services: { payments: { environments: [staging], executor: { kind: command, argv
   process.exit(0);
 }
 
-await main();
+await withBenchDatabase(main);

@@ -5,7 +5,6 @@
 // Usage: node bin/run-ts.mjs bench/interaction-ack.ts [seconds-per-rate]
 import { randomBytes } from 'node:crypto';
 import { Client, Events, GatewayIntentBits, MessageFlags } from 'discord.js';
-import pg from 'pg';
 import { parseConfig } from '../src/config/load.ts';
 import { createDiscordRest } from '../src/discord/rest.ts';
 import { registerCommands } from '../src/discord/register-commands.ts';
@@ -13,18 +12,11 @@ import { parseEnv } from '../src/main/env.ts';
 import { createLogger } from '../src/main/logger.ts';
 import { runRoles } from '../src/main/roles.ts';
 import { startDiscordEmulator, type DiscordEmulator, type EmulatedInteraction, type EmulatedUser } from '../test/discord-emulator/index.ts';
+import { pct, REDIS, round, withBenchDatabase } from './support.ts';
 
 const SECONDS = Number(process.argv[2] ?? 10);
 const RATES = [1, 10, 50];
-const ADMIN = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const DB = `backstop_bench_${randomBytes(3).toString('hex')}`;
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-};
-const round = (x: number) => Math.round(x * 100) / 100;
 const HISTORY = { name: 'rollback', options: [{ type: 1, name: 'history', options: [] }] };
 
 /** Fires `rate` interactions per second for SECONDS, then waits for every acknowledgement. */
@@ -44,12 +36,7 @@ async function measure(emu: DiscordEmulator, user: EmulatedUser, rate: number): 
   return acks.map((a) => a.ms);
 }
 
-async function main() {
-  const admin = new pg.Client({ connectionString: ADMIN });
-  await admin.connect();
-  await admin.query(`create database ${DB}`);
-  const url = new URL(ADMIN);
-  url.pathname = `/${DB}`;
+async function main(url: string) {
   const emu = await startDiscordEmulator();
   const role = emu.createRole('viewer');
   const user = emu.addUser({ username: 'bench', roles: [role] });
@@ -78,7 +65,7 @@ environments: { staging: {} }
 services:
   web: { environments: [staging], executor: { kind: command, argv: ["true"] } }
 `;
-    const env = parseEnv({ DATABASE_URL: url.toString(), REDIS_URL: REDIS, BACKSTOP_QUEUE_PREFIX: `bench${randomBytes(3).toString('hex')}`, DISCORD_TOKEN: emu.botToken, DISCORD_API_URL: emu.apiUrl });
+    const env = parseEnv({ DATABASE_URL: url, REDIS_URL: REDIS, BACKSTOP_QUEUE_PREFIX: `bench${randomBytes(3).toString('hex')}`, DISCORD_TOKEN: emu.botToken, DISCORD_API_URL: emu.apiUrl });
     const config = parseConfig(policy);
     if (!env.ok || !config.ok) throw new Error('bench setup: bad env or policy');
     const running = await runRoles({ env: env.env, config: config.config, logger: createLogger({ level: 'warn', name: 'bench' }) }, { api: false, worker: false, gateway: true });
@@ -93,12 +80,10 @@ services:
     if (emu.violations.length) throw new Error(`emulator violations: ${emu.violations.join('; ')}`);
   } finally {
     await emu.close();
-    await admin.query(`drop database ${DB} with (force)`);
-    await admin.end();
   }
   const worst = Math.max(...RATES.map((r) => results[`backstop @ ${r}/s`]!.p99_ms));
   console.log(JSON.stringify({ bench: 'interaction_ack', seconds_per_rate: SECONDS, results, worst_p99_ms: worst, target: 'p99 < 50 ms at 1, 10 and 50/s', met: worst < 50 }));
   console.table(results);
 }
 
-await main();
+await withBenchDatabase(main);

@@ -5,7 +5,6 @@
 //    first tick (every rule state written) and a steady one (nothing new to count).
 // Usage: node bin/run-ts.mjs bench/monitor.ts [detection-iterations]
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { parseConfig } from '../src/config/load.ts';
 import { runMigrations } from '../src/db/migrate.ts';
 import { completeDeployment, recordDeployment } from '../src/deployments/record-deployment.ts';
@@ -15,26 +14,14 @@ import { parseEnv } from '../src/main/env.ts';
 import { createLogger } from '../src/main/logger.ts';
 import { evaluateOnArrival, runTick } from '../src/monitor/run-tick.ts';
 import type { Role } from '../src/config/schema.ts';
+import { pct, REDIS, round, withBenchDatabase } from './support.ts';
 
 const ITERATIONS = Number(process.argv[2] ?? 100);
 const SIZES = [1_000, 10_000, 100_000];
-const ADMIN = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const DB = `backstop_bench_${randomBytes(3).toString('hex')}`;
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-};
-const round = (x: number) => Math.round(x * 100) / 100;
 
-async function main() {
-  const admin = new pg.Client({ connectionString: ADMIN });
-  await admin.connect();
-  await admin.query(`create database ${DB}`);
-  const url = new URL(ADMIN);
-  url.pathname = `/${DB}`;
-  const env = parseEnv({ DATABASE_URL: url.toString(), REDIS_URL: REDIS, BACKSTOP_QUEUE_PREFIX: `bench${randomBytes(3).toString('hex')}` });
+async function main(url: string) {
+  const env = parseEnv({ DATABASE_URL: url, REDIS_URL: REDIS, BACKSTOP_QUEUE_PREFIX: `bench${randomBytes(3).toString('hex')}` });
   const config = parseConfig(`
 monitoring: { watch_window: 1h, circuit_breaker: { max_automatic: 100, per: 1ms } }
 environments: { staging: { approvals: { required: 1 } } }
@@ -101,8 +88,6 @@ services:
     results.tick = ticks;
   } finally {
     await deps.close();
-    await admin.query(`drop database ${DB} with (force)`);
-    await admin.end();
   }
   const tick = results.tick as Record<string, { first_ms: number }>;
   console.log(JSON.stringify({ bench: 'monitor', ...results, tick_target: '10,000 under 1 s, linear', tick_10k_met: tick['10000']!.first_ms < 1000 }));
@@ -110,4 +95,4 @@ services:
   console.table(results.tick);
 }
 
-await main();
+await withBenchDatabase(main);
