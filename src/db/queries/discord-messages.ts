@@ -40,7 +40,9 @@ export async function findUnannouncedOutcomes(q: Queryable, window: { from: Date
       and(
         between(rollbackEvents.completedAt, window.from, window.to),
         or(inArray(rollbackEvents.status, ['succeeded', 'failed', 'expired']), and(eq(rollbackEvents.status, 'rejected'), eq(rollbackEvents.statusReason, constitutionRefused))),
-        sql`not exists (select 1 from ops.discord_messages o where o.event_id = ${rollbackEvents.eventId} and o.purpose like 'outcome:%')`,
+        // The announcement of this status in particular (an escalation posted earlier is a different message).
+        sql`not exists (select 1 from ops.discord_messages o where o.event_id = ${rollbackEvents.eventId}
+          and o.purpose = 'outcome:' || case when ${rollbackEvents.status} = 'rejected' then 'constitutional_violation' else ${rollbackEvents.status}::text end)`,
       ),
     )
     .orderBy(rollbackEvents.completedAt)
