@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { findNul } from './nul-check.ts';
 import type { z } from 'zod';
 import { formatIssues } from '../config/format-issues.ts';
 import { AppError, isAppError } from '../errors/app-error.ts';
@@ -26,11 +27,15 @@ async function readJson(c: Context): Promise<unknown> {
   if (type && !/^application\/(.+\+)?json\b/i.test(type)) {
     throw new AppError('UNSUPPORTED_MEDIA_TYPE', `expected Content-Type: application/json, got "${type.slice(0, 80)}"`);
   }
+  let parsed: unknown;
   try {
-    return JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch (err) {
     throw new AppError('BAD_REQUEST', `the body is not valid JSON: ${(err as Error).message.slice(0, 200)}`);
   }
+  const nul = findNul(parsed);
+  if (nul) throw new AppError('VALIDATION_FAILED', `${nul}: text must not contain NUL characters (\\u0000)`, { details: [{ path: nul, message: 'contains a NUL character' }] });
+  return parsed;
 }
 
 function register(app: Hono, deps: HttpDeps, route: RouteDef): void {
