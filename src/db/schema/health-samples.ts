@@ -19,7 +19,7 @@ export const healthSamples = ops.table(
     memoryPct: doublePrecision('memory_pct'),
     raw: jsonb('raw'),
   },
-  (t) => [index('health_samples_deployment_time_idx').on(t.deploymentId, t.observedAt.desc())],
+  (t) => [index('health_samples_deployment_time_idx').on(t.deploymentId, t.observedAt.desc().nullsFirst())],
 );
 
 export type HealthSampleRow = typeof healthSamples.$inferSelect;

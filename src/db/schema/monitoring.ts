@@ -39,7 +39,7 @@ export const healthDecisions = ops.table(
     eventId: uuid('event_id'),
     decidedAt: timestamp('decided_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
-  (t) => [index('health_decisions_deployment_idx').on(t.deploymentId, t.decidedAt.desc())],
+  (t) => [index('health_decisions_deployment_idx').on(t.deploymentId, t.decidedAt.desc().nullsFirst())],
 );
 
 // Automation stops for a service and environment when a rollback did not restore health, until a person acknowledges.
