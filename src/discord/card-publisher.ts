@@ -43,7 +43,7 @@ const UNKNOWN_MESSAGE = 10008;
 export type DiscordNotifier = Notifier & {
   /** Re-delivers what an outage left behind: cards that lag their rollback, outcomes never announced. */
   sweep(): Promise<{ cards: number; outcomes: number }>;
-  drain(): Promise<void>;
+  drain(timeoutMs?: number): Promise<void>;
 };
 
 function outcomeNoticeOf(event: RollbackEventRow): (Notice & { kind: OutcomeKind }) | null {
@@ -116,7 +116,21 @@ export function createDiscordNotifier(deps: CardPublisherDeps): DiscordNotifier 
   };
   const cards = createCoalescer(renderCard, deps.editIntervalMs ?? 1500);
 
-  async function announce(notice: Notice & { kind: OutcomeKind }): Promise<void> {
+  // One announcement per (event, kind) in flight in this process: while Discord's rate limit holds a post back,
+  // the live notice and every sweep would otherwise queue another copy (the nonce would dedupe them at Discord, but
+  // each still costs a request from the channel's budget).
+  const announcing = new Map<string, Promise<void>>();
+  function announce(notice: Notice & { kind: OutcomeKind }): Promise<void> {
+    const key = `${notice.eventId}:${notice.kind}`;
+    let p = announcing.get(key);
+    if (!p) {
+      p = deliverOutcome(notice).finally(() => announcing.delete(key));
+      announcing.set(key, p);
+    }
+    return p;
+  }
+
+  async function deliverOutcome(notice: Notice & { kind: OutcomeKind }): Promise<void> {
     const purpose = `outcome:${notice.kind}`;
     await withRetries('outcome message', notice.eventId, async () => {
       if (await findDiscordMessage(deps.db, notice.eventId, purpose)) return;
@@ -166,9 +180,17 @@ export function createDiscordNotifier(deps: CardPublisherDeps): DiscordNotifier 
       if (behind.length || outcomes) deps.logger.info({ cards: behind.length, outcomes }, 'discord delivery sweep re-sending');
       return { cards: behind.length, outcomes };
     },
-    async drain() {
-      while (pending.size) await Promise.all([...pending]);
-      await cards.drain();
+    // Shutdown waits for what is owed to the channel, but not for ever: under a long rate limit the rest is left to
+    // the next process's sweep, which re-sends whatever the channel does not show yet.
+    async drain(timeoutMs = 10_000) {
+      const settled = (async () => {
+        while (pending.size) await Promise.all([...pending]);
+        await cards.drain();
+      })();
+      let timer: NodeJS.Timeout | undefined;
+      const gaveUp = await Promise.race([settled.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), timeoutMs)))]);
+      clearTimeout(timer);
+      if (gaveUp) deps.logger.warn({ undelivered: pending.size }, 'stopping with Discord deliveries still queued; the delivery sweep will send them');
     },
   };
 }

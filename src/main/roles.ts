@@ -56,9 +56,9 @@ export async function runRoles(booted: Booted, roles: RoleSet, extra: { extraNot
   // Every role migrates at startup; the advisory lock makes simultaneous starts safe.
   await runMigrations(deps.pool);
 
-  const closers: Array<() => Promise<void>> = [];
+  const closers: Array<[name: string, close: () => Promise<void>]> = [];
   // Closed last (closers run in reverse): cards still owed to the channel are delivered before the pool closes.
-  if (discord) closers.push(() => discord.drain());
+  if (discord) closers.push(['discord deliveries', () => discord.drain()]);
   let server: ServerType | undefined;
   const gatewayWanted = roles.gateway === true || (roles.gateway === 'if-configured' && Boolean(env.DISCORD_TOKEN));
   if (roles.gateway === true && !env.DISCORD_TOKEN) throw new Error('the gateway role needs DISCORD_TOKEN');
@@ -66,7 +66,7 @@ export async function runRoles(booted: Booted, roles: RoleSet, extra: { extraNot
   if (gatewayWanted && !config.raw.discord) logger.warn('DISCORD_TOKEN is set but the policy file has no discord section: every command will be refused');
   if (gatewayWanted) {
     const gateway = await startGateway({ token: env.DISCORD_TOKEN!, apiUrl: env.DISCORD_API_URL, deps, logger: logger.child({ component: 'gateway' }) });
-    closers.push(() => gateway.close());
+    closers.push(['gateway', () => gateway.close()]);
   }
   if (roles.worker) {
     const worker = startRollbackWorker(
@@ -82,21 +82,21 @@ export async function runRoles(booted: Booted, roles: RoleSet, extra: { extraNot
       },
       deps.abort,
     );
-    closers.push(() => worker.close());
+    closers.push(['rollback worker', () => worker.close()]);
     logger.info({ workerId: worker.workerId }, 'rollback worker started');
     const monitor = await startMonitorWorker(deps, deps.monitorQueue, { redisUrl: env.REDIS_URL, prefix: env.BACKSTOP_QUEUE_PREFIX });
-    closers.push(() => monitor.close());
+    closers.push(['monitor', () => monitor.close()]);
     if (discord) {
       const sweep = setInterval(() => {
         discord.sweep().catch((err: unknown) => logger.warn({ err }, 'discord delivery sweep failed'));
       }, env.BACKSTOP_DISCORD_SWEEP_INTERVAL_MS);
-      closers.push(async () => clearInterval(sweep));
+      closers.push(['delivery sweep', async () => clearInterval(sweep)]);
     }
   }
   if (roles.api) {
     const healthRedis = createRedisConnection(env.REDIS_URL, 'producer');
     healthRedis.on('error', () => undefined);
-    closers.push(async () => void healthRedis.disconnect());
+    closers.push(['health redis', async () => void healthRedis.disconnect()]);
     const app = createApp({
       ...deps,
       authenticate: createAuthenticator(config, env.tokens),
@@ -111,13 +111,17 @@ export async function runRoles(booted: Booted, roles: RoleSet, extra: { extraNot
     });
     const address = server.address();
     logger.info({ address }, 'api listening');
-    closers.push(() => new Promise<void>((resolve) => server!.close(() => resolve())));
+    closers.push(['http server', () => new Promise<void>((resolve) => server!.close(() => resolve()))]);
   }
   return {
     deps,
     server,
     async close() {
-      for (const close of closers.reverse()) await close().catch((err: unknown) => logger.warn({ err }, 'error while closing'));
+      for (const [name, close] of closers.reverse()) {
+        const started = Date.now();
+        await close().catch((err: unknown) => logger.warn({ err, name }, 'error while closing'));
+        logger.debug({ name, ms: Date.now() - started }, 'closed');
+      }
       await deps.close();
     },
   };
