@@ -3,11 +3,10 @@ import type { Action } from '../config/monitoring-schema.ts';
 import { automationHolds, healthDecisions, rollbackEvents, systemSnapshots } from '../db/schema/index.ts';
 import { noticeFor } from '../rollback/notices.ts';
 import { requestRollback } from '../rollback/request-rollback.ts';
-import type { RuleOutcome } from '../rules/evaluate-rule.ts';
+import { COMPARE, type RuleOutcome } from '../rules/evaluate-rule.ts';
 import { capAt, strongest } from '../rules/ladder.ts';
 import type { DeploymentVerdict, MonitorDeps } from './types.ts';
 
-const COMPARE = { '>': (a: number, b: number) => a > b, '>=': (a: number, b: number) => a >= b, '<': (a: number, b: number) => a < b, '<=': (a: number, b: number) => a <= b };
 // A pre-deployment reading older than this says nothing about how the service was doing when the deploy began.
 const BASELINE_MAX_AGE_MS = 30 * 60_000;
 

@@ -34,7 +34,7 @@ export interface RuleOutcome {
   evidence: Record<string, unknown>;
 }
 
-const COMPARE = {
+export const COMPARE = {
   '>': (a: number, b: number) => a > b,
   '>=': (a: number, b: number) => a >= b,
   '<': (a: number, b: number) => a < b,
