@@ -21,6 +21,8 @@ export function createMonitorQueue(input: { redisUrl: string; prefix: string }):
   const connection = createRedisConnection(input.redisUrl, 'producer');
   connection.on('error', () => undefined);
   const queue = new Queue(MONITOR_QUEUE, { connection, prefix: input.prefix });
+  // Without a listener, an unreachable Redis prints raw errors to stderr; /health already reports the outage.
+  queue.on('error', () => undefined);
   return {
     queue,
     async scheduleVetoEnd(eventId, at) {
