@@ -64,7 +64,7 @@ export async function runRollback(deps: PipelineDeps, eventId: string, workerId:
       }
       throw err;
     }
-  });
+  }, (err) => deps.logger.warn({ err, eventId }, `lost the execution lock's database connection; the step goes on, fenced by its claim`));
 }
 
 async function runStep(
