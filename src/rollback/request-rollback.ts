@@ -5,7 +5,7 @@ import type { TriggerType, ValidationResult } from '../constitution/types.ts';
 import { appendAudit } from '../audit/append-audit.ts';
 import { getDeployment } from '../db/queries/deployments.ts';
 import { getActiveEvent } from '../db/queries/rollback-events.ts';
-import { approvals, rollbackEvents, type DeploymentRow, type RollbackEventRow } from '../db/schema/index.ts';
+import { approvals, deployments, rollbackEvents, type DeploymentRow, type RollbackEventRow } from '../db/schema/index.ts';
 import type { ResolvedPolicy } from '../config/load.ts';
 import { noticeFor } from './notices.ts';
 import { AppError } from '../errors/app-error.ts';
@@ -92,6 +92,13 @@ async function admit(
   const now = deps.clock();
   try {
     return await deps.db.transaction(async (tx) => {
+      // A deployment rolls back once. Locked, so a request racing the finishing rollback (which marks the row in its
+      // own transaction) waits for it and then sees rolled_back: a retried request, a late click or a re-firing
+      // alert must not run the executor again.
+      const [current] = await tx.select({ status: deployments.status }).from(deployments).where(eq(deployments.deploymentId, deploymentId)).for('update');
+      if (current?.status === 'rolled_back') {
+        throw new AppError('CONFLICT', `deployment ${deploymentId} (${from.service} ${from.version}) was already rolled back; roll back its successor instead`);
+      }
       const built = await buildPlan(tx, from, req.codeOnly ? 'code_only' : 'full', deps.config.policyVersion);
       const snapshotId = await takeSnapshot(tx, { type: 'pre_rollback', deployment: from, eventId, policy, policyVersion: deps.config.policyVersion });
       const facts = await gatherFacts(tx, { from, built, policy, triggerType: req.triggerType, eventId, snapshot: { ok: true, snapshotId }, now, secret: deps.secret });

@@ -76,6 +76,13 @@ describe('a whole rollback over HTTP, with a real script as executor', () => {
 
     expect(readFileSync(sideEffects, 'utf8').trim().split('\n')).toEqual([`${eventId} v2.5.2`]);
 
+    // A straggling request (a client retry, a late click) for the deployment just rolled back runs nothing again.
+    const again2 = await b.api('POST', '/auto-rollback', 'bob', { deployment_id: bad, trigger_reason: 'retry after a lost answer' });
+    expect(again2.status).toBe(409);
+    expect(again2.body.error.message).toContain('was already rolled back');
+    const events = await b.running.deps.pool.query('select count(*)::int as n from ops.rollback_events where deployment_id = $1', [bad]);
+    expect(events.rows[0].n).toBe(1);
+
     const badRow = await b.api('POST', '/api/rollbacks/check', 'viewer', { deployment_id: bad });
     expect(badRow.status).toBe(200);
     const evidence = await b.api('GET', `/api/rollbacks/${eventId}/evidence`, 'viewer');

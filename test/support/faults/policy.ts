@@ -1,0 +1,32 @@
+// A policy for the fault suite: several services in one environment, so rollbacks of different services can run
+// side by side (the one-active-rollback rule and the execution lock are per service and environment).
+export function fleetPolicy(opts: {
+  services: string[];
+  environment?: string;
+  approvals?: number;
+  executorArgv: string[];
+  verifyWindow?: string;
+  /** Extra token lines (already indented), e.g. more tokens that speak for others. */
+  extraTokens?: string;
+}): string {
+  const environment = opts.environment ?? 'prod';
+  return `
+api:
+  tokens:
+    ci: { roles: [deployer] }
+    alice: { roles: [approver] }
+    bob: { roles: [approver, override] }
+    carol: { roles: [approver] }
+    gateway: { roles: [approver], speaks_for_others: true }
+    viewer: { roles: [viewer] }
+${opts.extraTokens ?? ''}
+defaults:
+  rules: []
+  approvals: { required: ${opts.approvals ?? 1} }
+  verification: { window: ${opts.verifyWindow ?? '300ms'}, interval: 100ms, on_no_data: pass }
+environments:
+  ${environment}: {}
+services:
+${opts.services.map((s) => `  ${s}: { environments: [${environment}], executor: { kind: command, argv: ${JSON.stringify(opts.executorArgv)}, timeout: 30s } }`).join('\n')}
+`;
+}
