@@ -13,17 +13,20 @@ import { createTestDatabase, type TestDatabase } from './test-db.ts';
 
 export const TOKENS = { ci: 'ci-secret-token', alice: 'alice-secret-token', bob: 'bob-secret-token', carol: 'carol-secret-token', gateway: 'gateway-secret-token', viewer: 'viewer-secret-token' };
 
+/** The roles of each test token, as policy-file lines under api.tokens (shared by every test policy). */
+export const TOKEN_ROLES_YAML = `    ci: { roles: [deployer] }
+    alice: { roles: [approver] }
+    bob: { roles: [approver, override] }
+    carol: { roles: [approver] }
+    gateway: { roles: [approver], speaks_for_others: true }
+    viewer: { roles: [viewer] }`;
+
 /** A policy file for tests: staging needs 1 approval, production 2; the executor runs a real script. */
 export function testPolicy(opts: { executorArgv: string[]; verifyWindow?: string; onNoData?: 'fail' | 'pass'; executorIdempotent?: boolean; discord?: string; production?: string; rules?: string; monitoring?: string }): string {
   return `${opts.discord ?? ''}
 api:
   tokens:
-    ci: { roles: [deployer] }
-    alice: { roles: [approver] }
-    bob: { roles: [approver, override] }
-    carol: { roles: [approver] }
-    gateway: { roles: [approver], speaks_for_others: true }
-    viewer: { roles: [viewer] }
+${TOKEN_ROLES_YAML}
   body_limit: 16384
 ${opts.monitoring ?? ''}
 defaults:

@@ -1,3 +1,5 @@
+import { TOKEN_ROLES_YAML } from '../harness.ts';
+
 // A policy for the fault suite: several services in one environment, so rollbacks of different services can run
 // side by side (the one-active-rollback rule and the execution lock are per service and environment).
 export function fleetPolicy(opts: {
@@ -13,12 +15,7 @@ export function fleetPolicy(opts: {
   return `
 api:
   tokens:
-    ci: { roles: [deployer] }
-    alice: { roles: [approver] }
-    bob: { roles: [approver, override] }
-    carol: { roles: [approver] }
-    gateway: { roles: [approver], speaks_for_others: true }
-    viewer: { roles: [viewer] }
+${TOKEN_ROLES_YAML}
 ${opts.extraTokens ?? ''}
 defaults:
   rules: []
