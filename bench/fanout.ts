@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createDiscordRest } from '../src/discord/rest.ts';
 import { registerCommands } from '../src/discord/register-commands.ts';
-import { startDiscordEmulator } from '../test/discord-emulator/index.ts';
+import { startDiscordEmulator } from '../src/emulator/index.ts';
 import { REDIS, round, withBenchDatabase } from './support.ts';
 
 const N = Number(process.argv[2] ?? 100);

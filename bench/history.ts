@@ -9,7 +9,7 @@ import { registerCommands } from '../src/discord/register-commands.ts';
 import { parseEnv } from '../src/main/env.ts';
 import { createLogger } from '../src/main/logger.ts';
 import { runRoles } from '../src/main/roles.ts';
-import { startDiscordEmulator } from '../test/discord-emulator/index.ts';
+import { startDiscordEmulator } from '../src/emulator/index.ts';
 import type { AddressInfo } from 'node:net';
 import { pct, REDIS, round, withBenchDatabase } from './support.ts';
 

@@ -11,7 +11,7 @@ import { registerCommands } from '../src/discord/register-commands.ts';
 import { parseEnv } from '../src/main/env.ts';
 import { createLogger } from '../src/main/logger.ts';
 import { runRoles } from '../src/main/roles.ts';
-import { startDiscordEmulator, type DiscordEmulator, type EmulatedInteraction, type EmulatedUser } from '../test/discord-emulator/index.ts';
+import { startDiscordEmulator, type DiscordEmulator, type EmulatedInteraction, type EmulatedUser } from '../src/emulator/index.ts';
 import { pct, REDIS, round, withBenchDatabase } from './support.ts';
 
 const SECONDS = Number(process.argv[2] ?? 10);

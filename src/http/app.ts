@@ -64,6 +64,7 @@ export function createApp(deps: HttpDeps): Hono {
     }),
   );
   for (const route of ROUTES) register(app, deps, route);
+  deps.extraRoutes?.(app);
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((raw, c) => {
     const err = classifyInfraError(raw);

@@ -1,3 +1,4 @@
+import type { Hono } from 'hono';
 import type { Queue } from 'bullmq';
 import type { Registry } from 'prom-client';
 import type { MonitorDeps } from '../monitor/types.ts';
@@ -10,4 +11,6 @@ export interface HttpDeps extends MonitorDeps {
   pool: { query(sql: string): Promise<unknown> };
   metrics: Registry;
   bodyLimit: number;
+  /** Routes beyond the API's own (the sandbox page); they share its body limit and error handler. */
+  extraRoutes?: (app: Hono) => void;
 }

@@ -8,6 +8,7 @@ import { registerRollbackCommands } from './cli-rollback.ts';
 import { createDatabase } from '../db/client.ts';
 import { runMigrations } from '../db/migrate.ts';
 import { verifyAuditChain } from '../audit/verify-audit.ts';
+import { runDemo } from './demo.ts';
 
 const program = new Command()
   .name('backstop')
@@ -28,6 +29,11 @@ program
 program.command('api').description('run the HTTP API').action(() => runProcess('api', { api: true, worker: false, gateway: false }));
 program.command('worker').description('run the rollback worker and reconciler').action(() => runProcess('worker', { api: false, worker: true, gateway: false }));
 program.command('gateway').description('run the Discord gateway (slash commands and buttons)').action(() => runProcess('gateway', { api: false, worker: false, gateway: true }));
+
+program
+  .command('demo')
+  .description('the sandbox: backstop against its built-in Discord, with a page at http://localhost:3000/sandbox (needs only PostgreSQL and Redis)')
+  .action(() => runDemo(process.env));
 
 program
   .command('migrate')

@@ -1,4 +1,5 @@
 import { serve, type ServerType } from '@hono/node-server';
+import type { Hono } from 'hono';
 import { runMigrations } from '../db/migrate.ts';
 import { createAuthenticator } from '../http/auth.ts';
 import { createApp } from '../http/app.ts';
@@ -45,7 +46,7 @@ function discordNotifierFor(booted: Booted, db: AppDeps['db']): DiscordNotifier 
 }
 
 // Wires one process: `start` runs every role together, `api`, `worker` and `gateway` run one each.
-export async function runRoles(booted: Booted, roles: RoleSet, extra: { extraNotifier?: Notifier } = {}): Promise<RunningRoles> {
+export async function runRoles(booted: Booted, roles: RoleSet, extra: { extraNotifier?: Notifier; extraRoutes?: (app: Hono) => void } = {}): Promise<RunningRoles> {
   const { env, config, logger } = booted;
   const base = createAppDeps({ env, config, logger, baseEnv: process.env });
   const metrics = createMetrics(base.rollbackQueue.queue);
@@ -105,6 +106,7 @@ export async function runRoles(booted: Booted, roles: RoleSet, extra: { extraNot
       pool: deps.pool,
       metrics: metrics.registry,
       bodyLimit: config.raw.api.body_limit,
+      ...(extra.extraRoutes ? { extraRoutes: extra.extraRoutes } : {}),
     });
     server = await new Promise<ServerType>((resolve) => {
       const s = serve({ fetch: app.fetch, hostname: env.HOST, port: env.PORT }, () => resolve(s));

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDiscordRest } from '../../src/discord/rest.ts';
 import { registerCommands } from '../../src/discord/register-commands.ts';
-import { startDiscordEmulator, type DiscordEmulator } from '../discord-emulator/index.ts';
+import { startDiscordEmulator, type DiscordEmulator } from '../../src/emulator/index.ts';
 import { startBackstop, waitFor, type Backstop } from '../support/harness.ts';
 
 // A 429 storm on every channel route and repeated gateway drops while rollbacks progress: every card reaches its

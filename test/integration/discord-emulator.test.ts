@@ -17,7 +17,7 @@ import {
 } from 'discord.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { type DiscordEmulator, type EmulatedUser, startDiscordEmulator } from '../discord-emulator/index.ts';
+import { type DiscordEmulator, type EmulatedUser, startDiscordEmulator } from '../../src/emulator/index.ts';
 
 // The real discord.js Client against the loopback emulator: what the bot sends is checked against Discord's own
 // schemas and limits, so a passing bot test means Discord would have accepted the same traffic.

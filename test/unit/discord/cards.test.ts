@@ -5,7 +5,7 @@ import { rollbackCard } from '../../../src/discord/cards/rollback-card.ts';
 import { fitEmbeds, LIMITS } from '../../../src/discord/limits.ts';
 import { userText } from '../../../src/discord/text.ts';
 import { samplePlan } from '../../support/sample-plan.ts';
-import { checkMessageLimits, checkSchema } from '../../discord-emulator/validate.ts';
+import { checkMessageLimits, checkSchema } from '../../../src/emulator/validate.ts';
 
 // The emulator's own checks: Discord's OpenAPI schemas plus the limits the schemas do not state.
 const problems = (route: 'MessageCreateRequestSchema' | 'MessageEditRequestPartialSchema', body: object) => [...checkSchema(route, body), ...checkMessageLimits(body as Record<string, unknown>)];

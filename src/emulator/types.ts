@@ -24,6 +24,11 @@ export interface EmulatedMessage {
   edits: number;
   /** ISO timestamp of the post (Discord's `timestamp`). */
   created_at: string;
+  /**
+   * The interaction this message answers: who ran it (an ephemeral reply is shown to that person only) and, for a
+   * slash command, its name. Null for messages posted to the channel.
+   */
+  interaction: { user_id: string; name: string | null } | null;
 }
 
 export interface EmulatedInteraction {

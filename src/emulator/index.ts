@@ -43,6 +43,8 @@ export interface DiscordEmulator {
    * interaction replies are included (flags & 64) since the invoking user sees them in the channel.
    */
   messages(channelId?: string): EmulatedMessage[];
+  /** Calls listener with the message as it now looks after every post, edit and delete (deleted: true) in any channel. */
+  onMessage(listener: (message: EmulatedMessage, change: { deleted: boolean }) => void): () => void;
   slash(user: EmulatedUser, input: { name: string; options?: unknown[]; channelId?: string }): Promise<EmulatedInteraction>;
   autocomplete(user: EmulatedUser, input: { name: string; options: unknown[]; channelId?: string }): Promise<EmulatedInteraction>;
   click(user: EmulatedUser, messageId: string, customId: string): Promise<EmulatedInteraction>;
@@ -150,6 +152,7 @@ export async function startDiscordEmulator(opts: DiscordEmulatorOptions = {}): P
     },
     addUser: (input) => guild.addUser(input),
     messages: (id = channelId) => channels.inChannel(id).map(viewMessage),
+    onMessage: (listener) => channels.onChange((m) => listener(viewMessage(m), { deleted: m.deleted })),
     slash: (user, input) => actions.slash(user, input),
     autocomplete: (user, input) => actions.autocomplete(user, input),
     click: (user, messageId, customId) => actions.click(user, messageId, customId),

@@ -76,6 +76,11 @@ export function createChannelStore(deps: { ids: IdSource; clock: Clock }) {
   const { ids, clock } = deps;
   const byId = new Map<string, StoredMessage>();
   const order = new Map<string, string[]>();
+  // Whoever watches the channel live (the sandbox page) hears about every post, edit and delete.
+  const listeners = new Set<(message: StoredMessage) => void>();
+  const changed = (message: StoredMessage) => {
+    for (const listener of listeners) listener(message);
+  };
 
   function create(input: NewMessage): StoredMessage {
     const body = input.body;
@@ -105,6 +110,7 @@ export function createChannelStore(deps: { ids: IdSource; clock: Clock }) {
     const list = order.get(message.channelId) ?? [];
     list.push(message.id);
     order.set(message.channelId, list);
+    changed(message);
     return message;
   }
 
@@ -131,6 +137,7 @@ export function createChannelStore(deps: { ids: IdSource; clock: Clock }) {
       message.edits += 1;
       message.editedAt = clock();
     }
+    changed(message);
     return message;
   }
 
@@ -156,6 +163,12 @@ export function createChannelStore(deps: { ids: IdSource; clock: Clock }) {
     get,
     remove: (message: StoredMessage) => {
       message.deleted = true;
+      changed(message);
+    },
+    /** Calls listener after every create, edit and delete; returns the unsubscribe. */
+    onChange(listener: (message: StoredMessage) => void): () => void {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
     inChannel,
     findByNonce,
@@ -216,6 +229,9 @@ export function viewMessage(message: StoredMessage): EmulatedMessage {
     attachments: structuredClone(message.attachments),
     edits: message.edits,
     created_at: new Date(message.createdAt).toISOString(),
+    interaction: message.interactionMetadata
+      ? { user_id: String((message.interactionMetadata.user as { id?: string } | undefined)?.id ?? ''), name: (message.interactionMetadata.name as string | undefined) ?? null }
+      : null,
   };
 }
 

@@ -1,0 +1,32 @@
+import { resetSandboxDatabase, resetSandboxQueues, SANDBOX_QUEUE_PREFIX } from '../sandbox/sandbox-state.ts';
+import { startSandbox } from '../sandbox/start-sandbox.ts';
+import { parseEnv } from './env.ts';
+import { createLogger } from './logger.ts';
+import { closeOnSignals } from './roles.ts';
+
+/**
+ * `backstop demo`: the sandbox. It needs only PostgreSQL and Redis (the policy file and Discord are built in), uses
+ * its own database and queue prefix on them, and listens on localhost unless HOST says otherwise: anyone who can
+ * reach the page can act as any of its pretend people.
+ */
+export async function runDemo(source: Record<string, string | undefined>): Promise<void> {
+  const parsed = parseEnv(source);
+  if (!parsed.ok) {
+    for (const e of parsed.errors) console.error(`environment ${e.path}: ${e.message}`);
+    process.exit(2);
+  }
+  const base = parsed.env;
+  const logger = createLogger({
+    level: source.LOG_LEVEL ? base.LOG_LEVEL : 'warn',
+    pretty: source.LOG_PRETTY ? base.LOG_PRETTY === 'true' || base.LOG_PRETTY === '1' : Boolean(process.stdout.isTTY),
+    name: 'backstop-demo',
+  });
+  const databaseUrl = await resetSandboxDatabase(base.DATABASE_URL);
+  await resetSandboxQueues(base.REDIS_URL);
+  const sandbox = await startSandbox({
+    env: { ...base, DATABASE_URL: databaseUrl, BACKSTOP_QUEUE_PREFIX: SANDBOX_QUEUE_PREFIX, HOST: source.HOST ? base.HOST : '127.0.0.1' },
+    logger,
+  });
+  console.log(`backstop sandbox is running: open ${sandbox.url}  (Ctrl-C stops it)`);
+  closeOnSignals({ ...sandbox.running, close: () => sandbox.close() }, logger);
+}

@@ -1,0 +1,114 @@
+import type { Context, Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import { z } from 'zod';
+import { formatIssues } from '../config/format-issues.ts';
+import { AppError } from '../errors/app-error.ts';
+import type { SandboxActions } from './actions.ts';
+import type { LiveFeed } from './live-feed.ts';
+import type { createScenario } from './scenario.ts';
+import type { SandboxPerson, SandboxWorld } from './world.ts';
+
+export interface SandboxRouteDeps {
+  world: SandboxWorld;
+  actions: SandboxActions;
+  feed: LiveFeed;
+  scenario: ReturnType<typeof createScenario>;
+  page: { html: string; script: string };
+  /** How often an idle event stream sends a comment, so proxies keep it open. */
+  keepAliveMs?: number;
+}
+
+const Id = z.string().regex(/^\d{17,20}$/, 'expected a Discord snowflake id');
+const As = z.string().min(1).max(32);
+const CommandBody = z.object({ as: As, text: z.string().min(1, 'type a command').max(4000) }).strict();
+const ClickBody = z.object({ as: As, message_id: Id, custom_id: z.string().min(1).max(100) }).strict();
+const ModalBody = z
+  .object({ as: As, custom_id: z.string().min(1).max(100), message_id: Id.optional(), fields: z.record(z.string().max(100), z.string().max(4000)) })
+  .strict();
+
+async function parseBody<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
+  let raw: unknown;
+  try {
+    raw = await c.req.json();
+  } catch {
+    throw new AppError('BAD_REQUEST', 'the body is not valid JSON');
+  }
+  const parsed = schema.safeParse(raw, { reportInput: true });
+  if (parsed.success) return parsed.data;
+  const details = formatIssues(parsed.error);
+  throw new AppError('VALIDATION_FAILED', `${details[0]?.path}: ${details[0]?.message}`, { details });
+}
+
+function personOf(world: SandboxWorld, key: string): SandboxPerson {
+  const person = world.person(key);
+  if (!person) throw new AppError('VALIDATION_FAILED', `as: no person "${key.slice(0, 32)}" in the sandbox (${world.people.map((p) => p.key).join(', ')})`);
+  return person;
+}
+
+/** Everything a fresh page needs to draw the channel as it is now. */
+function snapshot(deps: SandboxRouteDeps) {
+  const { world } = deps;
+  return {
+    guild_id: world.ids.guildId,
+    channel: { id: world.ids.channelId, name: 'deploys' },
+    bot: { id: world.emu.botUserId, username: 'backstop' },
+    people: world.people.map((p) => ({ key: p.key, username: p.username, title: p.title, roles: p.roles, color: p.color, user_id: p.user.id })),
+    role_names: world.roleNames,
+    commands: world.emu.registeredCommands(world.ids.guildId),
+    messages: world.emu.messages(),
+    narration: deps.feed.narration(),
+    playing: deps.scenario.playing,
+    // Anything backstop sent that real Discord would refuse; the page shows the count, and it should stay 0.
+    violations: world.emu.violations.length,
+  };
+}
+
+/** The sandbox page and its JSON API, on backstop's own HTTP server (only `backstop demo` mounts them). */
+export function registerSandboxRoutes(app: Hono, deps: SandboxRouteDeps): void {
+  const { world, actions } = deps;
+  app.get('/', (c) => c.redirect('/sandbox'));
+  app.get('/sandbox', (c) => c.html(deps.page.html));
+  app.get('/sandbox/app.js', (c) => c.body(deps.page.script, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' }));
+  app.get('/sandbox/api/state', (c) => c.json(snapshot(deps)));
+
+  app.get('/sandbox/api/events', (c) =>
+    streamSSE(c, async (stream) => {
+      // Queued in order and written one at a time: SSE frames must not interleave.
+      let chain = stream.writeSSE({ event: 'snapshot', data: JSON.stringify(snapshot(deps)) });
+      const send = (event: string, data: unknown) => {
+        chain = chain.then(() => stream.writeSSE({ event, data: JSON.stringify(data) })).catch(() => undefined);
+      };
+      const unsubscribe = deps.feed.subscribe((e) => {
+        if (e.type === 'message') send('message', { message: e.message, deleted: e.deleted, violations: world.emu.violations.length });
+        else if (e.type === 'narration') send('narration', e.entry);
+        else send('scenario', { playing: e.playing });
+      });
+      const keepAlive = setInterval(() => send('ping', {}), deps.keepAliveMs ?? 15_000);
+      await new Promise<void>((resolve) => stream.onAbort(resolve));
+      clearInterval(keepAlive);
+      unsubscribe();
+    }),
+  );
+
+  app.post('/sandbox/api/command', async (c) => {
+    const body = await parseBody(c, CommandBody);
+    return c.json(await actions.command(personOf(world, body.as), body.text));
+  });
+  app.post('/sandbox/api/autocomplete', async (c) => {
+    const body = await parseBody(c, CommandBody);
+    return c.json(await actions.autocomplete(personOf(world, body.as), body.text));
+  });
+  app.post('/sandbox/api/click', async (c) => {
+    const body = await parseBody(c, ClickBody);
+    return c.json(await actions.click(personOf(world, body.as), body.message_id, body.custom_id));
+  });
+  app.post('/sandbox/api/modal', async (c) => {
+    const body = await parseBody(c, ModalBody);
+    return c.json(await actions.submitModal(personOf(world, body.as), { customId: body.custom_id, fields: body.fields, ...(body.message_id ? { messageId: body.message_id } : {}) }));
+  });
+  app.post('/sandbox/api/scenario', (c) => {
+    const started = deps.scenario.start();
+    if (!started.ok) throw new AppError('CONFLICT', started.error);
+    return c.json({ ok: true }, 202);
+  });
+}

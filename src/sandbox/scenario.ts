@@ -1,0 +1,153 @@
+import type { SandboxActions } from './actions.ts';
+import { SANDBOX_SERVICE } from './policy.ts';
+import type { SandboxWorld } from './world.ts';
+
+/** One request to backstop's own HTTP API, with one of the sandbox's API tokens (the CI's or a read-only one). */
+export type SandboxApi = (method: 'GET' | 'POST', path: string, token: 'ci' | 'observer', body?: unknown) => Promise<{ status: number; body: any }>;
+
+export interface Narration {
+  at: string;
+  text: string;
+  kind: 'step' | 'done' | 'failed';
+}
+
+export interface ScenarioDeps {
+  world: SandboxWorld;
+  actions: SandboxActions;
+  api: SandboxApi;
+  narrate(entry: Omit<Narration, 'at'>): void;
+  sleep(ms: number): Promise<void>;
+  /** The pause between beats, so a person can follow (the browser test plays it faster). */
+  paceMs: number;
+  /** How long to wait for backstop at each stage before calling the incident stuck. */
+  stageTimeoutMs?: number;
+  onPlaying?(playing: boolean): void;
+}
+
+const FINAL = new Set(['succeeded', 'failed', 'rejected', 'expired', 'cancelled']);
+
+export type ScenarioStart = { ok: true } | { ok: false; error: string };
+
+/**
+ * The scripted incident, played through the same doors a real one comes through: CI records deployments over the
+ * HTTP API, the service pushes its error rate, the monitor proposes, two people approve on the card (button, then the
+ * reason modal), the worker rolls back and verifies while healthy samples arrive, and alice asks for the history.
+ */
+export function createScenario(deps: ScenarioDeps) {
+  const { world, actions, api, narrate } = deps;
+  const stageTimeoutMs = deps.stageTimeoutMs ?? 60_000;
+  let playing = false;
+  let round = 0;
+
+  async function call(method: 'GET' | 'POST', path: string, token: 'ci' | 'observer', body?: unknown): Promise<any> {
+    const res = await api(method, path, token, body);
+    if (res.status >= 300) throw new Error(`${method} ${path} answered ${res.status}: ${res.body?.error?.message ?? JSON.stringify(res.body)}`);
+    return res.body;
+  }
+
+  async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, everyMs = 200): Promise<T> {
+    const deadline = Date.now() + stageTimeoutMs;
+    for (;;) {
+      const value = await probe();
+      if (value !== undefined) return value;
+      if (Date.now() > deadline) throw new Error(`backstop did not get there in ${stageTimeoutMs / 1000} s: ${what}`);
+      await deps.sleep(everyMs);
+    }
+  }
+
+  const cardOf = (eventId: string) =>
+    world.emu.messages().find((m) => !(m.flags & 64) && m.components.length > 0 && String(m.embeds[0]?.footer?.text ?? '').startsWith(`event ${eventId}`));
+
+  async function approveOnCard(key: string, eventId: string, reason: string): Promise<void> {
+    const person = world.person(key)!;
+    const card = await until('the proposal card', () => cardOf(eventId));
+    const approve = card.components[0]?.components?.find((c: { label?: string }) => c.label === 'Approve');
+    narrate({ kind: 'step', text: `${person.username} clicks Approve and gives a reason: “${reason}”` });
+    const clicked = await actions.click(person, card.id, approve.custom_id);
+    if (!clicked.ok || !clicked.modal) throw new Error(`${person.username}'s Approve did not open the reason modal${clicked.ok ? '' : `: ${clicked.error}`}`);
+    const input = clicked.modal.inputs[0]!.custom_id;
+    const submitted = await actions.submitModal(person, { customId: clicked.modal.custom_id, messageId: card.id, fields: { [input]: reason } });
+    if (!submitted.ok) throw new Error(`${person.username}'s approval was not taken: ${submitted.error}`);
+  }
+
+  async function play(): Promise<void> {
+    round += 1;
+    const good = `v1.${round * 2 + 2}.0`;
+    const bad = `v1.${round * 2 + 3}.0`;
+    const env = 'production';
+    const beat = () => deps.sleep(deps.paceMs);
+
+    narrate({ kind: 'step', text: `CI deploys ${SANDBOX_SERVICE} ${good} to ${env}; it passes its health checks` });
+    const goodId = (await call('POST', '/api/deployments', 'ci', { service: SANDBOX_SERVICE, environment: env, version: good, git_commit: commitFor(good), deployed_by: 'github-actions' })).deployment_id;
+    await call('POST', `/api/deployments/${goodId}/complete`, 'ci', { status: 'success', health_check_passed: true });
+    await beat();
+
+    narrate({ kind: 'step', text: `CI deploys ${bad}: backstop starts watching it` });
+    const badId = (await call('POST', '/api/deployments', 'ci', { service: SANDBOX_SERVICE, environment: env, version: bad, git_commit: commitFor(bad), deployed_by: 'github-actions' })).deployment_id;
+    await beat();
+
+    let eventId: string | undefined;
+    for (const rate of [0.4, 1.6, 3.2]) {
+      narrate({ kind: 'step', text: `${bad} reports ${rate} errors/min` });
+      const pushed = await call('POST', `/api/deployments/${badId}/health`, 'ci', { error_rate_per_minute: rate, recent_errors: Math.round(rate * 5) });
+      eventId = pushed.decision?.event_id ?? eventId;
+      if (eventId) break;
+      await beat();
+    }
+    if (!eventId) throw new Error('the climbing error rate did not produce a rollback proposal');
+    await until('the proposal card', () => cardOf(eventId));
+    narrate({ kind: 'step', text: 'Two readings at ≥ 1 error/min: backstop proposes rolling back, and production needs two people' });
+    await beat();
+
+    await approveOnCard('alice', eventId, 'checkout 5xx confirmed on the dashboard');
+    await beat();
+    await approveOnCard('bob', eventId, 'agreed, v1 path is known-good');
+
+    narrate({ kind: 'step', text: 'Two approvals: the worker validates, snapshots and rolls back; the card shows each step' });
+    // The restored version reports healthy while the worker verifies (verification only counts what arrives after
+    // the rollback executed, so a steady trickle is what a real service would send).
+    const status = await until('a final outcome', async () => {
+      const event = await call('GET', `/api/rollbacks/${eventId}`, 'observer');
+      if (FINAL.has(event.status)) return event.status as string;
+      if (event.status === 'running' || event.status === 'verifying') {
+        await call('POST', `/api/deployments/${goodId}/health`, 'ci', { error_rate_per_minute: 0.1, recent_errors: 0 });
+      }
+      return undefined;
+    }, 500);
+    if (status !== 'succeeded') {
+      narrate({ kind: 'failed', text: `The rollback ended ${status}; the card says why` });
+      return;
+    }
+    narrate({ kind: 'step', text: `Verified: ${good} is back and healthy. alice asks who did what` });
+    await beat();
+    const history = await actions.command(world.person('alice')!, '/rollback history limit:3');
+    if (!history.ok) throw new Error(`/rollback history failed: ${history.error}`);
+    narrate({ kind: 'done', text: 'Incident over. Try it yourself: pick a person, type a command, or click a card' });
+  }
+
+  return {
+    get playing() {
+      return playing;
+    },
+    /** Starts the incident in the background; one at a time. */
+    start(): ScenarioStart {
+      if (playing) return { ok: false, error: 'the incident is already playing' };
+      playing = true;
+      deps.onPlaying?.(true);
+      void play()
+        .catch((err: unknown) => narrate({ kind: 'failed', text: `The scenario stopped: ${(err as Error).message}` }))
+        .finally(() => {
+          playing = false;
+          deps.onPlaying?.(false);
+        });
+      return { ok: true };
+    },
+  };
+}
+
+/** A plausible short commit hash per version, stable across replays. */
+function commitFor(version: string): string {
+  let h = 0x811c9dc5;
+  for (const ch of version) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0').slice(0, 7);
+}
