@@ -11,6 +11,15 @@ export function userText(text: string): string {
   return escapeMarkdown(text).replace(/@/g, `@${ZWSP}`).replace(/</g, `<${ZWSP}`);
 }
 
+/**
+ * Text for inside an inline code span. Discord shows a code span's contents literally (a backslash escape would
+ * appear as a backslash, and mentions do not render there), so the only danger is a backtick closing the span early:
+ * it becomes a look-alike (ˋ) that cannot. Found by the sandbox page, which renders cards as Discord does.
+ */
+export function codeText(text: string): string {
+  return text.replace(/`/g, 'ˋ').replace(/\n/g, ' ');
+}
+
 /** Cuts to `max` characters with a visible marker, so a reader knows there was more. */
 export function truncate(text: string, max: number): string {
   if (text.length <= max) return text;

@@ -31,6 +31,8 @@ export interface SandboxOptions {
 export interface RunningSandbox {
   url: string;
   world: SandboxWorld;
+  /** backstop's HTTP API with the sandbox's own tokens (CI's, and a read-only one). */
+  api: SandboxApi;
   running: RunningRoles;
   close(): Promise<void>;
 }
@@ -93,6 +95,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
     return {
       url: `http://${host}:${address.port}/sandbox`,
       world,
+      api,
       running,
       async close() {
         await running.close();

@@ -1,12 +1,12 @@
 import type { ValidationResult } from '../../constitution/types.ts';
 import type { PlanDeployment } from '../../rollback/plan-types.ts';
-import { shortId, userText } from '../text.ts';
+import { codeText, shortId, userText } from '../text.ts';
 
 // Small formatters shared by the cards, so a deployment or a verdict reads the same everywhere.
 
-export const deploymentLabel = (d: Pick<PlanDeployment, 'version' | 'deployment_id'>) => `\`${d.version}\` (${shortId(d.deployment_id)})`;
+export const deploymentLabel = (d: Pick<PlanDeployment, 'version' | 'deployment_id'>) => `\`${codeText(d.version)}\` (${shortId(d.deployment_id)})`;
 
-export const targetLabel = (t: PlanDeployment | null | undefined) => (t ? `\`${t.version}\` (commit ${userText(t.git_commit.slice(0, 7))})` : 'none: no known-good deployment');
+export const targetLabel = (t: PlanDeployment | null | undefined) => (t ? `\`${codeText(t.version)}\` (commit ${userText(t.git_commit.slice(0, 7))})` : 'none: no known-good deployment');
 
 export function constitutionLabel(v: ValidationResult | null | undefined): string {
   if (!v) return 'not yet validated';
@@ -28,7 +28,7 @@ export function evidenceLabel(data: unknown): string | null {
   if (typeof d.metric === 'string' && d.observed !== undefined && d.threshold !== undefined) {
     const window = typeof d.window === 'string' ? ` over ${d.window}` : '';
     const op = typeof d.op === 'string' ? d.op : 'vs';
-    return `\`${userText(d.metric)}\` = **${String(d.observed)}** ${op} ${String(d.threshold)}${window}`;
+    return `\`${codeText(d.metric)}\` = **${String(d.observed)}** ${op} ${String(d.threshold)}${window}`;
   }
   const lines = Object.entries(d)
     .filter(([, v]) => v !== null && v !== undefined)

@@ -4,7 +4,7 @@ import { decideRollback } from '../../rollback/decide-rollback.ts';
 import type { Actor, CoreDeps } from '../../rollback/deps.ts';
 import { requestRollback } from '../../rollback/request-rollback.ts';
 import { requireReason, requireUuid } from '../../rollback/validate-input.ts';
-import { userText } from '../text.ts';
+import { codeText, userText } from '../text.ts';
 import type { Reply } from './reply.ts';
 import { decisionReply } from './decide.ts';
 
@@ -39,10 +39,10 @@ export async function approveRollback(deps: CoreDeps, actor: Actor, input: { dep
     case 'admitted': {
       const { event } = outcome;
       if (event.status === 'approved') {
-        return { content: `✅ Rollback approved by you and queued: **${userText(event.service)}** → \`${userText(outcome.target.version)}\` (event \`${event.eventId}\`).${where}` };
+        return { content: `✅ Rollback approved by you and queued: **${userText(event.service)}** → \`${codeText(outcome.target.version)}\` (event \`${event.eventId}\`).${where}` };
       }
       return {
-        content: `📝 Rollback requested: **${userText(event.service)}** in **${userText(event.environment)}** → \`${userText(outcome.target.version)}\` (event \`${event.eventId}\`). It needs ${event.approvalsRequired} approval${event.approvalsRequired === 1 ? '' : 's'}${event.requesterCounts ? ', and yours counts' : ' from people other than you'}.${where}`,
+        content: `📝 Rollback requested: **${userText(event.service)}** in **${userText(event.environment)}** → \`${codeText(outcome.target.version)}\` (event \`${event.eventId}\`). It needs ${event.approvalsRequired} approval${event.approvalsRequired === 1 ? '' : 's'}${event.requesterCounts ? ', and yours counts' : ' from people other than you'}.${where}`,
       };
     }
   }

@@ -9,7 +9,7 @@ import type { RollbackPlan } from '../../rollback/plan-types.ts';
 import { STATUS_ICON } from '../cards/colors.ts';
 import { fitEmbeds } from '../limits.ts';
 import { customId } from '../custom-ids.ts';
-import { relativeTime, shortId, truncate, userText } from '../text.ts';
+import { codeText, relativeTime, shortId, truncate, userText } from '../text.ts';
 import type { Reply } from './reply.ts';
 
 export interface HistoryQuery {
@@ -73,7 +73,7 @@ export async function historyPage(deps: CoreDeps, q: HistoryQuery): Promise<Repl
   const page = rows.slice(0, q.limit);
   const lines = page.map((e) => {
     const plan = e.rollbackPlan as RollbackPlan | null;
-    const versions = plan ? `\`${userText(plan.from.version)}\` → \`${userText(plan.target?.version ?? 'none')}\`` : '';
+    const versions = plan ? `\`${codeText(plan.from.version)}\` → \`${codeText(plan.target?.version ?? 'none')}\`` : '';
     const who = e.initiatedBy ? (((e.metadata ?? {}) as { requester_name?: string }).requester_name ?? e.initiatedBy) : 'backstop';
     return [
       `${STATUS_ICON[e.status]} **${userText(e.service)}** · ${userText(e.environment)} ${versions} · **${e.status}**`,

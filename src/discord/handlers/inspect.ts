@@ -10,7 +10,7 @@ import { COLOR } from '../cards/colors.ts';
 import { constitutionLabel, deploymentLabel, durationLabel, targetLabel } from '../cards/format.ts';
 import { rollbackCard } from '../cards/rollback-card.ts';
 import { fitEmbeds } from '../limits.ts';
-import { userText } from '../text.ts';
+import { codeText, userText } from '../text.ts';
 import type { Reply } from './reply.ts';
 
 const num = (v: number | null, unit = '') => (v === null ? 'no data' : `${v}${unit}`);
@@ -37,7 +37,7 @@ export async function checkReply(deps: CoreDeps, deploymentId: unknown): Promise
 export async function planReply(deps: CoreDeps, deploymentId: unknown): Promise<Reply> {
   const { plan, validation, approvals } = await previewPlan(deps, requireUuid(deploymentId, 'deployment_id'));
   const migrations = plan.migrations.length
-    ? plan.migrations.map((m) => `• \`${userText(m.migration_name)}\` · ${m.reversibility}${m.has_rollback_script ? '' : ' · **no rollback script**'}`).join('\n')
+    ? plan.migrations.map((m) => `• \`${codeText(m.migration_name)}\` · ${m.reversibility}${m.has_rollback_script ? '' : ' · **no rollback script**'}`).join('\n')
     : 'none';
   const laws = validation.laws.map((l) => `${l.verdict === 'pass' ? '✅' : l.verdict === 'warn' ? '⚠️' : '❌'} ${userText(l.title)}`).join('\n');
   const roles = deps.config.raw.discord?.roles;

@@ -42,6 +42,11 @@ const renderContext: RenderContext = {
   personOf: personByUser,
   userName: (id) => personByUser(id)?.username ?? (id === state?.bot.id ? 'backstop' : undefined),
   roleName: (id) => state?.role_names[id],
+  channelName: (id) => (id === state?.channel.id ? state.channel.name : undefined),
+  localMessageAnchor(url) {
+    const m = /^https:\/\/discord\.com\/channels\/(\d+)\/(\d+)\/(\d+)$/.exec(url);
+    return m && m[1] === state?.guild_id && m[2] === state?.channel.id ? `#message-${m[3]}` : undefined;
+  },
   now: () => Date.now(),
   async onButton(message, customId) {
     clientError('');

@@ -29,9 +29,11 @@ export function createComposer(deps: {
       ...(hint ? [element('div', { class: 'hint' }, [document.createTextNode(hint)])] : []),
       ...items.map((item) => {
         const button = element('button', { type: 'button', 'data-fill': item.fill }, [document.createTextNode(item.label)]);
-        button.addEventListener('click', () => {
+        // mousedown, not click: it comes before the input's blur, which would take the list away.
+        button.addEventListener('mousedown', (e) => {
+          e.preventDefault();
           input.value = item.fill;
-          suggestions.hidden = true;
+          dismiss();
           input.focus();
           update();
         });
@@ -59,16 +61,24 @@ export function createComposer(deps: {
     }, 150);
   }
 
+  // Typing again, sending, or leaving the box makes any answer still on its way stale.
+  const dismiss = () => {
+    clearTimeout(timer);
+    asked++;
+    suggestions.hidden = true;
+  };
   input.addEventListener('input', update);
+  // Delayed so that a click on a suggestion lands before the list goes away.
+  input.addEventListener('blur', () => setTimeout(() => document.activeElement !== input && dismiss(), 200));
   input.addEventListener('keydown', (e) => {
-    if (e.key === 'Escape') suggestions.hidden = true;
+    if (e.key === 'Escape') dismiss();
   });
   deps.form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const text = input.value.trim();
     if (!text) return;
     deps.error('');
-    suggestions.hidden = true;
+    dismiss();
     const result = await deps.send(text);
     if (result.ok) input.value = '';
     else deps.error(result.error);

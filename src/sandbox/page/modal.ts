@@ -36,6 +36,11 @@ export async function showModal(modal: ShownModal, look: { botName: string; avat
       el.remove();
       if (!submitted) resolve(null);
     };
-    el.shadowRoot?.querySelector('dialog')?.showModal();
+    // What the library's own <discord-button modal-id> does to open one: show the dialog, then its box.
+    const dialog = el.shadowRoot?.querySelector('dialog');
+    dialog?.showModal();
+    const box = dialog?.querySelector<HTMLElement>('div.discord-modal-box');
+    if (box) box.style.display = 'flex';
+    el.querySelector<HTMLElement>('discord-input-text')?.shadowRoot?.querySelector<HTMLElement>('textarea, input')?.focus();
   });
 }

@@ -1,4 +1,4 @@
-import { element, renderMarkdown, type MarkdownContext } from './markdown.ts';
+import { element, messageTime, renderMarkdown, type MarkdownContext } from './markdown.ts';
 import type { PageMessage, PagePerson } from './types.ts';
 
 const EPHEMERAL = 64;
@@ -19,20 +19,21 @@ export function renderMessage(m: PageMessage, ctx: RenderContext): HTMLElement {
     avatar: ctx.avatarOf(m.author_id),
     bot: '',
     verified: '',
-    timestamp: new Date(m.created_at).toISOString(),
+    timestamp: messageTime(m.created_at, ctx.now()),
+    id: `message-${m.id}`,
     'data-message-id': m.id,
     ...(m.edits > 0 ? { edited: '' } : {}),
     ...(m.flags & EPHEMERAL ? { ephemeral: '' } : {}),
   });
-  if (m.interaction) {
+  // Discord heads a command's reply with "alice used /rollback"; replies to clicks carry no such line.
+  if (m.interaction?.name) {
     const who = ctx.personOf(m.interaction.user_id);
     msg.append(
       element('discord-command', {
         slot: 'reply',
         author: who?.username ?? 'someone',
         avatar: ctx.avatarOf(m.interaction.user_id),
-        command: m.interaction.name ? `/${m.interaction.name}` : '',
-        ...(m.interaction.name ? {} : { type: 'message_command' }),
+        command: `/${m.interaction.name}`,
       }),
     );
   }
@@ -59,7 +60,7 @@ export function renderMessage(m: PageMessage, ctx: RenderContext): HTMLElement {
   return msg;
 }
 
-function renderEmbed(embed: any, ctx: MarkdownContext): HTMLElement {
+function renderEmbed(embed: any, ctx: RenderContext): HTMLElement {
   const el = element('discord-embed', {
     slot: 'embeds',
     ...(embed.color !== undefined ? { color: `#${Number(embed.color).toString(16).padStart(6, '0')}` } : {}),
@@ -78,7 +79,7 @@ function renderEmbed(embed: any, ctx: MarkdownContext): HTMLElement {
     el.append(fields);
   }
   if (embed.footer?.text || embed.timestamp) {
-    el.append(element('discord-embed-footer', { slot: 'footer', ...(embed.timestamp ? { timestamp: embed.timestamp } : {}) }, [document.createTextNode(embed.footer?.text ?? '')]));
+    el.append(element('discord-embed-footer', { slot: 'footer', ...(embed.timestamp ? { timestamp: messageTime(embed.timestamp, ctx.now()) } : {}) }, [document.createTextNode(embed.footer?.text ?? '')]));
   }
   return el;
 }

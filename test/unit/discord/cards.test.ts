@@ -3,7 +3,8 @@ import type { ApprovalRow, RollbackEventRow } from '../../../src/db/schema/index
 import { outcomeMessage } from '../../../src/discord/cards/outcome.ts';
 import { rollbackCard } from '../../../src/discord/cards/rollback-card.ts';
 import { fitEmbeds, LIMITS } from '../../../src/discord/limits.ts';
-import { userText } from '../../../src/discord/text.ts';
+import { codeText, userText } from '../../../src/discord/text.ts';
+import { deploymentLabel } from '../../../src/discord/cards/format.ts';
 import { samplePlan } from '../../support/sample-plan.ts';
 import { checkMessageLimits, checkSchema } from '../../../src/emulator/validate.ts';
 
@@ -72,7 +73,7 @@ describe('the rollback card', () => {
     expect(field(card, 'Target')).toContain('v2.5.2');
     expect(field(card, 'Trigger')).toBe('Automatic');
     expect(field(card, 'Constitutional Status')).toBe('PASSED');
-    expect(field(card, 'Evidence')).toBe('`error\\_rate\\_per\\_minute` = **8.5** > 5 over 5m');
+    expect(field(card, 'Evidence')).toBe('`error_rate_per_minute` = **8.5** > 5 over 5m');
     expect(field(card, 'Approvals')).toContain('1/2 approvals (alice)');
     expect(field(card, 'Approvals')).toContain(`<t:${Date.parse('2026-11-22T14:17:00.000Z') / 1000}:R>`);
     expect(card.components[0]!.components.map((b) => ['label' in b ? b.label : null, b.disabled])).toEqual([['Approve', false], ['Reject', false], ['Details', undefined]]);
@@ -113,6 +114,14 @@ describe('the rollback card', () => {
     expect(reason).not.toContain('<@&');
     expect(reason).toContain('\\*\\*bold\\*\\*');
     expect(card.allowed_mentions).toEqual({ parse: [] });
+  });
+
+  it('keeps code spans closed: a backtick in a version or metric cannot end one early', () => {
+    // Discord shows a code span literally, so escaping inside one would print backslashes (the sandbox showed it);
+    // a backtick is the one character that matters there.
+    expect(codeText('v1`**@everyone**`')).toBe('v1ˋ**@everyone**ˋ');
+    expect(codeText('error_rate_per_minute')).toBe('error_rate_per_minute');
+    expect(deploymentLabel({ version: 'v2`x', deployment_id: '3f2a9c1e-7b4d-4e8a-9f0c-1d2e3f4a5b6c' })).toBe('`v2ˋx` (3f2a9c1e)');
   });
 });
 
