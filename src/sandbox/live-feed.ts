@@ -12,6 +12,7 @@ export type LiveFeed = ReturnType<typeof createLiveFeed>;
 /** Fans out what happens in the sandbox's channel, and the scenario's narration, to every open page. */
 export function createLiveFeed(world: SandboxWorld, clock: () => Date = () => new Date()) {
   const subscribers = new Set<(event: LiveEvent) => void>();
+  const closed = new Set<() => void>();
   const narration: Narration[] = [];
   const publish = (event: LiveEvent) => {
     for (const subscriber of subscribers) subscriber(event);
@@ -31,13 +32,20 @@ export function createLiveFeed(world: SandboxWorld, clock: () => Date = () => ne
     scenario(playing: boolean) {
       publish({ type: 'scenario', playing });
     },
-    subscribe(fn: (event: LiveEvent) => void): () => void {
+    /** `onClose` runs when the feed closes: an open page's stream must end, or it holds the HTTP server open. */
+    subscribe(fn: (event: LiveEvent) => void, onClose: () => void): () => void {
       subscribers.add(fn);
-      return () => subscribers.delete(fn);
+      closed.add(onClose);
+      return () => {
+        subscribers.delete(fn);
+        closed.delete(onClose);
+      };
     },
     close() {
       unsubscribe();
       subscribers.clear();
+      for (const onClose of closed) onClose();
+      closed.clear();
     },
   };
 }

@@ -78,13 +78,17 @@ export function registerSandboxRoutes(app: Hono, deps: SandboxRouteDeps): void {
       const send = (event: string, data: unknown) => {
         chain = chain.then(() => stream.writeSSE({ event, data: JSON.stringify(data) })).catch(() => undefined);
       };
+      let ended!: () => void;
+      const done = new Promise<void>((resolve) => (ended = resolve));
       const unsubscribe = deps.feed.subscribe((e) => {
         if (e.type === 'message') send('message', { message: e.message, deleted: e.deleted, violations: world.emu.violations.length });
         else if (e.type === 'narration') send('narration', e.entry);
         else send('scenario', { playing: e.playing });
-      });
+      }, ended);
       const keepAlive = setInterval(() => send('ping', {}), deps.keepAliveMs ?? 15_000);
-      await new Promise<void>((resolve) => stream.onAbort(resolve));
+      // The page went away, or the sandbox is shutting down (the browser's EventSource reconnects by itself).
+      stream.onAbort(ended);
+      await done;
       clearInterval(keepAlive);
       unsubscribe();
     }),

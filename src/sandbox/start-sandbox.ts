@@ -98,8 +98,9 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
       api,
       running,
       async close() {
-        await running.close();
+        // Open pages' event streams end first, so the HTTP server can close.
         feed.close();
+        await running.close();
         await emu.close();
       },
     };

@@ -1,0 +1,123 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseEnv } from '../../src/main/env.ts';
+import { createLogger } from '../../src/main/logger.ts';
+import { startSandbox, type RunningSandbox } from '../../src/sandbox/start-sandbox.ts';
+import { REDIS_URL } from '../support/pg-admin.ts';
+import { createTestDatabase, type TestDatabase } from '../support/test-db.ts';
+
+// The sandbox page's own HTTP API, without a browser: what bad input gets, and the live feed the page listens to.
+
+describe('the sandbox API', () => {
+  let db: TestDatabase;
+  let sandbox: RunningSandbox;
+  let base: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const env = parseEnv({ DATABASE_URL: db.url, REDIS_URL, BACKSTOP_QUEUE_PREFIX: `sa${randomBytes(4).toString('hex')}`, HOST: '127.0.0.1', PORT: '0' });
+    if (!env.ok) throw new Error(JSON.stringify(env.errors));
+    sandbox = await startSandbox({ env: env.env, logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'warn', name: 'sandbox-api-test' }), paceMs: 50 });
+    base = sandbox.url.replace(/\/sandbox$/, '');
+  });
+  afterAll(async () => {
+    await sandbox?.close();
+    await db?.drop();
+  });
+
+  const post = async (path: string, body: unknown) => {
+    const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as any };
+  };
+
+  it('serves the page, its script, and sends / to it', async () => {
+    const page = await fetch(`${base}/sandbox`);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await page.text()).toContain('<script type="module" src="/sandbox/app.js">');
+    const script = await fetch(`${base}/sandbox/app.js`);
+    expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
+    // The Discord components are bundled in, not fetched from a CDN.
+    expect(await script.text()).toContain('discord-message');
+    const root = await fetch(`${base}/`, { redirect: 'manual' });
+    expect(root.status).toBe(302);
+    expect(root.headers.get('location')).toBe('/sandbox');
+  });
+
+  it.each([
+    ['/sandbox/api/command', '{"as":', 400, 'BAD_REQUEST', 'the body is not valid JSON'],
+    ['/sandbox/api/command', { as: 'zed', text: '/rollback history' }, 400, 'VALIDATION_FAILED', 'as: no person "zed" in the sandbox (alice, bob, vic, mallory)'],
+    ['/sandbox/api/command', { as: 'alice' }, 400, 'VALIDATION_FAILED', /^text: /],
+    ['/sandbox/api/command', { as: 'alice', text: '/rollback history', admin: true }, 400, 'VALIDATION_FAILED', /admin/],
+    ['/sandbox/api/click', { as: 'alice', message_id: 'abc', custom_id: 'x' }, 400, 'VALIDATION_FAILED', 'message_id: expected a Discord snowflake id'],
+    ['/sandbox/api/modal', { as: 'alice', custom_id: 'x', fields: { reason: 5 } }, 400, 'VALIDATION_FAILED', /^fields\.reason: /],
+  ])('%s %j → %i %s', async (path, body, status, code, message) => {
+    const res = await post(path, body);
+    expect(res.status).toBe(status);
+    expect(res.body.error.code).toBe(code);
+    expect(res.body.error.message).toEqual(typeof message === 'string' ? message : expect.stringMatching(message));
+  });
+
+  it('answers what a person cannot do with what Discord would say, as a value', async () => {
+    expect(await post('/sandbox/api/click', { as: 'alice', message_id: '1234567890123456789', custom_id: 'bs:approve:x' })).toEqual({ status: 200, body: { ok: false, error: 'no message 1234567890123456789' } });
+    expect(await post('/sandbox/api/modal', { as: 'bob', custom_id: 'bs:decide-approve:x', fields: { reason: 'r' } })).toEqual({
+      status: 200,
+      body: { ok: false, error: 'no modal bs:decide-approve:x was shown to bob' },
+    });
+    expect(await post('/sandbox/api/command', { as: 'alice', text: '/rollback history limit:0' })).toEqual({ status: 200, body: { ok: false, error: '/rollback: history limit: below min_value 1' } });
+  });
+
+  it('streams the channel live and plays one incident at a time', async () => {
+    const abort = new AbortController();
+    const res = await fetch(`${base}/sandbox/api/events`, { signal: abort.signal });
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let buffer = '';
+    const events: Array<{ event: string; data: any }> = [];
+    const pump = (async () => {
+      for (;;) {
+        const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+        if (done) return;
+        buffer += decoder.decode(value, { stream: true });
+        let end;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const frame = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const event = /^event: (.*)$/m.exec(frame)?.[1] ?? 'message';
+          const data = frame.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
+          events.push({ event, data: JSON.parse(data) });
+        }
+      }
+    })();
+    const until = async (what: string, fn: () => boolean, ms = 30_000) => {
+      const deadline = Date.now() + ms;
+      while (!fn()) {
+        if (Date.now() > deadline) throw new Error(`timed out: ${what}; events: ${events.map((e) => e.event).join(',')}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+
+    await until('snapshot', () => events.some((e) => e.event === 'snapshot'));
+    expect(events[0]!.event).toBe('snapshot');
+    expect(events[0]!.data.people.map((p: { key: string }) => p.key)).toEqual(['alice', 'bob', 'vic', 'mallory']);
+    expect(events[0]!.data.commands.map((c: { name: string }) => c.name)).toEqual(['approve', 'rollback']);
+
+    expect(await post('/sandbox/api/scenario', {})).toEqual({ status: 202, body: { ok: true } });
+    expect(await post('/sandbox/api/scenario', {})).toEqual({ status: 409, body: { error: { code: 'CONFLICT', message: 'the incident is already playing' } } });
+
+    const titles = () => events.filter((e) => e.event === 'message').map((e) => e.data.message.embeds[0]?.title as string | undefined);
+    await until('the card completes', () => titles().includes('✅ ROLLBACK COMPLETE'));
+    // The card was posted once and then edited: the stream carried its states in order (edits are coalesced to one
+    // per 1.5 s, so a short state such as "initiated" may never be drawn).
+    const seen = [...new Set(titles().filter((t) => t?.includes('ROLLBACK ')))];
+    expect(seen[0]).toBe('🟠 ROLLBACK PROPOSED');
+    expect(seen.some((t) => t?.endsWith('ROLLBACK IN PROGRESS'))).toBe(true);
+    expect(seen.at(-1)).toBe('✅ ROLLBACK COMPLETE');
+    await until('the story ends', () => events.some((e) => e.event === 'narration' && e.data.kind === 'done'));
+    await until('playing ends', () => events.some((e) => e.event === 'scenario' && e.data.playing === false));
+    expect(events.filter((e) => e.event === 'narration' && e.data.kind === 'failed')).toEqual([]);
+    expect(sandbox.world.emu.violations).toEqual([]);
+    abort.abort();
+    await pump;
+  });
+});
