@@ -1,7 +1,7 @@
 import { resetSandboxDatabase, resetSandboxQueues, SANDBOX_QUEUE_PREFIX } from '../sandbox/sandbox-state.ts';
 import { startSandbox } from '../sandbox/start-sandbox.ts';
 import { parseEnv } from './env.ts';
-import { createLogger } from './logger.ts';
+import { createLogger, maskUrlCredentials } from './logger.ts';
 import { closeOnSignals } from './roles.ts';
 
 /**
@@ -21,8 +21,13 @@ export async function runDemo(source: Record<string, string | undefined>): Promi
     pretty: source.LOG_PRETTY ? base.LOG_PRETTY === 'true' || base.LOG_PRETTY === '1' : Boolean(process.stdout.isTTY),
     name: 'backstop-demo',
   });
-  const databaseUrl = await resetSandboxDatabase(base.DATABASE_URL);
-  await resetSandboxQueues(base.REDIS_URL);
+  // The two services the sandbox cannot bring itself: say which one is missing and where it was looked for.
+  const databaseUrl = await resetSandboxDatabase(base.DATABASE_URL).catch((err: Error) => {
+    throw new Error(`backstop demo needs PostgreSQL (DATABASE_URL ${maskUrlCredentials(base.DATABASE_URL)}): ${err.message}`);
+  });
+  await resetSandboxQueues(base.REDIS_URL).catch((err: Error) => {
+    throw new Error(`backstop demo needs Redis (REDIS_URL ${maskUrlCredentials(base.REDIS_URL)}): ${err.message}`);
+  });
   const sandbox = await startSandbox({
     env: { ...base, DATABASE_URL: databaseUrl, BACKSTOP_QUEUE_PREFIX: SANDBOX_QUEUE_PREFIX, HOST: source.HOST ? base.HOST : '127.0.0.1' },
     logger,

@@ -28,8 +28,13 @@ export async function resetSandboxDatabase(databaseUrl: string): Promise<string>
 
 /** Deletes the previous demo's queues (jobs for rollbacks the fresh database no longer has). */
 export async function resetSandboxQueues(redisUrl: string): Promise<number> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
-  await redis.connect();
+  // One try, no reconnect loop: an unreachable Redis is the person's to start, and the error says so.
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true, retryStrategy: () => null });
+  let lastError: Error | undefined;
+  redis.on('error', (err: Error) => void (lastError = err));
+  await redis.connect().catch((err: Error) => {
+    throw lastError ?? err;
+  });
   let deleted = 0;
   try {
     let cursor = '0';

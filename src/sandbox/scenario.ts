@@ -62,6 +62,7 @@ export function createScenario(deps: ScenarioDeps) {
     const person = world.person(key)!;
     const card = await until('the proposal card', () => cardOf(eventId));
     const approve = card.components[0]?.components?.find((c: { label?: string }) => c.label === 'Approve');
+    if (!approve) throw new Error('the proposal card has no Approve button');
     narrate({ kind: 'step', text: `${person.username} clicks Approve and gives a reason: “${reason}”` });
     const clicked = await actions.click(person, card.id, approve.custom_id);
     if (!clicked.ok || !clicked.modal) throw new Error(`${person.username}'s Approve did not open the reason modal${clicked.ok ? '' : `: ${clicked.error}`}`);
