@@ -112,8 +112,8 @@ export function registerSandboxRoutes(app: Hono, deps: SandboxRouteDeps): void {
     const body = await parseBody(c, ModalBody);
     return c.json(await actions.submitModal(personOf(world, body.as), { customId: body.custom_id, fields: body.fields, ...(body.message_id ? { messageId: body.message_id } : {}) }));
   });
-  app.post('/sandbox/api/scenario', (c) => {
-    const started = deps.scenario.start();
+  app.post('/sandbox/api/scenario', async (c) => {
+    const started = await deps.scenario.start();
     if (!started.ok) throw new AppError('CONFLICT', started.error);
     return c.json({ ok: true }, 202);
   });

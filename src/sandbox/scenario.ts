@@ -37,9 +37,14 @@ export function createScenario(deps: ScenarioDeps) {
   const { world, actions, api, narrate } = deps;
   const stageTimeoutMs = deps.stageTimeoutMs ?? 60_000;
   let playing = false;
+  let stopped = false;
   let round = 0;
+  const checkStopped = () => {
+    if (stopped) throw new Error('the sandbox is shutting down');
+  };
 
   async function call(method: 'GET' | 'POST', path: string, token: 'ci' | 'observer', body?: unknown): Promise<any> {
+    checkStopped();
     const res = await api(method, path, token, body);
     if (res.status >= 300) throw new Error(`${method} ${path} answered ${res.status}: ${res.body?.error?.message ?? JSON.stringify(res.body)}`);
     return res.body;
@@ -48,6 +53,7 @@ export function createScenario(deps: ScenarioDeps) {
   async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, everyMs = 200): Promise<T> {
     const deadline = Date.now() + stageTimeoutMs;
     for (;;) {
+      checkStopped();
       const value = await probe();
       if (value !== undefined) return value;
       if (Date.now() > deadline) throw new Error(`backstop did not get there in ${stageTimeoutMs / 1000} s: ${what}`);
@@ -76,7 +82,7 @@ export function createScenario(deps: ScenarioDeps) {
     const good = `v1.${round * 2 + 2}.0`;
     const bad = `v1.${round * 2 + 3}.0`;
     const env = 'production';
-    const beat = () => deps.sleep(deps.paceMs);
+    const beat = () => deps.sleep(deps.paceMs).then(checkStopped);
 
     narrate({ kind: 'step', text: `CI deploys ${SANDBOX_SERVICE} ${good} to ${env}; it passes its health checks` });
     const goodId = (await call('POST', '/api/deployments', 'ci', { service: SANDBOX_SERVICE, environment: env, version: good, git_commit: commitFor(good), deployed_by: 'github-actions' })).deployment_id;
@@ -130,10 +136,19 @@ export function createScenario(deps: ScenarioDeps) {
     get playing() {
       return playing;
     },
-    /** Starts the incident in the background; one at a time. */
-    start(): ScenarioStart {
+    stop: () => stop(),
+    /**
+     * Starts the incident in the background, one at a time. It refuses while a rollback someone started by hand is
+     * still open for the scenario's service: backstop would (rightly) not admit a second one.
+     */
+    async start(): Promise<ScenarioStart> {
       if (playing) return { ok: false, error: 'the incident is already playing' };
       playing = true;
+      const open = await openRollback().catch((err: Error) => ({ error: err.message }));
+      if (open) {
+        playing = false;
+        return { ok: false, error: 'error' in open ? `could not check for open rollbacks: ${open.error}` : `a ${SANDBOX_SERVICE} rollback in production is still open (event ${open.event_id}, ${open.status}): finish it, or run /rollback cancel event_id:${open.event_id}` };
+      }
       deps.onPlaying?.(true);
       void play()
         .catch((err: unknown) => narrate({ kind: 'failed', text: `The scenario stopped: ${(err as Error).message}` }))
@@ -144,6 +159,16 @@ export function createScenario(deps: ScenarioDeps) {
       return { ok: true };
     },
   };
+
+  /** Ends a playing incident at its next step (shutdown): nothing more is sent to backstop. */
+  function stop() {
+    stopped = true;
+  }
+
+  async function openRollback(): Promise<{ event_id: string; status: string } | undefined> {
+    const page = await call('GET', `/api/rollbacks?service=${SANDBOX_SERVICE}&environment=production&limit=5`, 'observer');
+    return (page.rollbacks as Array<{ event_id: string; status: string }>).find((r) => !FINAL.has(r.status));
+  }
 }
 
 /** A plausible short commit hash per version, stable across replays. */

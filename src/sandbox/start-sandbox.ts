@@ -98,7 +98,8 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
       api,
       running,
       async close() {
-        // Open pages' event streams end first, so the HTTP server can close.
+        // The scripted incident stops sending, and open pages' event streams end, so the HTTP server can close.
+        scenario.stop();
         feed.close();
         await running.close();
         await emu.close();

@@ -120,4 +120,21 @@ describe('the sandbox API', () => {
     abort.abort();
     await pump;
   });
+
+  it('will not play while a rollback someone started by hand is open for the service', async () => {
+    const good = await sandbox.api('POST', '/api/deployments', 'ci', { service: 'checkout', environment: 'production', version: 'v9.0.0', git_commit: 'abc1234' });
+    await sandbox.api('POST', `/api/deployments/${good.body.deployment_id}/complete`, 'ci', { status: 'success', health_check_passed: true });
+    const bad = await sandbox.api('POST', '/api/deployments', 'ci', { service: 'checkout', environment: 'production', version: 'v9.0.1', git_commit: 'abc1235' });
+    const requested = await sandbox.api('POST', '/auto-rollback', 'ci', { deployment_id: bad.body.deployment_id, trigger_reason: 'by hand' });
+    expect(requested.status, JSON.stringify(requested.body)).toBe(201);
+    const eventId = requested.body.event_id as string;
+    expect(await post('/sandbox/api/scenario', {})).toEqual({
+      status: 409,
+      body: { error: { code: 'CONFLICT', message: `a checkout rollback in production is still open (event ${eventId}, awaiting_approval): finish it, or run /rollback cancel event_id:${eventId}` } },
+    });
+    // The way out the message names works.
+    expect(await post('/sandbox/api/command', { as: 'alice', text: `/rollback cancel event_id:${eventId} reason:sandbox` })).toEqual({ status: 200, body: { ok: true } });
+    await expect.poll(async () => (await sandbox.api('GET', `/api/rollbacks/${eventId}`, 'observer')).body.status).toBe('cancelled');
+    expect(await post('/sandbox/api/scenario', {})).toEqual({ status: 202, body: { ok: true } });
+  });
 });
