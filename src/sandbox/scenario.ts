@@ -69,9 +69,19 @@ export function createScenario(deps: ScenarioDeps) {
     const card = await until('the proposal card', () => cardOf(eventId));
     const approve = card.components[0]?.components?.find((c: { label?: string }) => c.label === 'Approve');
     if (!approve) throw new Error('the proposal card has no Approve button');
+    if (approve.disabled) {
+      narrate({ kind: 'step', text: `Someone on the page already resolved the card, so ${person.username} has nothing to approve` });
+      return;
+    }
     narrate({ kind: 'step', text: `${person.username} clicks Approve and gives a reason: “${reason}”` });
     const clicked = await actions.click(person, card.id, approve.custom_id);
-    if (!clicked.ok || !clicked.modal) throw new Error(`${person.username}'s Approve did not open the reason modal${clicked.ok ? '' : `: ${clicked.error}`}`);
+    if (!clicked.ok) throw new Error(`${person.username}'s Approve was not taken: ${clicked.error}`);
+    // Someone on the page got there first (as this person, or by resolving the card): backstop answered with a note
+    // instead of a modal, and the incident goes on from wherever it now is.
+    if (!clicked.modal) {
+      narrate({ kind: 'step', text: `${person.username} had already decided, or the card was resolved: backstop says so, and the incident goes on` });
+      return;
+    }
     const input = clicked.modal.inputs[0]!.custom_id;
     const submitted = await actions.submitModal(person, { customId: clicked.modal.custom_id, messageId: card.id, fields: { [input]: reason } });
     if (!submitted.ok) throw new Error(`${person.username}'s approval was not taken: ${submitted.error}`);

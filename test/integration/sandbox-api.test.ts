@@ -138,3 +138,41 @@ describe('the sandbox API', () => {
     expect(await post('/sandbox/api/scenario', {})).toEqual({ status: 202, body: { ok: true } });
   });
 });
+
+describe('the scripted incident with a person clicking along', () => {
+  let db: TestDatabase;
+  let sandbox: RunningSandbox;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const env = parseEnv({ DATABASE_URL: db.url, REDIS_URL, BACKSTOP_QUEUE_PREFIX: `sc${randomBytes(4).toString('hex')}`, HOST: '127.0.0.1', PORT: '0' });
+    if (!env.ok) throw new Error(JSON.stringify(env.errors));
+    // Slow beats, so the person's clicks land before the script's.
+    sandbox = await startSandbox({ env: env.env, logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'warn', name: 'sandbox-race-test' }), paceMs: 2_500 });
+  });
+  afterAll(async () => {
+    await sandbox?.close();
+    await db?.drop();
+  });
+
+  it('goes on when someone approves on the card before the script does', { timeout: 60_000 }, async () => {
+    const base = sandbox.url.replace(/\/sandbox$/, '');
+    const { emu } = sandbox.world;
+    expect((await fetch(`${base}/sandbox/api/scenario`, { method: 'POST' })).status).toBe(202);
+    const card = await emu.waitFor(() => emu.messages().find((m) => m.embeds[0]?.title === '🟠 ROLLBACK PROPOSED'), 20_000);
+    const approve = card.components[0].components[0].custom_id as string;
+    for (const key of ['alice', 'bob']) {
+      const person = sandbox.world.person(key)!;
+      const interaction = await emu.click(person.user, card.id, approve);
+      const modal = await interaction.until((i) => i.callbacks.find((c) => c.type === 9));
+      await emu.submitModal(person.user, { customId: modal.data.custom_id, fields: { reason: `${key} clicked first` } });
+    }
+    const narration = async () => ((await (await fetch(`${base}/sandbox/api/state`)).json()) as { narration: Array<{ kind: string; text: string }> }).narration;
+    await expect.poll(async () => (await narration()).at(-1)?.kind, { timeout: 40_000, interval: 250 }).toBe('done');
+    const story = await narration();
+    expect(story.filter((n) => n.kind === 'failed')).toEqual([]);
+    expect(story.map((n) => n.text)).toContain('Someone on the page already resolved the card, so alice has nothing to approve');
+    expect(emu.messages().some((m) => m.embeds[0]?.title === '✅ ROLLBACK COMPLETE' && m.id === card.id)).toBe(true);
+    expect(emu.violations).toEqual([]);
+  });
+});
