@@ -89,6 +89,12 @@ describe('the sandbox in a browser', { timeout: 90_000 }, () => {
     await page.screenshot({ path: SCREENSHOT });
     await actAs('bob');
     await expect.poll(() => history.count()).toBe(0);
+    await actAs('alice');
+    await history.waitFor();
+    // "Dismiss message" hides an ephemeral reply for the one who sees it, as in Discord.
+    await history.getByText('Dismiss message').click();
+    await expect.poll(() => history.count()).toBe(0);
+    await actAs('bob');
     expect(await page.locator('discord-message[ephemeral]').count()).toBe(1); // bob's own approval receipt
     expect(await page.locator('#violations').textContent()).toBe('Discord schema violations: 0');
   });

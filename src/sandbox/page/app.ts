@@ -13,6 +13,7 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 
 let state: Snapshot | undefined;
 const messages = new Map<string, PageMessage>();
+const dismissed = new Set<string>();
 let me = 'alice';
 
 const person = () => state?.people.find((p) => p.key === me);
@@ -48,6 +49,10 @@ const renderContext: RenderContext = {
     return m && m[1] === state?.guild_id && m[2] === state?.channel.id ? `#message-${m[3]}` : undefined;
   },
   now: () => Date.now(),
+  onDismiss(message) {
+    dismissed.add(message.id);
+    renderChannel();
+  },
   async onButton(message, customId) {
     clientError('');
     const result = await post('/sandbox/api/click', { as: me, message_id: message.id, custom_id: customId });
@@ -62,7 +67,7 @@ const renderContext: RenderContext = {
 
 /** Who sees what: an ephemeral reply only for the person who ran the interaction, as in Discord. */
 function visible(m: PageMessage): boolean {
-  return !(m.flags & EPHEMERAL) || m.interaction?.user_id === person()?.user_id;
+  return !(m.flags & EPHEMERAL) || (m.interaction?.user_id === person()?.user_id && !dismissed.has(m.id));
 }
 
 function renderChannel() {

@@ -10,6 +10,8 @@ export interface RenderContext extends MarkdownContext {
   avatarOf(userId: string): string;
   personOf(userId: string): PagePerson | undefined;
   onButton(message: PageMessage, customId: string): void;
+  /** "Dismiss message" under an ephemeral reply: Discord hides it for that person only, and so does the page. */
+  onDismiss(message: PageMessage): void;
 }
 
 /** One channel message as Discord draws it: author, the command it answers, content, embeds and buttons. */
@@ -37,6 +39,7 @@ export function renderMessage(m: PageMessage, ctx: RenderContext): HTMLElement {
       }),
     );
   }
+  if (m.flags & EPHEMERAL) (msg as HTMLElement & { dismissMessageClicked?: () => void }).dismissMessageClicked = () => ctx.onDismiss(m);
   if (m.flags & LOADING) msg.append(element('em', {}, [document.createTextNode(`${ctx.botName} is thinking…`)]));
   else if (m.content) msg.append(...renderMarkdown(m.content, ctx));
   for (const embed of m.embeds) msg.append(renderEmbed(embed, ctx));
