@@ -1,5 +1,6 @@
 import { serve, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
+import type { Redis } from 'ioredis';
 import { runMigrations } from '../db/migrate.ts';
 import { createAuthenticator } from '../http/auth.ts';
 import { createApp } from '../http/app.ts';
@@ -11,6 +12,7 @@ import type { Booted } from './boot.ts';
 import { createAppDeps, type AppDeps } from './deps.ts';
 import { createDiscordNotifier, type DiscordNotifier } from '../discord/card-publisher.ts';
 import { createChannelApi, createDiscordRest } from '../discord/rest.ts';
+import { createSharedLimiter, withSharedRateLimit } from '../discord/shared-rate-limit.ts';
 import { startGateway } from '../discord/gateway.ts';
 import { startMonitorWorker } from '../monitor/monitor-worker.ts';
 
@@ -28,21 +30,26 @@ export interface RoleSet {
 }
 
 // Every role posts to Discord over REST when a bot token and a channel are configured; only the gateway role
-// holds the gateway connection.
-function discordNotifierFor(booted: Booted, db: AppDeps['db']): DiscordNotifier | undefined {
+// holds the gateway connection. The processes share the channel's rate limit through Redis.
+function discordNotifierFor(booted: Booted, db: AppDeps['db']): { notifier: DiscordNotifier; redis: Redis } | undefined {
   const { env, config, logger } = booted;
   const channelId = config.raw.discord?.channel_id;
   if (!env.DISCORD_TOKEN || !channelId) return undefined;
-  return createDiscordNotifier({
+  const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+  const redis = createRedisConnection(env.REDIS_URL, 'producer');
+  redis.on('error', (err) => logger.debug({ err }, 'redis connection for the shared Discord rate limit: error'));
+  const acquire = createSharedLimiter({ redis, prefix: env.BACKSTOP_QUEUE_PREFIX, logger, sleep });
+  const notifier = createDiscordNotifier({
     db,
-    api: createChannelApi(createDiscordRest(env.DISCORD_TOKEN, env.DISCORD_API_URL)),
+    api: withSharedRateLimit(createChannelApi(createDiscordRest(env.DISCORD_TOKEN, env.DISCORD_API_URL)), acquire),
     channelId,
     guildId: config.raw.discord?.guild_id,
     oncallRoleId: config.raw.discord?.roles.oncall,
     logger: logger.child({ component: 'discord-cards' }),
     clock: () => new Date(),
-    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    sleep,
   });
+  return { notifier, redis };
 }
 
 // Wires one process: `start` runs every role together, `api`, `worker` and `gateway` run one each.
@@ -50,7 +57,8 @@ export async function runRoles(booted: Booted, roles: RoleSet, extra: { extraNot
   const { env, config, logger } = booted;
   const base = createAppDeps({ env, config, logger, baseEnv: process.env });
   const metrics = createMetrics(base.rollbackQueue.queue);
-  const discord = discordNotifierFor(booted, base.db);
+  const discordDelivery = discordNotifierFor(booted, base.db);
+  const discord = discordDelivery?.notifier;
   const notifiers = [createLogNotifier(logger), metrics.notifier, ...(discord ? [discord] : []), ...(extra.extraNotifier ? [extra.extraNotifier] : [])];
   const deps: AppDeps = { ...base, notifier: combineNotifiers(logger, ...notifiers) };
 
@@ -59,7 +67,10 @@ export async function runRoles(booted: Booted, roles: RoleSet, extra: { extraNot
 
   const closers: Array<[name: string, close: () => Promise<void>]> = [];
   // Closed last (closers run in reverse): cards still owed to the channel are delivered before the pool closes.
-  if (discord) closers.push(['discord deliveries', () => discord.drain()]);
+  if (discordDelivery) {
+    closers.push(['discord rate-limit redis', async () => void discordDelivery.redis.disconnect()]);
+    closers.push(['discord deliveries', () => discordDelivery.notifier.drain()]);
+  }
   let server: ServerType | undefined;
   const gatewayWanted = roles.gateway === true || (roles.gateway === 'if-configured' && Boolean(env.DISCORD_TOKEN));
   if (roles.gateway === true && !env.DISCORD_TOKEN) throw new Error('the gateway role needs DISCORD_TOKEN');
