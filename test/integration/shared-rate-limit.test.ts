@@ -18,23 +18,32 @@ describe('the shared Discord rate limit', () => {
     b.disconnect();
   });
 
-  it('lets no more than the limit through in any window, across processes', async () => {
+  it('lets no more than the limit through in a window, across processes', async () => {
+    // Counted, not timed to the millisecond: on a loaded machine a grant can reach its caller late, so only counts
+    // and lower bounds on time are safe to assert.
     const prefix = `rl${randomBytes(4).toString('hex')}`;
-    const limit = { limit: 5, windowMs: 400 };
+    const limit = { limit: 3, windowMs: 3_000 };
     const first = createSharedLimiter({ redis: a, prefix, logger, sleep, limit });
     const second = createSharedLimiter({ redis: b, prefix, logger, sleep, limit });
     const start = performance.now();
-    const times = await Promise.all(
-      Array.from({ length: 12 }, (_, i) => (i % 2 ? first : second)('post:123').then(() => performance.now() - start)),
+    let granted = 0;
+    const done = Array.from({ length: 7 }, (_, i) =>
+      (i % 2 ? first : second)('post:123').then(() => {
+        granted++;
+        return performance.now() - start;
+      }),
     );
-    times.sort((x, y) => x - y);
-    // 12 requests at 5 per 400 ms: the last can go only after two full windows.
-    expect(times[11]!).toBeGreaterThanOrEqual(790);
-    for (let i = 5; i < times.length; i++) expect(times[i]! - times[i - 5]!).toBeGreaterThanOrEqual(390);
+    await expect.poll(() => granted, { timeout: 1_000, interval: 20 }).toBe(3);
+    // Each process alone would have let 3 through: 6 now, not 3.
+    await sleep(800);
+    expect(granted).toBe(3);
+    const times = (await Promise.all(done)).sort((x, y) => x - y);
+    // 7 requests at 3 per 3 s: the last one can go only after two full windows.
+    expect(times[6]!).toBeGreaterThanOrEqual(5_990);
     // Another key (the edits bucket, another channel) is not held up.
     const t0 = performance.now();
     await first('edit:123');
-    expect(performance.now() - t0).toBeLessThan(100);
+    expect(performance.now() - t0).toBeLessThan(1_000);
   });
 
   it('lets requests go when Redis is unreachable (a late card beats none)', async () => {
