@@ -171,7 +171,8 @@ describe('the scripted incident with a person clicking along', () => {
     await expect.poll(async () => (await narration()).at(-1)?.kind, { timeout: 40_000, interval: 250 }).toBe('done');
     const story = await narration();
     expect(story.filter((n) => n.kind === 'failed')).toEqual([]);
-    expect(story.map((n) => n.text)).toContain('Someone on the page already resolved the card, so alice has nothing to approve');
+    // Usually the card is resolved before the script's turn; on a slow machine alice's click may land in between.
+    expect(story.some((n) => /already resolved the card, so alice|alice had already decided/.test(n.text))).toBe(true);
     expect(emu.messages().some((m) => m.embeds[0]?.title === '✅ ROLLBACK COMPLETE' && m.id === card.id)).toBe(true);
     expect(emu.violations).toEqual([]);
   });
