@@ -153,6 +153,26 @@ describe('the sandbox in a browser', { timeout: 90_000 }, () => {
       .toBe(1);
   });
 
+  it('one Reject, with its reason, vetoes the rollback', async () => {
+    const rec = async (version: string) => (await sandbox.api('POST', '/api/deployments', 'ci', { service: 'checkout', environment: 'production', version, git_commit: 'eeee555' })).body.deployment_id as string;
+    const good = await rec('v4.0.0');
+    await sandbox.api('POST', `/api/deployments/${good}/complete`, 'ci', { status: 'success', health_check_passed: true });
+    const bad = await rec('v4.0.1');
+    await actAs('bob');
+    await type(`/approve rollback deployment_id:${bad} reason:v4.0.1 looks broken`);
+    const card = page.locator('discord-message', { has: page.locator('discord-embed[embed-title="🟠 ROLLBACK REQUESTED"]') }).filter({ hasText: 'v4.0.1' });
+    await card.waitFor();
+    await actAs('alice');
+    await card.locator('discord-button', { hasText: 'Reject' }).click();
+    const modal = page.locator('discord-modal');
+    await modal.locator('textarea').fill('it is the payment provider, not us');
+    await modal.locator('button[type="submit"]').click();
+    const rejected = page.locator('discord-message', { has: page.locator('discord-embed[embed-title="🚫 ROLLBACK REJECTED"]') }).filter({ hasText: 'v4.0.1' });
+    await rejected.waitFor();
+    expect(await rejected.locator('discord-button[disabled]').count()).toBe(2);
+    expect(await rejected.textContent()).toContain('it is the payment provider, not us');
+  });
+
   it('bad options get what Discord would say: the client refuses, or backstop answers ephemerally', async () => {
     await actAs('alice');
     await type('/rollback history limit:lots');
