@@ -13,37 +13,10 @@ import { createDiscordRest } from '../src/discord/rest.ts';
 import { parseEnv } from '../src/main/env.ts';
 import { createLogger } from '../src/main/logger.ts';
 import { startSandbox } from '../src/sandbox/start-sandbox.ts';
+import { openEventStream, type Frame } from '../test/support/event-stream.ts';
 import { pct, REDIS, round, withBenchDatabase } from './support.ts';
 
 const MESSAGES = Number(process.argv[2] ?? 50);
-
-type Frame = { event: string; data: any; at: number };
-
-/** Opens the page's event stream and calls onFrame with each frame and the time it arrived. */
-async function openStream(url: string, onFrame: (f: Frame) => void): Promise<() => void> {
-  const abort = new AbortController();
-  const res = await fetch(url, { signal: abort.signal });
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  void (async () => {
-    for (;;) {
-      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
-      if (done) return;
-      const at = performance.now();
-      buffer += decoder.decode(value, { stream: true });
-      let end;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const frame = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const event = /^event: (.*)$/m.exec(frame)?.[1] ?? 'message';
-        const data = frame.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
-        onFrame({ event, data: JSON.parse(data), at });
-      }
-    }
-  })();
-  return () => abort.abort();
-}
 
 async function main(databaseUrl: string) {
   const env = parseEnv({ DATABASE_URL: databaseUrl, REDIS_URL: REDIS, BACKSTOP_QUEUE_PREFIX: `bsb${randomBytes(3).toString('hex')}`, HOST: '127.0.0.1', PORT: '0' });
@@ -56,7 +29,7 @@ async function main(databaseUrl: string) {
     // 1. Live feed.
     const arrived = new Map<string, number>();
     const frames: Frame[] = [];
-    const close = await openStream(`${base}/sandbox/api/events`, (f) => {
+    const stream = await openEventStream(`${base}/sandbox/api/events`, (f) => {
       frames.push(f);
       if (f.event === 'message') arrived.set(f.data.message.id, f.at);
     });
@@ -99,17 +72,17 @@ async function main(databaseUrl: string) {
     results['incident: play → proposal card'] = { p50_ms: round(pct(proposals, 50)), max_ms: round(Math.max(...proposals)), n: proposals.length };
     results['incident: play → ROLLBACK COMPLETE'] = { p50_ms: round(pct(plays, 50)), max_ms: round(Math.max(...plays)), n: plays.length };
     results['floor: policy waits (script 2 s + verify 4 s)'] = { p50_ms: 6_000, max_ms: 6_000, n: 1 };
-    close();
+    stream.close();
 
     // 3. A new page.
     const firstSnapshot: number[] = [];
     for (let i = 0; i < 20; i++) {
       const t0 = performance.now();
       let at = 0;
-      const stop = await openStream(`${base}/sandbox/api/events`, (f) => void (f.event === 'snapshot' && (at = f.at)));
+      const page = await openEventStream(`${base}/sandbox/api/events`, (f) => void (f.event === 'snapshot' && (at = f.at)));
       while (!at) await new Promise((r) => setTimeout(r, 1));
       firstSnapshot.push(at - t0);
-      stop();
+      page.close();
     }
     const script = await (await fetch(`${base}/sandbox/app.js`)).text();
     results['page: open → first snapshot'] = { p50_ms: round(pct(firstSnapshot, 50)), p99_ms: round(pct(firstSnapshot, 99)), n: firstSnapshot.length };

@@ -1,17 +1,7 @@
 import type { EmulatedInteraction } from '../emulator/index.ts';
+import type { ActionResult, ShownModal } from './contract.ts';
 import { parseCommand, type CommandDef } from './parse-command.ts';
 import type { SandboxPerson, SandboxWorld } from './world.ts';
-
-/** A modal backstop asked Discord to show, in the shape the page renders. */
-export interface ShownModal {
-  custom_id: string;
-  title: string;
-  message_id?: string;
-  inputs: Array<{ custom_id: string; label: string; style: 'short' | 'paragraph'; required: boolean; min_length?: number; max_length?: number; placeholder?: string }>;
-}
-
-/** What a person's action led to. `error` is what Discord's own client would say; backstop's replies arrive as messages. */
-export type ActionResult = { ok: true; modal?: ShownModal; choices?: Array<{ name: string; value: string }> } | { ok: false; error: string };
 
 // Discord's client gives up after the 3 s acknowledgement window and shows this.
 const NO_RESPONSE = 'The application did not respond';

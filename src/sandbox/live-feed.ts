@@ -1,5 +1,5 @@
 import type { EmulatedMessage } from '../emulator/index.ts';
-import type { Narration } from './scenario.ts';
+import type { Narration } from './contract.ts';
 import type { SandboxWorld } from './world.ts';
 
 export type LiveEvent =

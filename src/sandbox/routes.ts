@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { formatIssues } from '../config/format-issues.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { SandboxActions } from './actions.ts';
+import type { Snapshot } from './contract.ts';
 import type { LiveFeed } from './live-feed.ts';
 import type { createScenario } from './scenario.ts';
 import type { SandboxPerson, SandboxWorld } from './world.ts';
@@ -46,8 +47,7 @@ function personOf(world: SandboxWorld, key: string): SandboxPerson {
   return person;
 }
 
-/** Everything a fresh page needs to draw the channel as it is now. */
-function snapshot(deps: SandboxRouteDeps) {
+function snapshot(deps: SandboxRouteDeps): Snapshot {
   const { world } = deps;
   return {
     guild_id: world.ids.guildId,
@@ -59,7 +59,6 @@ function snapshot(deps: SandboxRouteDeps) {
     messages: world.emu.messages(),
     narration: deps.feed.narration(),
     playing: deps.scenario.playing,
-    // Anything backstop sent that real Discord would refuse; the page shows the count, and it should stay 0.
     violations: world.emu.violations.length,
   };
 }

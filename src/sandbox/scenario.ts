@@ -1,15 +1,10 @@
 import type { SandboxActions } from './actions.ts';
+import type { Narration } from './contract.ts';
 import { SANDBOX_SERVICE } from './policy.ts';
 import type { SandboxWorld } from './world.ts';
 
 /** One request to backstop's own HTTP API, with one of the sandbox's API tokens (the CI's or a read-only one). */
 export type SandboxApi = (method: 'GET' | 'POST', path: string, token: 'ci' | 'observer', body?: unknown) => Promise<{ status: number; body: any }>;
-
-export interface Narration {
-  at: string;
-  text: string;
-  kind: 'step' | 'done' | 'failed';
-}
 
 export interface ScenarioDeps {
   world: SandboxWorld;

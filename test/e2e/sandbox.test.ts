@@ -1,14 +1,10 @@
 import { existsSync, mkdtempSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parseEnv } from '../../src/main/env.ts';
-import { createLogger } from '../../src/main/logger.ts';
-import { startSandbox, type RunningSandbox } from '../../src/sandbox/start-sandbox.ts';
-import { REDIS_URL } from '../support/pg-admin.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-db.ts';
+import type { RunningSandbox } from '../../src/sandbox/start-sandbox.ts';
+import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
 
 // The sandbox as a newcomer meets it: the real backstop against the built-in Discord, the page in a real headless
 // Chromium (Debian's package, driven by playwright-core), clicked through the way a person would.
@@ -21,17 +17,15 @@ const embed = (title: string) => `discord-embed[embed-title="${title}"]`;
 const cardTitled = (page: Page, title: string) => page.locator('discord-message', { has: page.locator(embed(title)) });
 
 describe('the sandbox in a browser', { timeout: 90_000 }, () => {
-  let db: TestDatabase;
+  let running: TestSandbox;
   let sandbox: RunningSandbox;
   let browser: Browser;
   let page: Page;
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install Debian's package (apt-get install chromium) or set CHROMIUM_PATH`);
-    db = await createTestDatabase();
-    const env = parseEnv({ DATABASE_URL: db.url, REDIS_URL, BACKSTOP_QUEUE_PREFIX: `sb${randomBytes(4).toString('hex')}`, HOST: '127.0.0.1', PORT: '0', BACKSTOP_RECONCILE_INTERVAL_MS: '500' });
-    if (!env.ok) throw new Error(JSON.stringify(env.errors));
-    sandbox = await startSandbox({ env: env.env, logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'warn', name: 'sandbox-test' }), paceMs: 150 });
+    running = await startTestSandbox({ name: 'sandbox-test', paceMs: 150, env: { BACKSTOP_RECONCILE_INTERVAL_MS: '500' } });
+    sandbox = running.sandbox;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       // As root in a sandboxless container, with this machine's closed network: no background fetches to refuse.
@@ -45,8 +39,7 @@ describe('the sandbox in a browser', { timeout: 90_000 }, () => {
   });
   afterAll(async () => {
     await browser?.close();
-    await sandbox?.close();
-    await db?.drop();
+    await running?.close();
   });
   afterEach(() => {
     // Everything backstop sent the emulator passed Discord's schemas and limits.

@@ -1,29 +1,20 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseEnv } from '../../src/main/env.ts';
-import { createLogger } from '../../src/main/logger.ts';
-import { startSandbox, type RunningSandbox } from '../../src/sandbox/start-sandbox.ts';
-import { REDIS_URL } from '../support/pg-admin.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-db.ts';
+import type { RunningSandbox } from '../../src/sandbox/start-sandbox.ts';
+import { openEventStream, type Frame } from '../support/event-stream.ts';
+import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
 
 // The sandbox page's own HTTP API, without a browser: what bad input gets, and the live feed the page listens to.
 
 describe('the sandbox API', () => {
-  let db: TestDatabase;
+  let running: TestSandbox;
   let sandbox: RunningSandbox;
   let base: string;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    const env = parseEnv({ DATABASE_URL: db.url, REDIS_URL, BACKSTOP_QUEUE_PREFIX: `sa${randomBytes(4).toString('hex')}`, HOST: '127.0.0.1', PORT: '0' });
-    if (!env.ok) throw new Error(JSON.stringify(env.errors));
-    sandbox = await startSandbox({ env: env.env, logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'warn', name: 'sandbox-api-test' }), paceMs: 50 });
-    base = sandbox.url.replace(/\/sandbox$/, '');
+    running = await startTestSandbox({ name: 'sandbox-api-test', paceMs: 50 });
+    ({ sandbox, base } = running);
   });
-  afterAll(async () => {
-    await sandbox?.close();
-    await db?.drop();
-  });
+  afterAll(async () => running?.close());
 
   const post = async (path: string, body: unknown) => {
     const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
@@ -67,28 +58,9 @@ describe('the sandbox API', () => {
   });
 
   it('streams the channel live and plays one incident at a time', async () => {
-    const abort = new AbortController();
-    const res = await fetch(`${base}/sandbox/api/events`, { signal: abort.signal });
-    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
-    const reader = res.body!.getReader();
-    const decoder = new TextDecoder();
-    let buffer = '';
-    const events: Array<{ event: string; data: any }> = [];
-    const pump = (async () => {
-      for (;;) {
-        const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
-        if (done) return;
-        buffer += decoder.decode(value, { stream: true });
-        let end;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const frame = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const event = /^event: (.*)$/m.exec(frame)?.[1] ?? 'message';
-          const data = frame.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
-          events.push({ event, data: JSON.parse(data) });
-        }
-      }
-    })();
+    const events: Frame[] = [];
+    const stream = await openEventStream(`${base}/sandbox/api/events`, (f) => events.push(f));
+    expect(stream.contentType).toMatch(/^text\/event-stream/);
     const until = async (what: string, fn: () => boolean, ms = 30_000) => {
       const deadline = Date.now() + ms;
       while (!fn()) {
@@ -117,8 +89,8 @@ describe('the sandbox API', () => {
     await until('playing ends', () => events.some((e) => e.event === 'scenario' && e.data.playing === false));
     expect(events.filter((e) => e.event === 'narration' && e.data.kind === 'failed')).toEqual([]);
     expect(sandbox.world.emu.violations).toEqual([]);
-    abort.abort();
-    await pump;
+    stream.close();
+    await stream.done;
   });
 
   it('will not play while a rollback someone started by hand is open for the service', async () => {
@@ -140,23 +112,14 @@ describe('the sandbox API', () => {
 });
 
 describe('the scripted incident with a person clicking along', () => {
-  let db: TestDatabase;
-  let sandbox: RunningSandbox;
+  let running: TestSandbox;
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    const env = parseEnv({ DATABASE_URL: db.url, REDIS_URL, BACKSTOP_QUEUE_PREFIX: `sc${randomBytes(4).toString('hex')}`, HOST: '127.0.0.1', PORT: '0' });
-    if (!env.ok) throw new Error(JSON.stringify(env.errors));
-    // Slow beats, so the person's clicks land before the script's.
-    sandbox = await startSandbox({ env: env.env, logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'warn', name: 'sandbox-race-test' }), paceMs: 2_500 });
-  });
-  afterAll(async () => {
-    await sandbox?.close();
-    await db?.drop();
-  });
+  // Slow beats, so the person's clicks land before the script's.
+  beforeAll(async () => void (running = await startTestSandbox({ name: 'sandbox-race-test', paceMs: 2_500 })));
+  afterAll(async () => running?.close());
 
   it('goes on when someone approves on the card before the script does', { timeout: 60_000 }, async () => {
-    const base = sandbox.url.replace(/\/sandbox$/, '');
+    const { sandbox, base } = running;
     const { emu } = sandbox.world;
     expect((await fetch(`${base}/sandbox/api/scenario`, { method: 'POST' })).status).toBe(202);
     const card = await emu.waitFor(() => emu.messages().find((m) => m.embeds[0]?.title === '🟠 ROLLBACK PROPOSED'), 20_000);

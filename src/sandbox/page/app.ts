@@ -6,7 +6,7 @@ import { createComposer } from './composer.ts';
 import { element, relative } from './markdown.ts';
 import { showModal } from './modal.ts';
 import { renderMessage, type RenderContext } from './render-message.ts';
-import type { ActionResult, Narration, PageMessage, PagePerson, Snapshot } from './types.ts';
+import type { ActionResult, Narration, PageMessage, PagePerson, Snapshot } from '../contract.ts';
 
 const EPHEMERAL = 64;
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;

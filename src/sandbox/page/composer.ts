@@ -1,5 +1,5 @@
 import { element } from './markdown.ts';
-import type { ActionResult } from './types.ts';
+import type { ActionResult } from '../contract.ts';
 
 const SUB_COMMAND = 1;
 

@@ -1,5 +1,5 @@
 import { element } from './markdown.ts';
-import type { ShownModal } from './types.ts';
+import type { ShownModal } from '../contract.ts';
 
 /**
  * Shows the modal backstop asked Discord to open (with the library's <discord-modal>), and resolves with the values

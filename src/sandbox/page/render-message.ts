@@ -1,5 +1,5 @@
 import { element, messageTime, renderMarkdown, type MarkdownContext } from './markdown.ts';
-import type { PageMessage, PagePerson } from './types.ts';
+import type { PageMessage, PagePerson } from '../contract.ts';
 
 const EPHEMERAL = 64;
 const LOADING = 128;

@@ -1,0 +1,35 @@
+import { randomBytes } from 'node:crypto';
+import { parseEnv } from '../../src/main/env.ts';
+import { createLogger } from '../../src/main/logger.ts';
+import { startSandbox, type RunningSandbox } from '../../src/sandbox/start-sandbox.ts';
+import { REDIS_URL } from './pg-admin.ts';
+import { createTestDatabase } from './test-db.ts';
+
+export interface TestSandbox {
+  sandbox: RunningSandbox;
+  /** http://127.0.0.1:PORT, for the sandbox's routes and backstop's own. */
+  base: string;
+  close(): Promise<void>;
+}
+
+/** `backstop demo` as a test needs it: its own fresh database and queue prefix, a random loopback port. */
+export async function startTestSandbox(opts: { name: string; paceMs: number; env?: Record<string, string> }): Promise<TestSandbox> {
+  const db = await createTestDatabase();
+  let sandbox: RunningSandbox;
+  try {
+    const env = parseEnv({ DATABASE_URL: db.url, REDIS_URL, BACKSTOP_QUEUE_PREFIX: `sb${randomBytes(4).toString('hex')}`, HOST: '127.0.0.1', PORT: '0', ...opts.env });
+    if (!env.ok) throw new Error(JSON.stringify(env.errors));
+    sandbox = await startSandbox({ env: env.env, logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'warn', name: opts.name }), paceMs: opts.paceMs });
+  } catch (err) {
+    await db.drop();
+    throw err;
+  }
+  return {
+    sandbox,
+    base: sandbox.url.replace(/\/sandbox$/, ''),
+    async close() {
+      await sandbox.close();
+      await db.drop();
+    },
+  };
+}
