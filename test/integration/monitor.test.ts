@@ -185,8 +185,9 @@ describe('health monitoring', () => {
     } finally {
       clearInterval(pushing);
     }
-    const snaps = await b.running.deps.pool.query(`select count(*)::int as n from ops.system_snapshots where deployment_id = $1 and snapshot_type = 'post_deployment'`, [id]);
-    expect(snaps.rows[0].n).toBe(1);
+    // The snapshot is written just after the watch result commits (finishWatches), so it may lag the row by a moment.
+    const snapshots = async () => (await b.running.deps.pool.query(`select count(*)::int as n from ops.system_snapshots where deployment_id = $1 and snapshot_type = 'post_deployment'`, [id])).rows[0].n;
+    await expect.poll(snapshots, { timeout: 5_000 }).toBe(1);
   });
 
   it('turns a firing Alertmanager alert into a trigger once, records its resolution, and rejects malformed payloads', async () => {
