@@ -59,6 +59,10 @@ export const MonitoringSchema = z.strictObject({
   watch_window: DurationSchema.default(5 * 60_000),
   // A pushed sample older than this does not count as the newest observation.
   stale_after: DurationSchema.default(2 * 60_000),
+  // Bounds on a pushed sample's observed_at: a clock a little ahead is tolerated, a sample from the future would be
+  // "newest" forever, and one older than max_sample_age describes a past nobody is judging any more.
+  max_clock_skew: DurationSchema.default(2 * 60_000),
+  max_sample_age: DurationSchema.default(7 * 24 * 60 * 60_000),
   veto: DurationSchema.default(2 * 60_000),
   circuit_breaker: z
     .strictObject({ max_automatic: z.number().int().min(1).max(100).default(3), per: DurationSchema.default(60 * 60_000) })

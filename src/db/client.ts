@@ -24,6 +24,13 @@ export function createDatabase(url: string, logger: Logger, options: { max?: num
   });
   // An idle client losing its connection would otherwise crash the process.
   pool.on('error', (err) => logger.warn({ err }, 'postgres idle client error'));
+  // pg-pool listens for errors only while a client is idle. A client checked out for a transaction (or a lock) that
+  // loses its connection, as every one does when PostgreSQL restarts, would emit an unhandled 'error' and kill the
+  // process. With this listener the operation in progress fails instead, as DATABASE_UNAVAILABLE, and the broken
+  // client is discarded on release.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => logger.warn({ err }, 'postgres connection lost while in use'));
+  });
   const db = drizzle(pool, { schema });
   return { db, pool, close: () => pool.end() };
 }

@@ -1,5 +1,6 @@
 import { migrationHistory, healthSamples } from '../db/schema/index.ts';
 import { getDeployment } from '../db/queries/deployments.ts';
+import { formatDuration } from '../config/duration.ts';
 import { AppError } from '../errors/app-error.ts';
 import { isUniqueViolation } from '../errors/infra.ts';
 import { appendAudit } from '../audit/append-audit.ts';
@@ -49,14 +50,29 @@ export interface NewSample {
 }
 
 /** Stores one health sample; samples are measurements, not commands, so they are not audited. */
+/** Refuses an observed_at outside [now − max_sample_age, now + max_clock_skew]; resolves the time to store. */
+function observedAtOf(deps: CoreDeps, input: NewSample): Date {
+  const now = deps.clock();
+  if (input.observed_at === undefined) return now;
+  const at = new Date(input.observed_at);
+  const { max_clock_skew: skew, max_sample_age: maxAge } = deps.config.raw.monitoring;
+  const refuse = (why: string) => {
+    throw new AppError('VALIDATION_FAILED', `observed_at: ${why} (backstop's clock says ${now.toISOString()})`, { details: [{ path: 'observed_at', message: why }] });
+  };
+  if (at.getTime() > now.getTime() + skew) refuse(`${input.observed_at} is in the future by more than the allowed clock skew of ${formatDuration(skew)} (monitoring.max_clock_skew)`);
+  if (at.getTime() < now.getTime() - maxAge) refuse(`${input.observed_at} is older than ${formatDuration(maxAge)} (monitoring.max_sample_age)`);
+  return at;
+}
+
 export async function recordHealthSample(deps: CoreDeps, deploymentId: string, input: NewSample) {
+  const observedAt = observedAtOf(deps, input);
   if (!(await getDeployment(deps.db, deploymentId))) throw new AppError('NOT_FOUND', `deployment ${deploymentId} not found`);
   const [row] = await deps.db
     .insert(healthSamples)
     .values({
       deploymentId,
       source: input.source ?? 'push',
-      observedAt: input.observed_at ? new Date(input.observed_at) : deps.clock(),
+      observedAt,
       errorRatePerMinute: input.error_rate_per_minute ?? null,
       recentErrors: input.recent_errors ?? null,
       databaseConnectionsPct: input.database_connections_pct ?? null,

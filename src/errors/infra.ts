@@ -26,7 +26,7 @@ function codeChain(err: unknown): string[] {
   for (let depth = 0; cur && depth < 6; depth++) {
     const c = cur as { code?: unknown; cause?: unknown; errors?: unknown[]; message?: unknown };
     if (typeof c.code === 'string') codes.push(c.code);
-    if (typeof c.message === 'string' && /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test(c.message)) {
+    if (typeof c.message === 'string' && /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED|is not queryable|terminating connection/i.test(c.message)) {
       codes.push('ECONNREFUSED');
     }
     if (Array.isArray(c.errors)) for (const e of c.errors) codes.push(...codeChain(e));

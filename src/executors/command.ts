@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { formatDuration } from '../config/duration.ts';
 import type { CommandExecutorConfig } from '../config/schema.ts';
 import type { Logger } from '../main/logger.ts';
 import type { ExecutionOutcome, ExecutionRequest, Executor } from './types.ts';
@@ -35,7 +36,9 @@ function lineSplitter(emit: (line: string) => void) {
   };
 }
 
-const formatMs = (ms: number) => (ms % 60_000 === 0 ? `${ms / 60_000}m` : ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`);
+// Waits for one line on stdin (the caller's go-ahead), then becomes the configured program. A closed pipe without
+// the line (the worker died, or could not record the start) exits 97 without running it.
+const START_GATE = 'IFS= read -r _ || exit 97; exec "$@"';
 
 // Runs the configured program with an argv array: never a shell, and nothing from user input in argv. What the
 // script needs to know arrives as BACKSTOP_* environment variables.
@@ -67,7 +70,27 @@ export function createCommandExecutor(config: CommandExecutorConfig, deps: Comma
           if (tail.length > 20) tail.shift();
         };
         // Its own process group, so a timeout stops the script and everything it started, not just the script.
-        const child = spawn(config.argv[0]!, config.argv.slice(1), { shell: false, cwd: config.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+        // The program is started behind a fixed gate (START_GATE: the argv passes through as "$@", never as shell
+        // text) that execs it only once the start is recorded: a worker that dies before that closes the pipe, the
+        // gate exits without running anything, and the rollback is provably safe to start again.
+        const child = spawn('/bin/sh', ['-c', START_GATE, 'backstop-executor', ...config.argv], {
+          shell: false,
+          cwd: config.cwd,
+          env,
+          stdio: ['pipe', 'pipe', 'pipe'],
+          detached: true,
+        });
+        child.stdin.on('error', () => undefined); // the gate may be gone already (killed on a timeout)
+        child.once('spawn', () => {
+          req
+            .onStarted({ pid: child.pid ?? null })
+            .then(() => child.stdin.end('go\n'))
+            .catch((e: unknown) => {
+              // Not recorded, so not released: the gate sees the pipe close and exits; nothing ran.
+              child.stdin.destroy();
+              startRefused = `could not record the start (${(e as Error).message}); nothing was started`;
+            });
+        });
         const signalGroup = (sig: NodeJS.Signals) => {
           try {
             if (child.pid) process.kill(-child.pid, sig);
@@ -88,6 +111,7 @@ export function createCommandExecutor(config: CommandExecutorConfig, deps: Comma
         child.stderr.on('data', (c: Buffer) => err.push(c));
 
         let stopped: string | null = null;
+        let startRefused: string | null = null;
         let killTimer: NodeJS.Timeout | undefined;
         const stop = (why: string) => {
           if (stopped) return;
@@ -95,7 +119,7 @@ export function createCommandExecutor(config: CommandExecutorConfig, deps: Comma
           signalGroup('SIGTERM');
           killTimer = setTimeout(() => signalGroup('SIGKILL'), KILL_GRACE_MS);
         };
-        const timer = setTimeout(() => stop(`timed out after ${formatMs(config.timeout)}`), config.timeout);
+        const timer = setTimeout(() => stop(`timed out after ${formatDuration(config.timeout)}`), config.timeout);
         const onAbort = () => stop('aborted');
         req.signal.addEventListener('abort', onAbort, { once: true });
 
@@ -116,7 +140,11 @@ export function createCommandExecutor(config: CommandExecutorConfig, deps: Comma
         child.on('close', (code, signal) => {
           out.flush();
           err.flush();
+          if (startRefused) return finish({ ok: false, retryable: true, reason: startRefused });
           if (stopped) return finish({ ok: false, retryable: false, reason: stopped, details: { output_tail: tail } });
+          // The gate's own exec failed: say so as plainly as a failed spawn would.
+          const execFailed = code === 127 || code === 126 ? tail.find((l) => l.includes(`exec: ${config.argv[0]}:`)) : undefined;
+          if (execFailed) return finish({ ok: false, retryable: false, reason: `cannot start ${config.argv[0]}: ${code === 127 ? 'not found' : 'permission denied'}` });
           if (code === 0) return finish({ ok: true, summary: lastStdout || 'exit 0', details: { exit_code: 0 } });
           const last = [...tail].reverse().find((l) => l.trim()) ?? '';
           finish({

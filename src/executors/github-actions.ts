@@ -1,6 +1,7 @@
 import type { GithubActionsExecutorConfig } from '../config/schema.ts';
 import type { Logger } from '../main/logger.ts';
 import type { ExecutionOutcome, ExecutionRequest, Executor } from './types.ts';
+import { formatDuration } from '../config/duration.ts';
 
 export interface GithubActionsExecutorDeps {
   logger: Logger;
@@ -35,9 +36,6 @@ const BACKOFF_MS = 1_000;
 // The dispatch call returns before the run exists and GitHub stamps created_at on its own clock: look a little earlier.
 const CLOCK_SKEW_MS = 10_000;
 const MAX_MESSAGE = 300;
-
-const formatDuration = (ms: number) =>
-  ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms % 60_000 === 0 ? `${ms / 60_000}m` : ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 
 // GitHub's date filter takes whole seconds.
 const isoSeconds = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
@@ -247,11 +245,16 @@ export function createGithubActionsExecutor(config: GithubActionsExecutorConfig,
       // have been dispatched up to find_timeout + timeout ago and still matter, so look back that far.
       const existing = await findRuns(token, req, now() - config.find_timeout - config.timeout - CLOCK_SKEW_MS);
       if (!Array.isArray(existing)) return existing;
-      if (existing[0]) return follow(existing[0], `attached to ${found(existing[0])} (already dispatched for this event)`, token, req, now());
+      if (existing[0]) {
+        await req.onStarted({ workflow_run_id: existing[0].id, attached: true });
+        return follow(existing[0], `attached to ${found(existing[0])} (already dispatched for this event)`, token, req, now());
+      }
 
       const dispatchedAt = now();
       const dispatched = await dispatch(token, req, dispatchedAt);
       if (dispatched && 'ok' in dispatched) return dispatched;
+      // GitHub accepted the dispatch (or a run for it was found): the rollback has begun.
+      await req.onStarted(dispatched ? { workflow_run_id: dispatched.id } : { dispatch_accepted: true });
       if (dispatched) return follow(dispatched, found(dispatched), token, req, dispatchedAt);
       deps.logger.info({ eventId: req.eventId, repository: config.repository, workflow: config.workflow, ref: config.ref }, 'dispatched the github-actions rollback workflow');
       req.onProgress(`dispatched ${config.workflow} on ${config.ref} in ${config.repository}`);

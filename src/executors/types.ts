@@ -13,7 +13,16 @@ export interface ExecutionRequest {
   signal: AbortSignal;
   /** One line of progress (a stdout line, a status change). Never throws. */
   onProgress(line: string): void;
+  /**
+   * Called once the rollback has demonstrably begun (the process exists, the webhook or the dispatch was accepted),
+   * with what proves it. The caller records it durably; an executor that can hold the start (the command executor)
+   * waits for it, and if it throws, stops without starting anything.
+   */
+  onStarted(proof: StartProof): Promise<void>;
 }
+
+/** What shows an executor began: a pid, an HTTP acknowledgement, a workflow run. */
+export type StartProof = Record<string, string | number | boolean | null>;
 
 export type ExecutionOutcome =
   | { ok: true; summary: string; details?: Record<string, unknown> }

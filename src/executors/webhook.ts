@@ -88,6 +88,7 @@ export function createWebhookExecutor(config: WebhookExecutorConfig, deps: Webho
           const answer = (a.body ?? {}) as { status?: unknown; status_url?: unknown; message?: unknown };
           const status = String(answer.status ?? '');
           req.onProgress(`webhook answered ${a.status}${status ? ` (${status})` : ''}`);
+          await req.onStarted({ webhook_status: a.status });
           if (TERMINAL_FAIL.has(status)) return { ok: false, retryable: false, reason: `webhook reports ${status}: ${String(answer.message ?? '')}`.trim() };
           const statusUrl = config.status_url?.replace('{event_id}', req.eventId) ?? (a.status === 202 && typeof answer.status_url === 'string' ? answer.status_url : undefined);
           if (statusUrl && !TERMINAL_OK.has(status)) return poll(statusUrl, secret, req);

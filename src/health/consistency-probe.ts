@@ -34,6 +34,8 @@ function runCommand(argv: string[], timeoutMs: number): Promise<ProbeResult> {
 
 async function runSql(url: string, query: string, timeoutMs: number): Promise<ProbeResult> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, statement_timeout: timeoutMs });
+  // The probe's database restarting mid-query must fail the probe, not kill the worker with an unhandled 'error'.
+  client.on('error', () => undefined);
   try {
     await client.connect();
     const res = await client.query({ text: query, rowMode: 'array' });

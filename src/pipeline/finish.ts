@@ -4,6 +4,7 @@ import { deployments, migrationHistory } from '../db/schema/index.ts';
 import { noticeFor } from '../rollback/notices.ts';
 import { takeSnapshot } from '../rollback/take-snapshot.ts';
 import type { StepContext, StepResult } from './context.ts';
+import { UNKNOWN_OUTCOME } from './execute.ts';
 
 // Finish (success): in one fenced transaction the bad deployment becomes rolled_back and quarantined, the target's
 // version becomes current as a new deployment row (rollback_from → the bad one), and the post-rollback snapshot is taken.
@@ -11,6 +12,8 @@ export async function finishSucceeded(ctx: StepContext): Promise<void> {
   const { deps, claim, from, plan } = ctx;
   const target = plan.target!;
   const now = deps.clock();
+  // An executor the worker lost track of after starting it: health decided, and the record says so plainly.
+  const outcomeUnknown = claim.entry('execute')?.status === 'interrupted' ? `${UNKNOWN_OUTCOME}; health is good` : null;
   const restoredId = await deps.db.transaction(async (tx) => {
     await tx
       .update(deployments)
@@ -47,19 +50,19 @@ export async function finishSucceeded(ctx: StepContext): Promise<void> {
     }
     const snapshotId = await takeSnapshot(tx, { type: 'post_rollback', deployment: from, eventId: claim.eventId, policy: ctx.policy, policyVersion: deps.config.policyVersion });
     claim.close('finish', 'done', { restored_deployment_id: restored!.id, post_rollback_snapshot_id: snapshotId });
-    await claim.save({ status: 'succeeded', statusReason: null, completedAt: now }, tx);
+    await claim.save({ status: 'succeeded', statusReason: outcomeUnknown, completedAt: now }, tx);
     await appendAudit(tx, {
       actor: 'backstop',
       source: 'system',
       action: 'rollback.finish',
       subject: claim.eventId,
       result: 'succeeded',
-      details: { restored_deployment_id: restored!.id, target_version: target.version },
+      details: { restored_deployment_id: restored!.id, target_version: target.version, ...(outcomeUnknown ? { executor_outcome: 'unknown' } : {}) },
     });
     return restored!.id;
   });
   await deps.notifier.notify(
-    noticeFor(claim.event, 'succeeded', `Rollback of ${from.service} in ${from.environment} to ${target.version} complete and verified healthy`, {
+    noticeFor(claim.event, 'succeeded', `Rollback of ${from.service} in ${from.environment} to ${target.version} complete and verified healthy${outcomeUnknown ? ` (${outcomeUnknown})` : ''}`, {
       restored_deployment_id: restoredId,
       target_version: target.version,
     }),

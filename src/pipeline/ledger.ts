@@ -65,8 +65,8 @@ export class Claim {
    * Opens a step. `persist: false` keeps it in memory until the next save: right for steps that are safe to run
    * again (validate, snapshot), never for execute, whose 'running' entry must be durable before the executor starts.
    */
-  async begin(step: StepName, patch: EventPatch = {}, options: { persist: boolean } = { persist: true }): Promise<StepEntry> {
-    const entry: StepEntry = { step, status: 'running', attempt: this.fence, started_at: new Date().toISOString() };
+  async begin(step: StepName, patch: EventPatch = {}, options: { persist: boolean; detail?: Record<string, unknown> } = { persist: true }): Promise<StepEntry> {
+    const entry: StepEntry = { step, status: 'running', attempt: this.fence, started_at: new Date().toISOString(), ...(options.detail ? { detail: options.detail } : {}) };
     const i = this.steps.findIndex((s) => s.step === step);
     if (i >= 0) this.steps[i] = entry;
     else this.steps.push(entry);

@@ -1,11 +1,12 @@
 import { getDeployment } from '../db/queries/deployments.ts';
 import { getEvent, isFinal } from '../db/queries/rollback-events.ts';
 import { AppError, isAppError } from '../errors/app-error.ts';
+import { isDatabaseUnavailable } from '../errors/infra.ts';
 import type { RollbackPlan } from '../rollback/plan-types.ts';
 import { noticeFor } from '../rollback/notices.ts';
 import { claimRollback } from './claim.ts';
 import type { PipelineDeps, StepContext, StepResult } from './context.ts';
-import { execute } from './execute.ts';
+import { execute, startProofOf } from './execute.ts';
 import { withExecutionLock } from './execution-lock.ts';
 import { finishStopped, finishSucceeded } from './finish.ts';
 import { snapshot } from './snapshot.ts';
@@ -45,7 +46,8 @@ export async function runRollback(deps: PipelineDeps, eventId: string, workerId:
       if (claim.entry('execute')?.status !== 'done' && claim.entry('execute')?.status !== 'interrupted') {
         const result = await execute(ctx);
         if (result.ok === 'interrupted') await claim.end('execute', 'interrupted', result.detail);
-        else if (result.ok) await claim.end('execute', 'done', result.detail);
+        // The executor has finished: a database blip now must not turn a known outcome into an unknown one.
+        else if (result.ok) await whileDatabaseDown(deps, () => claim.end('execute', 'done', result.detail));
         else return await stop(ctx, 'execute', result);
         await announceStep(ctx, 'execute');
       }
@@ -54,6 +56,11 @@ export async function runRollback(deps: PipelineDeps, eventId: string, workerId:
         if (!(await runStep(ctx, 'verify', verify, { status: 'verifying' }))) return 'finished';
       }
 
+      // Health alone never makes a rollback: one whose executor is not known to have started did not happen.
+      if (!startProofOf(claim.entry('execute'))) {
+        await finishStopped(ctx, { ok: false, status: 'failed', reason: 'the executor is not known to have started, so nothing was rolled back' });
+        return 'finished';
+      }
       await claim.begin('finish');
       await finishSucceeded(ctx);
       return 'finished';
@@ -65,6 +72,21 @@ export async function runRollback(deps: PipelineDeps, eventId: string, workerId:
       throw err;
     }
   }, (err) => deps.logger.warn({ err, eventId }, `lost the execution lock's database connection; the step goes on, fenced by its claim`));
+}
+
+const DATABASE_PATIENCE_MS = 30_000;
+
+/** Retries a write while the database is unreachable (a restart takes seconds); any other error, or time up, throws. */
+async function whileDatabaseDown<T>(deps: PipelineDeps, write: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + DATABASE_PATIENCE_MS;
+  for (;;) {
+    try {
+      return await write();
+    } catch (err) {
+      if (!isDatabaseUnavailable(err) || Date.now() > deadline) throw err;
+      await deps.sleep(250);
+    }
+  }
 }
 
 async function runStep(

@@ -14,6 +14,7 @@ export async function resetSandboxDatabase(databaseUrl: string): Promise<string>
   const admin = new URL(databaseUrl);
   admin.pathname = '/postgres';
   const client = new pg.Client({ connectionString: admin.toString(), connectionTimeoutMillis: 5_000 });
+  client.on('error', () => undefined); // a lost connection fails the query below instead of killing the process
   await client.connect();
   try {
     await client.query(`drop database if exists ${SANDBOX_DATABASE} with (force)`);

@@ -11,11 +11,13 @@ const executor = (argv: string[], timeout = 10_000) =>
   createCommandExecutor({ kind: 'command', argv, timeout, idempotent: false }, { logger, baseEnv: { PATH: process.env.PATH } });
 
 describe('command executor (real processes)', () => {
-  it('passes the rollback as environment variables, streams lines in order, and never uses a shell', async () => {
+  it('passes the rollback as environment variables, streams lines in order, and never turns input into shell text', async () => {
     const req = executionRequest();
     const injection = '$(touch /tmp/backstop-pwned); rm -rf /nonexistent';
     const outcome = await executor([fixture('echo-env.sh'), injection]).execute(req);
     expect(outcome).toEqual({ ok: true, summary: 'last', details: { exit_code: 0 } });
+    // The start was reported, with the pid, before the program ran.
+    expect(req.started).toEqual([{ pid: expect.any(Number) }]);
     expect(req.lines).toEqual(
       expect.arrayContaining([
         `target=v2.5.2 commit=a7f3b29 key=${req.idempotencyKey} mode=full`,

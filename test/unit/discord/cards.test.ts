@@ -99,6 +99,29 @@ describe('the rollback card', () => {
     expect(problems('MessageEditRequestPartialSchema', card)).toEqual([]);
   });
 
+  it('says plainly when a rollback succeeded on health alone because the worker lost track of its executor', () => {
+    const at = '2026-11-22T14:03:01.000Z';
+    const card = rollbackCard({
+      event: event({
+        status: 'succeeded',
+        statusReason: 'executor outcome unknown: the worker died after starting it; health is good',
+        completedAt: NOW,
+        rollbackSteps: [
+          { step: 'validate', status: 'done', attempt: 1, started_at: at, finished_at: at },
+          { step: 'snapshot', status: 'done', attempt: 1, started_at: at, finished_at: at },
+          { step: 'execute', status: 'interrupted', attempt: 1, started_at: at, finished_at: at, detail: { started: { pid: 4242 } } },
+          { step: 'verify', status: 'done', attempt: 2, started_at: at, finished_at: at },
+          { step: 'finish', status: 'done', attempt: 2, started_at: at, finished_at: at },
+        ],
+      }),
+      votes: [],
+      now: NOW,
+    });
+    expect(field(card, 'Progress')).toContain('⚠️ execute');
+    expect(field(card, 'Outcome')).toBe('executor outcome unknown: the worker died after starting it; health is good');
+    expect(problems('MessageEditRequestPartialSchema', card)).toEqual([]);
+  });
+
   it('truncates a 10,000-character reason visibly and stays within every embed limit', () => {
     const card = rollbackCard({ event: event({ triggerReason: 'x'.repeat(10_000), triggerData: { note: 'y'.repeat(10_000) } }), votes: [], now: NOW });
     expect(field(card, 'Reason')).toMatch(/… \(truncated\)$/);
