@@ -6,6 +6,8 @@ export interface ApprovalVote {
   planHash: string;
   withOverrideRole: boolean;
   approverName?: string | null;
+  /** When the vote was cast; an approval cast at or after the deadline never counts. */
+  decidedAt?: Date;
 }
 
 export interface ApprovalState {
@@ -35,8 +37,11 @@ export function evaluateApprovals(input: ApprovalInput): ApprovalState {
   const veto = input.votes.find((v) => v.decision === 'reject');
   // Distinct people, approving this exact plan; the requester only when the environment lets them count.
   const counted = new Map<string, ApprovalVote>();
+  const deadline = input.expiresAt?.getTime() ?? Infinity;
   for (const v of input.votes) {
     if (v.decision !== 'approve' || v.planHash !== input.planHash) continue;
+    // A quorum must be gathered before the deadline: a late approval is not an approval.
+    if (v.decidedAt && v.decidedAt.getTime() >= deadline) continue;
     if (!input.requesterCounts && v.approver === input.requester) continue;
     if (!counted.has(v.approver)) counted.set(v.approver, v);
   }
@@ -63,7 +68,7 @@ export function evaluateApprovals(input: ApprovalInput): ApprovalState {
 }
 
 export type ApprovalRefusal = {
-  code: 'REQUESTER_CANNOT_APPROVE' | 'ALREADY_DECIDED' | 'NOT_AN_APPROVER' | 'OVERRIDE_ROLE_REQUIRED';
+  code: 'REQUESTER_CANNOT_APPROVE' | 'ALREADY_DECIDED' | 'NOT_AN_APPROVER' | 'OVERRIDE_ROLE_REQUIRED' | 'EXPIRED';
   message: string;
 };
 
@@ -78,16 +83,16 @@ export function checkVote(input: {
 }): ApprovalRefusal | null {
   const { roles } = input;
   if (!roles.has('approver') && !roles.has('override') && !roles.has('admin')) {
-    return { code: 'NOT_AN_APPROVER', message: `${input.approver} does not have the approver role` };
+    return { code: 'NOT_AN_APPROVER', message: 'you do not have the approver role' };
   }
   if (input.override && !roles.has('override') && !roles.has('admin')) {
-    return { code: 'OVERRIDE_ROLE_REQUIRED', message: `${input.approver} does not have the override role` };
+    return { code: 'OVERRIDE_ROLE_REQUIRED', message: 'you do not have the override role' };
   }
   if (input.votes.some((v) => v.approver === input.approver)) {
-    return { code: 'ALREADY_DECIDED', message: `${input.approver} has already decided on this rollback` };
+    return { code: 'ALREADY_DECIDED', message: 'you have already decided on this rollback' };
   }
   if (input.decision === 'approve' && !input.requesterCounts && input.approver === input.requester) {
-    return { code: 'REQUESTER_CANNOT_APPROVE', message: 'in this environment the requester cannot approve their own rollback; another person must' };
+    return { code: 'REQUESTER_CANNOT_APPROVE', message: 'in this environment you cannot approve a rollback you asked for; another person must' };
   }
   return null;
 }

@@ -11,6 +11,7 @@ export async function loadVotes(q: Queryable, eventId: string): Promise<Approval
     decision: r.decision,
     planHash: r.planHash,
     withOverrideRole: r.withOverrideRole,
+    decidedAt: r.decidedAt,
   }));
 }
 

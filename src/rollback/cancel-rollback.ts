@@ -41,17 +41,20 @@ export async function cancelRollback(deps: CoreDeps, input: { eventId: string; a
   return outcome;
 }
 
+export const EXPIRED_REASON = 'approval window expired before enough people approved';
+export const expiryNotice = (event: RollbackEventRow) => `Approval for the rollback of ${event.service} in ${event.environment} expired; on-call must decide`;
+
 /** Approval requests past their deadline become expired (and page on-call); nothing ever auto-approves. */
 export async function expireOverdue(deps: Pick<CoreDeps, 'db' | 'notifier' | 'clock'>): Promise<number> {
   const now = deps.clock();
   const expired = await deps.db
     .update(rollbackEvents)
-    .set({ status: 'expired', statusReason: 'approval window expired before enough people approved', completedAt: now, updatedAt: now })
+    .set({ status: 'expired', statusReason: EXPIRED_REASON, completedAt: now, updatedAt: now })
     .where(and(eq(rollbackEvents.status, 'awaiting_approval'), lte(rollbackEvents.expiresAt, now)))
     .returning();
   for (const event of expired) {
     await recordAudit(deps.db, { actor: 'backstop', source: 'system', action: 'rollback.expire', subject: event.eventId, result: 'expired', severity: 'warning' });
-    await deps.notifier.notify(noticeFor(event, 'expired', `Approval for the rollback of ${event.service} in ${event.environment} expired; on-call must decide`));
+    await deps.notifier.notify(noticeFor(event, 'expired', expiryNotice(event)));
   }
   return expired.length;
 }

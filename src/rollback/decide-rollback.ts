@@ -11,6 +11,7 @@ import { approvalStateOf, loadVotes } from './approval-state.ts';
 import { buildPlan } from './build-plan.ts';
 import type { Actor, CoreDeps } from './deps.ts';
 import { gatherFacts } from './gather-facts.ts';
+import { EXPIRED_REASON, expiryNotice } from './cancel-rollback.ts';
 import { noticeFor } from './notices.ts';
 import type { RollbackPlan } from './plan-types.ts';
 import { requireReason, requireUuid } from './validate-input.ts';
@@ -39,6 +40,23 @@ export async function decideRollback(deps: CoreDeps, input: Decision): Promise<D
     const now = deps.clock();
     if (event.status !== 'awaiting_approval') {
       return { kind: 'already_resolved', event, by: await resolvedBy(tx, event) };
+    }
+    // Past the deadline the request is over, whatever the reconciler has not yet noticed: the vote is refused and
+    // the event expires now (a late approval must never execute a request that had expired).
+    if (event.expiresAt && now.getTime() >= event.expiresAt.getTime()) {
+      const [expired] = await tx
+        .update(rollbackEvents)
+        .set({ status: 'expired', statusReason: EXPIRED_REASON, completedAt: now, updatedAt: now })
+        .where(eq(rollbackEvents.eventId, eventId))
+        .returning();
+      await appendAudit(tx, { actor: input.actor.id, source: input.actor.source, action: `rollback.${input.decision}`, subject: eventId, reason, result: 'refused: EXPIRED' });
+      await appendAudit(tx, { actor: 'backstop', source: 'system', action: 'rollback.expire', subject: eventId, result: 'expired', severity: 'warning' });
+      return {
+        kind: 'refused',
+        code: 'EXPIRED',
+        message: `this rollback request expired ${event.expiresAt.toISOString()} without enough approvals, so your vote was not counted and it will not run; request a new rollback if it is still needed`,
+        event: expired!,
+      };
     }
 
     // Re-derive the plan: if the target, the migrations or the policy moved, earlier approvals no longer count.
@@ -96,11 +114,11 @@ export async function decideRollback(deps: CoreDeps, input: Decision): Promise<D
       });
     } catch (err) {
       if (isUniqueViolation(err, 'approvals_event_approver_uq')) {
-        return { kind: 'refused', code: 'ALREADY_DECIDED', message: `${input.actor.id} has already decided on this rollback`, event };
+        return { kind: 'refused', code: 'ALREADY_DECIDED', message: 'you have already decided on this rollback', event };
       }
       throw err;
     }
-    votes.push({ approver: input.actor.id, decision: input.decision, planHash: event.planHash ?? '', withOverrideRole, approverName: input.actor.name ?? null });
+    votes.push({ approver: input.actor.id, decision: input.decision, planHash: event.planHash ?? '', withOverrideRole, approverName: input.actor.name ?? null, decidedAt: now });
     const state = approvalStateOf(event, votes, now);
 
     if (state.state !== 'pending') {
@@ -132,6 +150,9 @@ export async function decideRollback(deps: CoreDeps, input: Decision): Promise<D
     return { kind: 'recorded', event, approval: state, planChanged, enqueued: false };
   });
 
+  if (outcome.kind === 'refused' && outcome.code === 'EXPIRED') {
+    await deps.notifier.notify(noticeFor(outcome.event, 'expired', expiryNotice(outcome.event)));
+  }
   if (outcome.kind === 'recorded') {
     const { event, approval } = outcome;
     const kind = event.status === 'approved' ? 'approved' : event.status === 'rejected' ? 'rejected' : event.status === 'expired' ? 'expired' : 'approval_recorded';

@@ -153,9 +153,10 @@ async function admit(
           source: requester.source === 'system' ? 'system' : requester.source,
           planHash: built.planHash,
           withOverrideRole: Boolean(req.override) && hasAnyRole(requester, 'override'),
+          decidedAt: now,
         });
         const state = approvalStateOf(event, [
-          { approver: requester.id, decision: 'approve', planHash: built.planHash, withOverrideRole: Boolean(req.override) && hasAnyRole(requester, 'override') },
+          { approver: requester.id, decision: 'approve', planHash: built.planHash, withOverrideRole: Boolean(req.override) && hasAnyRole(requester, 'override'), decidedAt: now },
         ], now);
         if (state.state === 'approved') {
           const [approved] = await tx

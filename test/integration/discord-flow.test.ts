@@ -130,7 +130,7 @@ discord:
     expect(field(card, 'Reason')).toBe('checkout errors @\u200beveryone');
     expect(card.allowed_mentions).toEqual({ parse: [] });
 
-    expect(await approveOnCard(alice, card, 'mine')).toMatch(/requester cannot approve their own rollback/);
+    expect(await approveOnCard(alice, card, 'mine')).toMatch(/you cannot approve a rollback you asked for/);
     const second = await emu.slash(bob, { name: 'approve', options: [{ type: 1, name: 'rollback', options: [{ type: 3, name: 'deployment_id', value: bad }, { type: 3, name: 'reason', value: 'seen it too' }] }] });
     expect(await second.until((i) => i.original()?.content)).toMatch(/Approval recorded: 1\/2 approvals \(bob\)/);
     expect(await approveOnCard(carol, card, 'go')).toMatch(/approved and queued/);

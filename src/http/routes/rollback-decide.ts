@@ -36,7 +36,8 @@ export const decideRoute = defineRoute({
           },
         };
       case 'refused':
-        return { status: 403, body: { error: { code: outcome.code, message: outcome.message }, event_id: outcome.event.eventId, status: outcome.event.status } };
+        // An expired request is a conflict with the request's state, not a lack of rights.
+        return { status: outcome.code === 'EXPIRED' ? 409 : 403, body: { error: { code: outcome.code, message: outcome.message }, event_id: outcome.event.eventId, status: outcome.event.status } };
       case 'already_resolved':
         return { status: 409, body: { error: { code: 'ALREADY_RESOLVED', message: `already resolved: ${outcome.by}` }, event_id: outcome.event.eventId, status: outcome.event.status } };
     }
