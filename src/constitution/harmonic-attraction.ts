@@ -5,7 +5,11 @@ import type { Law } from './types.ts';
 // the same service and environment.
 export const harmonicAttraction: Law = (facts) => {
   const { plan, targetRow } = facts;
-  if (!plan.target || !targetRow) return lawResult('harmonic_attraction', 'Law of Harmonic Attraction', ['No valid rollback target found']);
+  if (!plan.target || !targetRow) {
+    return lawResult('harmonic_attraction', 'Law of Harmonic Attraction', [
+      `No valid rollback target found: no earlier deployment of ${plan.service} in ${plan.environment} passed its health check with a build other than ${plan.from.version} (${plan.from.git_commit}) or the one live now`,
+    ]);
+  }
   const v: string[] = [];
   const t = plan.target.version;
   if (targetRow.service !== plan.service || targetRow.environment !== plan.environment) {

@@ -18,7 +18,10 @@ const before = (row: DeploymentRow) =>
 const after = (row: DeploymentRow) =>
   or(sql`${deployments.deployedAt} > ${row.deployedAt}`, and(eq(deployments.deployedAt, row.deployedAt), sql`${deployments.id} > ${row.id}`));
 
-/** The last known-good deployment before `from`: same service and environment, success, health passed, not quarantined. */
+/**
+ * The last known-good deployment before `from`: same service and environment, success, health passed, not
+ * quarantined, and a different build from both `from` and the live deployment.
+ */
 export async function findRollbackTarget(q: Queryable, from: DeploymentRow): Promise<DeploymentRow | null> {
   const [row] = await q
     .select()
@@ -31,6 +34,15 @@ export async function findRollbackTarget(q: Queryable, from: DeploymentRow): Pro
         eq(deployments.status, 'success'),
         eq(deployments.healthCheckPassed, true),
         eq(deployments.quarantined, false),
+        // Rolling back to the build that is being rolled back, or to the one already live, changes nothing: a
+        // restored deployment's predecessor is usually the very same version and commit.
+        sql`not (${deployments.version} = ${from.version} and ${deployments.gitCommit} = ${from.gitCommit})`,
+        sql`not exists (
+          select 1 from (
+            select l.version, l.git_commit from ops.deployments l
+            where l.service = ${from.service} and l.environment = ${from.environment} and l.status <> 'rolled_back'
+            order by l.deployed_at desc, l.id desc limit 1
+          ) live where live.version = ${deployments.version} and live.git_commit = ${deployments.gitCommit})`,
       ),
     )
     .orderBy(desc(deployments.deployedAt), desc(deployments.id))

@@ -36,7 +36,7 @@ describe('Law of Harmonic Attraction (return to known-good)', () => {
   const t = goodFacts().targetRow!;
   table(harmonicAttraction, [
     ['earlier, healthy, successful target', goodFacts(), 'pass', null],
-    ['no target', goodFacts({ plan: { ...goodFacts().plan, target: null }, targetRow: null }), 'fail', /^No valid rollback target found$/],
+    ['no target', goodFacts({ plan: { ...goodFacts().plan, target: null }, targetRow: null }), 'fail', /^No valid rollback target found: no earlier deployment of /],
     ['quarantined target', goodFacts({ targetRow: { ...t, quarantined: true } }), 'fail', /quarantined/],
     ['failed target', goodFacts({ targetRow: { ...t, status: 'failed' } }), 'fail', /status failed, not success/],
     ['target never health-checked', withPlan({ target: { ...goodFacts().plan.target!, health_check_passed: false } }), 'fail', /never passed its health check/],
