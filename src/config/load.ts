@@ -45,7 +45,6 @@ const BUILTIN_VERIFICATION: VerificationPolicy = {
   interval: 10_000,
   on_no_data: 'fail',
   probe_timeout: 5_000,
-  thresholds: { error_rate_per_minute: 5, recent_errors: 50, database_connections_pct: 90 },
 };
 
 const defined = <T extends object>(o: T | undefined): Partial<T> =>

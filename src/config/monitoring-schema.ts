@@ -4,7 +4,7 @@ import { DurationSchema } from './duration.ts';
 // Health rules and sources: "metric op threshold [over window] [for N consecutive checks] → action".
 
 /** Metrics a pushed sample carries (POST /api/deployments/:id/health); sources may add their own names. */
-export const PUSHED_METRICS = ['error_rate_per_minute', 'recent_errors', 'database_connections_pct', 'p95_ms', 'memory_pct'] as const;
+export const PUSHED_METRICS = ['error_rate_per_minute', 'recent_errors', 'database_connections_pct', 'active_queries', 'p95_ms', 'memory_pct'] as const;
 export type PushedMetric = (typeof PUSHED_METRICS)[number];
 
 /** The action ladder, mildest first: a rule's action is how far up the ladder its breach may climb. */

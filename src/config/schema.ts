@@ -4,9 +4,16 @@ import { MonitoringSchema, RuleSchema, SourceSchema } from './monitoring-schema.
 
 // The policy file (backstop.yaml). Objects are strict so a misspelt key is an error, not a silently ignored setting.
 
+// A person's roles: what a token, Discord or the CLI may vouch for on someone's behalf.
 export const ROLES = ['viewer', 'deployer', 'approver', 'override', 'admin'] as const;
 export const RoleSchema = z.enum(ROLES);
 export type Role = z.infer<typeof RoleSchema>;
+
+// A token's roles: a person's, plus automation, which belongs to machines only (an external monitor, Alertmanager).
+// Only automation may claim an automatic or alert trigger over the API, so no person can be named as having it.
+export const TOKEN_ROLES = [...ROLES, 'automation'] as const;
+export const TokenRoleSchema = z.enum(TOKEN_ROLES);
+export type TokenRole = z.infer<typeof TokenRoleSchema>;
 
 const Name = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected a lowercase name of letters, digits, _ or -');
 const EnvVarName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name such as ROLLBACK_SECRET');
@@ -41,13 +48,6 @@ export const ConstitutionSchema = z.strictObject({
 });
 export type ConstitutionPolicy = z.infer<typeof ConstitutionSchema>;
 
-export const HealthThresholdsSchema = z.strictObject({
-  error_rate_per_minute: z.number().min(0),
-  recent_errors: z.number().min(0),
-  database_connections_pct: z.number().min(0).max(100),
-});
-export type HealthThresholds = z.infer<typeof HealthThresholdsSchema>;
-
 export const VerificationSchema = z.strictObject({
   window: DurationSchema,
   interval: DurationSchema,
@@ -55,7 +55,11 @@ export const VerificationSchema = z.strictObject({
   on_no_data: z.enum(['fail', 'pass']),
   probe_url: z.url().optional(),
   probe_timeout: DurationSchema.default(5_000),
-  thresholds: HealthThresholdsSchema,
+  // Verification used to judge a few fixed thresholds of its own, which disagreed with the monitor. It now judges
+  // the restored version with the same rules, so an old file that still sets them is told where they went.
+  thresholds: z
+    .never({ error: 'no longer used: verification judges the restored version with the same rules as the monitor; write these limits as rules (e.g. { name: error-rate-critical, metric: error_rate_per_minute, op: ">", threshold: 5, action: auto })' })
+    .optional(),
 });
 export type VerificationPolicy = z.infer<typeof VerificationSchema>;
 
@@ -131,7 +135,7 @@ export const ServiceSchema = z.strictObject({
 export type ServiceConfig = z.infer<typeof ServiceSchema>;
 
 export const TokenSchema = z.strictObject({
-  roles: z.array(RoleSchema).min(1, 'expected at least one role'),
+  roles: z.array(TokenRoleSchema).min(1, 'expected at least one role'),
   // Who approvals made with this token are recorded as; defaults to the token's name.
   identity: z.string().min(1).max(100).optional(),
   // Only a trusted front end (the Discord gateway) may act for the person it names.

@@ -1,19 +1,18 @@
 import { DiscordAPIError } from '@discordjs/rest';
 import { eq, and } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { findCardsBehind, findDiscordMessage, findUnannouncedOutcomes, markRendered, recordDiscordMessage } from '../db/queries/discord-messages.ts';
+import { findCardsBehind, findDiscordMessage, findEventsOwingOutcomes, markRendered, recordDiscordMessage } from '../db/queries/discord-messages.ts';
 import { findVotes, getEvent } from '../db/queries/rollback-events.ts';
 import { discordMessages } from '../db/schema/index.ts';
 import type { Logger } from '../main/logger.ts';
-import type { HealthNotice, Notice, Notifier } from '../notify/notifier.ts';
+import type { HealthNotice, Notifier } from '../notify/notifier.ts';
 import { warningMessage } from './cards/warning.ts';
-import type { RollbackEventRow } from '../db/schema/index.ts';
 import { CONSTITUTION_REFUSED } from '../rollback/request-rollback.ts';
-import { noticeFor } from '../rollback/notices.ts';
-import { isOutcome, outcomeMessage, type OutcomeKind } from './cards/outcome.ts';
+import { isOutcome, outcomeMessage } from './cards/outcome.ts';
 import { rollbackCard, type MessageBody } from './cards/rollback-card.ts';
 import { createCoalescer } from './coalescer.ts';
 import { nonceFor } from './nonce.ts';
+import { findOwedOutcomes } from './outcomes-owed.ts';
 import type { DiscordChannelApi } from './rest.ts';
 import { truncate, userText } from './text.ts';
 
@@ -45,18 +44,6 @@ export type DiscordNotifier = Notifier & {
   sweep(): Promise<{ cards: number; outcomes: number }>;
   drain(timeoutMs?: number): Promise<void>;
 };
-
-function outcomeNoticeOf(event: RollbackEventRow): (Notice & { kind: OutcomeKind }) | null {
-  const kind: OutcomeKind | null =
-    event.status === 'succeeded' || event.status === 'failed' || event.status === 'expired'
-      ? event.status
-      : event.status === 'rejected' && event.statusReason === CONSTITUTION_REFUSED
-        ? 'constitutional_violation'
-        : null;
-  if (!kind) return null;
-  const summary = event.statusReason ?? `Rollback of ${event.service} in ${event.environment} ${event.status}`;
-  return noticeFor(event, kind, summary, { validation: event.constitutionalValidation }) as Notice & { kind: OutcomeKind };
-}
 
 /**
  * Posts every rollback to the channel over REST with the bot token (never an interaction token, which dies after
@@ -116,30 +103,35 @@ export function createDiscordNotifier(deps: CardPublisherDeps): DiscordNotifier 
   };
   const cards = createCoalescer(renderCard, deps.editIntervalMs ?? 1500);
 
-  // One announcement per (event, kind) in flight in this process: while Discord's rate limit holds a post back,
-  // the live notice and every sweep would otherwise queue another copy (the nonce would dedupe them at Discord, but
-  // each still costs a request from the channel's budget).
-  const announcing = new Map<string, Promise<void>>();
-  function announce(notice: Notice & { kind: OutcomeKind }): Promise<void> {
-    const key = `${notice.eventId}:${notice.kind}`;
-    let p = announcing.get(key);
-    if (!p) {
-      p = deliverOutcome(notice).finally(() => announcing.delete(key));
-      announcing.set(key, p);
-    }
-    return p;
-  }
-
-  async function deliverOutcome(notice: Notice & { kind: OutcomeKind }): Promise<void> {
-    const purpose = `outcome:${notice.kind}`;
-    await withRetries('outcome message', notice.eventId, async () => {
-      if (await findDiscordMessage(deps.db, notice.eventId, purpose)) return;
-      const card = await findDiscordMessage(deps.db, notice.eventId, 'card');
-      const link = card && deps.guildId ? `https://discord.com/channels/${deps.guildId}/${card.channelId}/${card.messageId}` : undefined;
-      const body = outcomeMessage(notice, deps.oncallRoleId, link);
-      const posted = await deps.api.post(deps.channelId, { ...body, nonce: nonceFor(notice.eventId, purpose) });
-      await recordDiscordMessage(deps.db, { eventId: notice.eventId, purpose, channelId: deps.channelId, messageId: posted.id });
+  /**
+   * Posts what a rollback owes the channel (final outcome, escalations) that no message records yet, each rendered
+   * from the rows by outcomeMessage: the live notice and the delivery sweep both only say "look at this event", so
+   * the words never depend on which path delivered them.
+   */
+  async function announceOwed(eventId: string): Promise<void> {
+    await withRetries('outcome message', eventId, async () => {
+      const owed = await findOwedOutcomes(deps.db, eventId);
+      if (owed.length === 0) return;
+      const card = await cardFor(eventId);
+      const cardUrl = card && deps.guildId ? `https://discord.com/channels/${deps.guildId}/${card.channelId}/${card.messageId}` : undefined;
+      for (const outcome of owed) {
+        const body = outcomeMessage(outcome, { oncallRoleId: deps.oncallRoleId, cardUrl });
+        const posted = await deps.api.post(deps.channelId, { ...body, nonce: nonceFor(eventId, outcome.purpose) });
+        await recordDiscordMessage(deps.db, { eventId, purpose: outcome.purpose, channelId: deps.channelId, messageId: posted.id });
+      }
     });
+  }
+  // One announcement run per event at a time: while Discord's rate limit holds a post back, the live notice and every
+  // sweep fold into one trailing run (the nonce would dedupe copies at Discord, but each costs a request).
+  const outcomes = createCoalescer(announceOwed, 0);
+
+  /** The card an outcome links to, posted first when it is still on its way, so both paths link to it alike. */
+  async function cardFor(eventId: string) {
+    const recorded = await findDiscordMessage(deps.db, eventId, 'card');
+    if (recorded) return recorded;
+    await cards.idle(eventId);
+    if (!(await findDiscordMessage(deps.db, eventId, 'card'))) await cards.request(eventId);
+    return findDiscordMessage(deps.db, eventId, 'card');
   }
 
   const track = (p: Promise<void>) => {
@@ -152,7 +144,7 @@ export function createDiscordNotifier(deps: CardPublisherDeps): DiscordNotifier 
     async notify(notice) {
       if (notice.kind === 'progress') liveLines.set(notice.eventId, truncate(userText(notice.summary), 200));
       track(cards.request(notice.eventId));
-      if (isOutcome(notice.kind)) track(announce(notice as Notice & { kind: OutcomeKind }));
+      if (isOutcome(notice.kind)) track(outcomes.request(notice.eventId));
     },
     // A warning has no rollback to hang a card on: one message, retried under one nonce so a retry never doubles it.
     async warn(notice: HealthNotice) {
@@ -168,24 +160,17 @@ export function createDiscordNotifier(deps: CardPublisherDeps): DiscordNotifier 
       const window = { from: new Date(now - SWEEP_WINDOW_MS), to: new Date(now - SWEEP_SETTLE_MS) };
       const behind = await findCardsBehind(deps.db, window, 50);
       for (const eventId of behind) track(cards.request(eventId));
-      const unannounced = await findUnannouncedOutcomes(deps.db, window, CONSTITUTION_REFUSED, 50);
-      let outcomes = 0;
-      for (const event of unannounced) {
-        const notice = outcomeNoticeOf(event);
-        if (notice) {
-          outcomes++;
-          track(announce(notice));
-        }
-      }
-      if (behind.length || outcomes) deps.logger.info({ cards: behind.length, outcomes }, 'discord delivery sweep re-sending');
-      return { cards: behind.length, outcomes };
+      const owing = await findEventsOwingOutcomes(deps.db, window, CONSTITUTION_REFUSED, 50);
+      for (const eventId of owing) track(outcomes.request(eventId));
+      if (behind.length || owing.length) deps.logger.info({ cards: behind.length, outcomes: owing.length }, 'discord delivery sweep re-sending');
+      return { cards: behind.length, outcomes: owing.length };
     },
     // Shutdown waits for what is owed to the channel, but not for ever: under a long rate limit the rest is left to
     // the next process's sweep, which re-sends whatever the channel does not show yet.
     async drain(timeoutMs = 10_000) {
       const settled = (async () => {
         while (pending.size) await Promise.all([...pending]);
-        await cards.drain();
+        await Promise.all([cards.drain(), outcomes.drain()]);
       })();
       let timer: NodeJS.Timeout | undefined;
       const gaveUp = await Promise.race([settled.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), timeoutMs)))]);

@@ -59,6 +59,10 @@ export function createCoalescer(
       schedule(key);
       return s.idle;
     },
+    /** Resolves when the key has no run pending, without asking for one. */
+    idle(key: string): Promise<void> {
+      return state.get(key)?.idle ?? Promise.resolve();
+    },
     /** Resolves when nothing is pending for any key. */
     async drain(): Promise<void> {
       while (state.size) await Promise.all([...state.values()].map((s) => s.idle));

@@ -73,3 +73,37 @@ export function fitEmbeds(embeds: APIEmbed[]): APIEmbed[] {
   }
   return fitted;
 }
+
+/** A line whose `fixed` part (markup, a name) must stay whole, and whose `text` part (what a person typed) may be cut. */
+export interface FitLine {
+  fixed: string;
+  text: string;
+}
+
+// Shorter than this, a cut reason says nothing; below it, whole lines go instead (and say how many).
+const MIN_TEXT = 24;
+
+/**
+ * Joins lines within `budget` characters, sharing the room fairly: short texts stay whole, long ones are cut to an
+ * equal share (visibly), so one 1000-character reason cannot push every other line out. Only the `text` parts are
+ * cut, never the markup around them; when even that does not fit, the last lines are dropped and counted.
+ */
+export function fitLines(lines: FitLine[], budget: number): string {
+  const more = (n: number) => (n ? `… and ${n} more` : '');
+  const cost = (kept: FitLine[], dropped: number) =>
+    kept.reduce((n, l) => n + l.fixed.length + Math.min(l.text.length, MIN_TEXT), 0) + Math.max(0, kept.length - 1) + (dropped ? more(dropped).length + (kept.length ? 1 : 0) : 0);
+  let kept = lines;
+  while (kept.length && cost(kept, lines.length - kept.length) > budget) kept = kept.slice(0, -1);
+  const dropped = lines.length - kept.length;
+
+  let room = budget - (cost(kept, dropped) - kept.reduce((n, l) => n + Math.min(l.text.length, MIN_TEXT), 0));
+  const share: number[] = [];
+  const byLength = kept.map((_, i) => i).sort((a, b) => kept[a]!.text.length - kept[b]!.text.length);
+  byLength.forEach((line, i) => {
+    share[line] = Math.min(kept[line]!.text.length, Math.floor(room / (byLength.length - i)));
+    room -= share[line];
+  });
+  const out = kept.map((l, i) => l.fixed + truncate(l.text, share[i]!));
+  if (dropped) out.push(more(dropped));
+  return out.join('\n');
+}

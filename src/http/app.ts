@@ -7,6 +7,7 @@ import { AppError, isAppError } from '../errors/app-error.ts';
 import { classifyInfraError } from '../errors/infra.ts';
 import type { HttpDeps } from './deps.ts';
 import { requireRole } from './auth.ts';
+import { closeOnTooLarge } from './close-on-too-large.ts';
 import type { RouteDef } from './route.ts';
 import { ROUTES } from './routes/index.ts';
 
@@ -56,6 +57,7 @@ function register(app: Hono, deps: HttpDeps, route: RouteDef): void {
 // { error: { code, message } } with the right status; never a stack trace, never a secret.
 export function createApp(deps: HttpDeps): Hono {
   const app = new Hono();
+  app.use('*', closeOnTooLarge);
   app.use(
     '*',
     bodyLimit({

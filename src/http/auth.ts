@@ -1,15 +1,20 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../config/load.ts';
-import type { Role } from '../config/schema.ts';
+import { RoleSchema, type Role, type TokenRole } from '../config/schema.ts';
 import { tokenEnvName } from '../main/env.ts';
 import type { Actor } from '../rollback/deps.ts';
 import { AppError } from '../errors/app-error.ts';
 
 export interface TokenPrincipal {
   tokenName: string;
+  /** What the token may do, automation included; route access is checked against these. */
+  roles: ReadonlySet<TokenRole>;
+  /** Who its actions are recorded as, with only a person's roles. */
   actor: Actor;
   speaksForOthers: boolean;
 }
+
+const isPersonRole = (r: TokenRole): r is Role => RoleSchema.safeParse(r).success;
 
 interface KnownToken {
   digest: Buffer;
@@ -50,7 +55,8 @@ export function createAuthenticator(config: Config, tokenValues: Record<string, 
       principal: {
         tokenName: name,
         speaksForOthers: token.speaks_for_others,
-        actor: { id: token.identity ?? name, roles: new Set<Role>(token.roles), source: 'api' },
+        roles: new Set<TokenRole>(token.roles),
+        actor: { id: token.identity ?? name, roles: new Set<Role>(token.roles.filter(isPersonRole)), source: 'api' },
       },
     });
   }
@@ -63,9 +69,9 @@ export function createAuthenticator(config: Config, tokenValues: Record<string, 
   };
 }
 
-export function requireRole(principal: TokenPrincipal, roles: readonly Role[]): void {
-  const a = principal.actor;
-  if (a.roles.has('admin') || roles.some((r) => a.roles.has(r))) return;
+export function requireRole(principal: TokenPrincipal, roles: readonly TokenRole[]): void {
+  const held = principal.roles;
+  if (held.has('admin') || roles.some((r) => held.has(r))) return;
   throw new AppError('FORBIDDEN', `token "${principal.tokenName}" lacks the role for this (needs one of: ${roles.join(', ')})`);
 }
 

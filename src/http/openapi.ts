@@ -34,7 +34,7 @@ function document(routes: RouteDef[]) {
     (paths[r.path] ??= {})[r.method] = {
       summary: r.summary,
       tags: [r.tag],
-      ...(r.auth === 'public' ? { security: [] } : { description: `Roles: ${r.auth.join(', ')} (admin may do everything).` }),
+      ...(r.auth === 'public' ? { security: [] } : { description: `Roles: ${r.auth.join(', ')} (admin may call every operation).` }),
       ...(parameters.length ? { parameters } : {}),
       ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: toSchema(r.body, 'input') } } } } : {}),
       responses: {

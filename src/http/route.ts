@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
-import type { Role } from '../config/schema.ts';
+import type { TokenRole } from '../config/schema.ts';
 import type { TokenPrincipal } from './auth.ts';
 import type { HttpDeps } from './deps.ts';
 
@@ -27,7 +27,7 @@ export interface RouteDef<B = unknown, Q = unknown, P = unknown> {
   summary: string;
   tag: string;
   /** Roles that may call it; 'public' needs no token. */
-  auth: readonly Role[] | 'public';
+  auth: readonly TokenRole[] | 'public';
   body?: z.ZodType<B>;
   query?: z.ZodType<Q>;
   params?: z.ZodType<P>;

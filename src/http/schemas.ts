@@ -53,7 +53,7 @@ export const RollbackRequestSchema = z.strictObject({
   initiated_by: Text(100).optional(),
   initiated_by_name: Text(100).optional(),
   initiated_by_roles: z.array(RoleSchema).optional(),
-  trigger_type: z.enum(['manual', 'alert', 'automatic']).default('manual'),
+  trigger_type: z.enum(['manual', 'alert', 'automatic']).default('manual').describe('automatic and alert need a token with the automation role; people ask for manual rollbacks'),
   override: z.boolean().default(false),
   code_only: z.boolean().default(false),
 });

@@ -1,10 +1,13 @@
 import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Action } from '../config/monitoring-schema.ts';
 import { automationHolds, healthDecisions, rollbackEvents, systemSnapshots } from '../db/schema/index.ts';
+import { insertEscalation } from '../db/queries/escalations.ts';
 import { noticeFor } from '../rollback/notices.ts';
 import { requestRollback } from '../rollback/request-rollback.ts';
 import { COMPARE, type RuleOutcome } from '../rules/evaluate-rule.ts';
 import { capAt, strongest } from '../rules/ladder.ts';
+import { plainReason } from '../health/verdict.ts';
+import { raisePending } from './raise-pending.ts';
 import type { DeploymentVerdict, MonitorDeps } from './types.ts';
 
 // A pre-deployment reading older than this says nothing about how the service was doing when the deploy began.
@@ -75,8 +78,9 @@ export async function act(deps: MonitorDeps, v: DeploymentVerdict, trigger: 'aut
   }
   fired = fired.filter((o) => !before.includes(o));
   let action: Action = fired.length ? strongest(fired.map((o) => o.rule.action))! : 'warn';
-  const summary = (fired.length ? fired : v.fired).map((o) => o.explanation).join('; ');
-  const evidence = v.fired.map((o) => o.evidence);
+  // The reason in the seed's words ("High error rate (3.2 errors/minute)"); the rules and numbers are the evidence.
+  const summary = plainReason(fired.length ? fired : v.fired);
+  const evidence = v.fired.map((o) => ({ ...o.evidence, explanation: o.explanation }));
   let escalate: string | null = null;
 
   if (action === 'auto' || action === 'auto_with_veto') {
@@ -115,7 +119,16 @@ export async function act(deps: MonitorDeps, v: DeploymentVerdict, trigger: 'aut
     });
     eventId = outcome.event.eventId;
     if (outcome.kind === 'admitted' && autoAt) await deps.scheduleVetoEnd(eventId, autoAt);
-    if (escalate && outcome.kind === 'admitted') await deps.notifier.notify(noticeFor(outcome.event, 'escalated', escalate, { evidence }));
+    // A rollback of this deployment already waits for people: a stronger decision raises it, never disappears.
+    if (outcome.kind === 'already_in_progress' && outcome.event.deploymentId === d.deploymentId) {
+      const raised = await raisePending(deps, outcome.event, action, reason, autoAt);
+      if (!raised.raised) heldBack.push(`a rollback is already ${outcome.event.status.replace('_', ' ')}; ${raised.why}`);
+    }
+    if (escalate && outcome.kind === 'admitted') {
+      // Recorded first: the row is the page's durable record, which Discord renders and the delivery sweep re-sends.
+      await insertEscalation(deps.db, outcome.event, { action: 'circuit_breaker_open', summary: escalate, evidence: { fired: evidence } });
+      await deps.notifier.notify(noticeFor(outcome.event, 'escalated', escalate, { evidence }));
+    }
   } else if (action === 'warn') {
     await deps.notifier.warn?.({ kind: 'health_warning', deploymentId: d.deploymentId, service: d.service, environment: d.environment, summary: reason, evidence });
   }

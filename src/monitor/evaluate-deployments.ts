@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm';
-import type { ResolvedPolicy, ResolvedRule } from '../config/load.ts';
-import { PUSHED_METRICS } from '../config/monitoring-schema.ts';
+import type { ResolvedPolicy } from '../config/load.ts';
+import { observe, pulledMetrics, readsPushed } from '../health/observe.ts';
 import type { MetricReading } from '../health/sources/types.ts';
-import { evaluateRule, type Observation } from '../rules/evaluate-rule.ts';
-import { readPushedObservations, windowKey, type PushedSummary } from './pushed-observations.ts';
+import { evaluateRule } from '../rules/evaluate-rule.ts';
+import { readPushedObservations, windowKey } from './pushed-observations.ts';
 import { loadRuleStates, stateKey, writeRuleStates, type StateWrite } from './rule-states.ts';
 import type { DeploymentVerdict, MonitorDeps, WatchedDeployment } from './types.ts';
 
@@ -12,24 +12,6 @@ import type { DeploymentVerdict, MonitorDeps, WatchedDeployment } from './types.
 const MONITOR_LOCK = 7_260_010;
 const DEPLOYMENT_LOCK_SPACE = 7_260_011;
 const SOURCE_CONCURRENCY = 8;
-
-const isPushed = (m: string) => (PUSHED_METRICS as readonly string[]).includes(m);
-
-function observe(rule: ResolvedRule, metric: string, pushed: PushedSummary | undefined, pulled: Map<string, MetricReading> | undefined, now: Date, staleAfterMs: number): Observation {
-  if (isPushed(metric)) {
-    if (rule.window && metric === rule.metric) {
-      const w = pushed?.windows.get(windowKey(metric, rule.window));
-      if (w && w.count > 0 && w.mean !== null && w.at) return { value: w.mean, observedAt: w.at, samples: w.count, source: 'pushed' };
-      return { value: null, observedAt: now, samples: 0, source: 'pushed', detail: `no samples in the last ${Math.round(rule.window / 1000)} s` };
-    }
-    const latest = pushed?.latest[metric as keyof PushedSummary['latest']];
-    if (latest) return { value: latest.value, observedAt: latest.at, samples: 1, source: 'pushed' };
-    return { value: null, observedAt: now, samples: 0, source: 'pushed', detail: `no sample in the last ${Math.round(staleAfterMs / 1000)} s` };
-  }
-  const reading = pulled?.get(metric);
-  if (!reading) return { value: null, observedAt: now, samples: 0, source: 'none', detail: 'no source reported it' };
-  return { value: reading.value, observedAt: reading.value === null ? now : reading.observedAt, samples: 1, source: reading.source, ...(reading.detail ? { detail: reading.detail } : {}) };
-}
 
 async function readAllSources(deps: MonitorDeps, targets: Array<{ d: WatchedDeployment; policy: ResolvedPolicy }>): Promise<Map<string, Map<string, MetricReading>>> {
   const out = new Map<string, Map<string, MetricReading>>();
@@ -61,11 +43,14 @@ export async function evaluateDeployments(deps: MonitorDeps, watched: WatchedDep
   };
   const targets = watched.flatMap((d) => {
     const policy = policyOf(d);
-    return policy ? [{ d, policy, rules: mode === 'arrival' ? policy.rules.filter((r) => isPushed(r.metric)) : policy.rules }] : [];
+    if (!policy) return [];
+    const pulled = pulledMetrics(policy);
+    // On arrival only the rules a pushed sample feeds; a metric a configured source reports is the tick's to read.
+    return [{ d, policy, pulled, rules: mode === 'arrival' ? policy.rules.filter((r) => readsPushed(r.metric, pulled)) : policy.rules }];
   });
   if (targets.length === 0) return [];
   const windows = new Map<string, { metric: string; windowMs: number }>();
-  for (const t of targets) for (const r of t.rules) if (r.window && isPushed(r.metric)) windows.set(windowKey(r.metric, r.window), { metric: r.metric, windowMs: r.window });
+  for (const t of targets) for (const r of t.rules) if (r.window && readsPushed(r.metric, t.pulled)) windows.set(windowKey(r.metric, r.window), { metric: r.metric, windowMs: r.window });
   const pulled = mode === 'tick' ? await readAllSources(deps, targets) : new Map<string, Map<string, MetricReading>>();
 
   return deps.db.transaction(async (tx) => {
@@ -81,19 +66,21 @@ export async function evaluateDeployments(deps: MonitorDeps, watched: WatchedDep
     const states = await loadRuleStates(tx, ids);
     const writes: StateWrite[] = [];
     const verdicts: DeploymentVerdict[] = [];
-    for (const { d, rules } of targets) {
+    for (const { d, rules, pulled: pulledNames } of targets) {
       const verdict: DeploymentVerdict = { deployment: d, outcomes: [], fired: [] };
+      const input = { pushed: pushed.get(d.deploymentId), pulled: pulled.get(d.deploymentId), pulledMetrics: pulledNames, now, staleAfterMs: monitoring.stale_after };
       for (const rule of rules) {
-        const obs = observe(rule, rule.metric, pushed.get(d.deploymentId), pulled.get(d.deploymentId), now, monitoring.stale_after);
-        if (rule.min_traffic) obs.traffic = observe(rule, rule.min_traffic.metric, pushed.get(d.deploymentId), pulled.get(d.deploymentId), now, monitoring.stale_after).value;
+        const obs = observe(rule, rule.metric, input);
+        if (rule.min_traffic) obs.traffic = observe(rule, rule.min_traffic.metric, input).value;
         const prior = states.get(stateKey(d.deploymentId, rule.name));
         const outcome = evaluateRule(rule, obs, prior);
         if (!outcome) continue;
         verdict.outcomes.push(outcome);
         if (outcome.fires) verdict.fired.push(outcome);
-        // Nothing to remember and nothing to reset: no write (see loadRuleStates). Healthy pulled readings are kept,
-        // since they leave no sample behind for the end of the watch to look at.
-        if (!prior && outcome.consecutive === 0 && !(outcome.verdict === 'ok' && obs.source !== 'pushed')) continue;
+        // Nothing to remember and nothing to reset: no write (see loadRuleStates). Pulled readings are always kept,
+        // healthy or empty, since they leave no sample behind: the end of the watch judges on the newest of them, and
+        // a source that went quiet after a healthy reading must not leave that reading standing.
+        if (!prior && outcome.consecutive === 0 && obs.source === 'pushed') continue;
         writes.push({ deploymentId: d.deploymentId, rule: rule.name, verdict: outcome.verdict, consecutive: outcome.consecutive, value: obs.value, observedAt: outcome.stateObservedAt });
       }
       verdicts.push(verdict);

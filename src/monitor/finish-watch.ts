@@ -11,14 +11,18 @@ import type { MonitorDeps } from './types.ts';
  */
 export async function finishWatches(deps: MonitorDeps): Promise<{ healthy: number; other: number }> {
   const now = deps.clock();
+  const fresh = `${deps.config.raw.monitoring.stale_after} milliseconds`;
   const rows = await deps.db.execute<{ deployment_id: string; watch_result: string }>(sql`
     with due as (
       select d.deployment_id,
         case
           when exists (select 1 from ops.rule_states s where s.deployment_id = d.deployment_id and s.verdict = 'breach') then 'unhealthy'
-          -- Judged healthy: a pushed sample during the watch (healthy states are not stored) or a stored healthy reading.
-          when exists (select 1 from ops.health_samples h where h.deployment_id = d.deployment_id and h.observed_at >= d.deployed_at)
-            or exists (select 1 from ops.rule_states s where s.deployment_id = d.deployment_id and s.verdict = 'ok') then 'healthy'
+          -- A source that went quiet at the end of the watch is not a pass, however healthy it looked before.
+          when exists (select 1 from ops.rule_states s where s.deployment_id = d.deployment_id and s.verdict = 'inconclusive') then 'inconclusive'
+          -- Judged healthy on fresh data at the end of the watch: a pushed sample (healthy pushed states are not
+          -- stored) or a healthy pulled reading, observed within stale_after of the watch's end.
+          when exists (select 1 from ops.health_samples h where h.deployment_id = d.deployment_id and h.observed_at >= d.deployed_at and h.observed_at >= d.watch_ends_at - ${fresh}::interval)
+            or exists (select 1 from ops.rule_states s where s.deployment_id = d.deployment_id and s.verdict = 'ok' and s.observed_at >= d.watch_ends_at - ${fresh}::interval) then 'healthy'
           else 'inconclusive'
         end as result
       from ops.deployments d

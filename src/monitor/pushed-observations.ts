@@ -22,7 +22,7 @@ const isPushed = (m: string): m is PushedMetric => (PUSHED_METRICS as readonly s
  */
 export async function readPushedObservations(
   q: Queryable,
-  input: { deploymentIds: string[]; windows: Array<{ metric: string; windowMs: number }>; now: Date; staleAfterMs: number },
+  input: { deploymentIds: string[]; windows: Array<{ metric: string; windowMs: number }>; now: Date; staleAfterMs: number; notBefore?: Date },
 ): Promise<Map<string, PushedSummary>> {
   const out = new Map<string, PushedSummary>();
   if (input.deploymentIds.length === 0) return out;
@@ -45,6 +45,7 @@ export async function readPushedObservations(
     select ${sql.join(columns, sql`, `)}
     from ops.health_samples
     where deployment_id = any(${uuidArray(input.deploymentIds)}::uuid[]) and observed_at > ${new Date(nowMs - lookback)}
+      and observed_at >= ${input.notBefore ?? new Date(0)}
     group by deployment_id`);
 
   const date = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string));

@@ -1,8 +1,8 @@
-import { and, desc, eq, gt, sql } from 'drizzle-orm';
+import { desc, eq, sql } from 'drizzle-orm';
 import { appendAudit } from '../audit/append-audit.ts';
-import { automationHolds, deployments, healthDecisions, healthSamples } from '../db/schema/index.ts';
+import { automationHolds, deployments, healthDecisions } from '../db/schema/index.ts';
 import { getEvent } from '../db/queries/rollback-events.ts';
-import { breachesOf, isConclusive } from '../health/judge-sample.ts';
+import { assessDeployment } from '../health/assess.ts';
 import { noticeFor } from '../rollback/notices.ts';
 import type { MonitorDeps } from './types.ts';
 
@@ -35,21 +35,18 @@ async function recheckOne(deps: MonitorDeps, eventId: string): Promise<void> {
   if (event.status === 'failed') {
     problem = `rollback did not restore health: ${event.statusReason ?? 'verification failed'}`;
   } else if (policy) {
-    // The restored deployment is the newest row of this service and environment that this rollback created.
-    const [sample] = await deps.db
-      .select({ s: healthSamples })
-      .from(healthSamples)
-      .innerJoin(deployments, eq(deployments.deploymentId, healthSamples.deploymentId))
-      .where(and(eq(deployments.rollbackFrom, event.deploymentId), gt(healthSamples.observedAt, new Date(deps.clock().getTime() - deps.config.raw.monitoring.stale_after))))
-      .orderBy(desc(healthSamples.observedAt))
+    // The restored deployment is the row this rollback created (rollback_from → the bad one): judged by the same
+    // assessment as everything else.
+    const [restored] = await deps.db
+      .select()
+      .from(deployments)
+      .where(eq(deployments.rollbackFrom, event.deploymentId))
+      .orderBy(desc(deployments.deployedAt))
       .limit(1);
-    if (!sample || !isConclusive(sample.s)) {
-      if (policy.verification.on_no_data === 'fail') problem = 'rollback did not restore health: no health data in the later verification phase';
-    } else {
-      const breaches = breachesOf(sample.s, policy.verification.thresholds);
-      evidence = { observed_at: sample.s.observedAt.toISOString(), error_rate_per_minute: sample.s.errorRatePerMinute, recent_errors: sample.s.recentErrors, breaches };
-      if (breaches.length) problem = `rollback did not restore health: ${breaches.join(', ')}`;
-    }
+    const a = restored ? await assessDeployment(deps, restored) : null;
+    evidence = a ? { verdict: a.verdict, summary: a.summary, metrics: a.metrics } : { verdict: 'inconclusive', summary: 'the restored deployment was not found' };
+    if (a?.verdict === 'unhealthy') problem = `rollback did not restore health: ${a.summary.replace(/^Unhealthy: /, '')}`;
+    else if ((!a || a.verdict === 'inconclusive') && policy.verification.on_no_data === 'fail') problem = 'rollback did not restore health: no health data in the later verification phase';
   }
   await deps.db.transaction(async (tx) => {
     await tx.insert(healthDecisions).values({

@@ -1,5 +1,3 @@
-import type { ResolvedPolicy } from '../config/load.ts';
-import type { MetricReading, SourceTarget } from '../health/sources/types.ts';
 import type { CoreDeps } from '../rollback/deps.ts';
 import type { RuleOutcome } from '../rules/evaluate-rule.ts';
 
@@ -14,8 +12,6 @@ export interface WatchedDeployment {
 }
 
 export interface MonitorDeps extends CoreDeps {
-  /** Reads a service's configured sources (Prometheus, HTTP probe) for one deployment; never throws. */
-  readSources(policy: ResolvedPolicy, target: SourceTarget): Promise<MetricReading[]>;
   /** Schedules the auto_with_veto countdown's end. */
   scheduleVetoEnd(eventId: string, at: Date): Promise<void>;
 }

@@ -23,7 +23,10 @@ export interface Notice {
   service: string;
   environment: string;
   deploymentId: string;
-  /** One human sentence: what happened. */
+  /**
+   * One human sentence: what happened, for logs. Discord renders outcome messages from the stored rows instead
+   * (discord/cards/outcome.ts), so a message reads the same whether this notice or the delivery sweep sent it.
+   */
   summary: string;
   details?: Record<string, unknown>;
 }

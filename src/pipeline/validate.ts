@@ -1,14 +1,19 @@
-import { evaluateConstitution } from '../constitution/evaluate.ts';
-import { buildPlan } from '../rollback/build-plan.ts';
 import { loadVotes, approvalStateOf } from '../rollback/approval-state.ts';
-import { gatherFacts } from '../rollback/gather-facts.ts';
+import { judgeRollback } from '../rollback/judge-rollback.ts';
 import type { StepContext, StepResult } from './context.ts';
 
 // Validate: the plan must be the one people approved, and the constitution must still hold right before executing.
 export async function validate(ctx: StepContext): Promise<StepResult> {
   const { deps, claim, from, policy } = ctx;
   const event = claim.event;
-  const built = await buildPlan(deps.db, from, ctx.plan.mode, deps.config.policyVersion);
+  const { built, validation } = await judgeRollback(deps, deps.db, {
+    from,
+    policy,
+    mode: ctx.plan.mode,
+    triggerType: event.triggerType,
+    eventId: event.eventId,
+    snapshot: null,
+  });
   if (built.planHash !== event.planHash) {
     return {
       ok: false,
@@ -17,17 +22,6 @@ export async function validate(ctx: StepContext): Promise<StepResult> {
       detail: { approved_plan_hash: event.planHash, current_plan_hash: built.planHash },
     };
   }
-  const facts = await gatherFacts(deps.db, {
-    from,
-    built,
-    policy,
-    triggerType: event.triggerType,
-    eventId: event.eventId,
-    snapshot: null,
-    now: deps.clock(),
-    secret: deps.secret,
-  });
-  const validation = evaluateConstitution(facts);
   const patch = { constitutionalValidation: validation };
   if (validation.compliant) return { ok: true, detail: { compliant: true, warnings: validation.warnings }, patch };
 

@@ -29,3 +29,9 @@ export function approvalStateOf(event: RollbackEventRow, votes: ApprovalVote[], 
     expiresAt: event.expiresAt,
   });
 }
+
+/**
+ * How many approvals an event needs, whatever the votes so far: the `need` of its approval state, so every read agrees
+ * with the policy (an override needs at least 2) instead of printing the environment's number stored on the row.
+ */
+export const approvalsNeeded = (event: RollbackEventRow): number => approvalStateOf(event, [], event.initiatedAt).need;

@@ -1,6 +1,7 @@
-import { getDeployment, getLatestSample } from '../db/queries/deployments.ts';
+import { getDeployment } from '../db/queries/deployments.ts';
 import { AppError } from '../errors/app-error.ts';
-import { breachesOf, isConclusive } from '../health/judge-sample.ts';
+import { assessDeployment, type Assessment } from '../health/assess.ts';
+import { ROLLBACK_ACTIONS } from '../health/verdict.ts';
 import type { CoreDeps } from './deps.ts';
 import { requireUuid } from './validate-input.ts';
 
@@ -15,36 +16,37 @@ export interface CheckResult {
     active_queries: number | null;
     timestamp: string | null;
   };
+  /** The assessment behind the answer: the same one the monitor, the plan, Law 3 and the card use. */
+  assessment: { verdict: Assessment['verdict']; action: Assessment['action']; summary: string; metrics: Assessment['metrics'] };
 }
 
-// The seed's /auto-rollback/check: judge the newest sample against the rollback thresholds. No data is inconclusive
-// (healthy: null), never healthy.
+// The seed's /auto-rollback/check, answered from the one health assessment: should_rollback is true exactly when the
+// rules would propose or roll back. No data is inconclusive (healthy: null), never healthy.
 export async function checkDeployment(deps: CoreDeps, rawId: string): Promise<CheckResult> {
   const deploymentId = requireUuid(rawId, 'deployment_id');
   const deployment = await getDeployment(deps.db, deploymentId);
   if (!deployment) throw new AppError('NOT_FOUND', `deployment ${deploymentId} not found`);
-  const policy = deps.config.resolve(deployment.service, deployment.environment);
-  if (!policy) throw new AppError('UNKNOWN_SERVICE', `service "${deployment.service}" in environment "${deployment.environment}" is not configured`);
-  const sample = await getLatestSample(deps.db, deploymentId);
-  if (!sample || !isConclusive(sample)) {
-    return {
-      should_rollback: false,
-      reason: 'No health data for this deployment: inconclusive',
-      health: { healthy: null, error_rate_per_minute: null, recent_errors: null, database_connections: null, active_queries: null, timestamp: sample?.observedAt.toISOString() ?? null },
-    };
+  if (!deps.config.resolve(deployment.service, deployment.environment)) {
+    throw new AppError('UNKNOWN_SERVICE', `service "${deployment.service}" in environment "${deployment.environment}" is not configured`);
   }
-  const breaches = breachesOf(sample, policy.verification.thresholds);
-  const rate = sample.errorRatePerMinute;
+  const a = await assessDeployment(deps, deployment);
+  return checkResultOf(a);
+}
+
+export function checkResultOf(a: Assessment): CheckResult {
+  const value = (metric: string) => a.metrics[metric]?.value ?? null;
+  const times = Object.values(a.metrics).flatMap((m) => (m.observed_at ? [m.observed_at] : []));
   return {
-    should_rollback: breaches.length > 0,
-    reason: breaches.length > 0 ? `Unhealthy: ${breaches.join(', ')}` : rate !== null ? `Healthy: error rate ${rate}/min` : 'Healthy: within thresholds',
+    should_rollback: a.action !== null && ROLLBACK_ACTIONS.includes(a.action),
+    reason: a.summary,
     health: {
-      healthy: breaches.length === 0,
-      error_rate_per_minute: rate,
-      recent_errors: sample.recentErrors,
-      database_connections: sample.databaseConnectionsPct,
-      active_queries: sample.activeQueries,
-      timestamp: sample.observedAt.toISOString(),
+      healthy: a.verdict === 'inconclusive' ? null : a.verdict === 'healthy',
+      error_rate_per_minute: value('error_rate_per_minute'),
+      recent_errors: value('recent_errors'),
+      database_connections: value('database_connections_pct'),
+      active_queries: value('active_queries'),
+      timestamp: times.sort().at(-1) ?? null,
     },
+    assessment: { verdict: a.verdict, action: a.action, summary: a.summary, metrics: a.metrics },
   };
 }

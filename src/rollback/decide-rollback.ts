@@ -1,7 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { checkVote, describeApprovals, type ApprovalState } from '../approvals/policy.ts';
 import { appendAudit } from '../audit/append-audit.ts';
-import { evaluateConstitution } from '../constitution/evaluate.ts';
 import { getDeployment } from '../db/queries/deployments.ts';
 import { getEventForUpdate } from '../db/queries/rollback-events.ts';
 import { approvals, rollbackEvents, type RollbackEventRow } from '../db/schema/index.ts';
@@ -10,7 +9,7 @@ import { isUniqueViolation } from '../errors/infra.ts';
 import { approvalStateOf, loadVotes } from './approval-state.ts';
 import { buildPlan } from './build-plan.ts';
 import type { Actor, CoreDeps } from './deps.ts';
-import { gatherFacts } from './gather-facts.ts';
+import { judgeRollback } from './judge-rollback.ts';
 import { EXPIRED_REASON, expiryNotice } from './cancel-rollback.ts';
 import { noticeFor } from './notices.ts';
 import type { RollbackPlan } from './plan-types.ts';
@@ -68,14 +67,14 @@ export async function decideRollback(deps: CoreDeps, input: Decision): Promise<D
       const built = await buildPlan(tx, from, prior.mode, deps.config.policyVersion);
       if (built.planHash !== event.planHash) {
         planChanged = true;
-        const facts = await gatherFacts(tx, { from, built, policy, triggerType: event.triggerType, eventId, snapshot: null, now, secret: deps.secret });
+        const { validation } = await judgeRollback(deps, tx, { from, policy, mode: prior.mode, triggerType: event.triggerType, eventId, snapshot: null });
         const [updated] = await tx
           .update(rollbackEvents)
           .set({
             rollbackPlan: built.plan,
             planHash: built.planHash,
             targetDeploymentId: built.target?.deploymentId ?? null,
-            constitutionalValidation: evaluateConstitution(facts),
+            constitutionalValidation: validation,
             updatedAt: now,
           })
           .where(eq(rollbackEvents.eventId, eventId))

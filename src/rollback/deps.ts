@@ -1,4 +1,5 @@
-import type { Config } from '../config/load.ts';
+import type { Config, ResolvedPolicy } from '../config/load.ts';
+import type { MetricReading, SourceTarget } from '../health/sources/types.ts';
 import type { Role } from '../config/schema.ts';
 import type { Db } from '../db/client.ts';
 import type { Logger } from '../main/logger.ts';
@@ -22,6 +23,8 @@ export interface CoreDeps {
   notifier: Notifier;
   enqueue: Enqueue;
   clock: () => Date;
+  /** Reads a service's configured sources (Prometheus, HTTP probe) for one deployment; never throws. */
+  readSources(policy: ResolvedPolicy, target: SourceTarget): Promise<MetricReading[]>;
   /** Runs a configured consistency probe; see health/consistency-probe.ts. */
   secret(name: string): string | undefined;
 }

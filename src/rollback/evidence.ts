@@ -4,6 +4,7 @@ import { getDeployment } from '../db/queries/deployments.ts';
 import { findVotes, getEvent } from '../db/queries/rollback-events.ts';
 import { auditLog, systemSnapshots } from '../db/schema/index.ts';
 import { AppError } from '../errors/app-error.ts';
+import { approvalsNeeded } from './approval-state.ts';
 import { approvalItem, deploymentItem } from './views.ts';
 import { requireUuid } from './validate-input.ts';
 
@@ -36,7 +37,7 @@ export async function buildEvidence(db: Db, rawId: string) {
     plan_hash: event.planHash,
     policy_version: validation?.policy_version ?? null,
     validation: event.constitutionalValidation,
-    approvals: { required: event.approvalsRequired, override_requested: event.overrideRequested, votes: votes.map(approvalItem) },
+    approvals: { required: approvalsNeeded(event), override_requested: event.overrideRequested, votes: votes.map(approvalItem) },
     steps,
     verification: steps.find((s) => s.step === 'verify')?.detail ?? null,
     snapshots: snapshots.map((s) => ({

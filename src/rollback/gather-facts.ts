@@ -2,7 +2,7 @@ import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { ResolvedPolicy } from '../config/load.ts';
 import type { LawFacts, TriggerType } from '../constitution/types.ts';
 import type { Queryable } from '../db/client.ts';
-import { findDeploymentsInProgress, getLatestErrorRate } from '../db/queries/deployments.ts';
+import { findDeploymentsInProgress } from '../db/queries/deployments.ts';
 import { findOtherActiveEvents } from '../db/queries/rollback-events.ts';
 import type { DeploymentRow } from '../db/schema/index.ts';
 import { runConsistencyProbe } from '../health/consistency-probe.ts';
@@ -15,6 +15,8 @@ export interface FactInputs {
   triggerType: TriggerType;
   eventId: string;
   snapshot: LawFacts['snapshot'];
+  /** Law 3's entropy, from the health assessment of the deployment being rolled back (never another version). */
+  entropy: LawFacts['entropy'];
   now: Date;
   secret(name: string): string | undefined;
 }
@@ -22,17 +24,13 @@ export interface FactInputs {
 // Reads everything the four laws judge; the laws themselves stay pure.
 export async function gatherFacts(q: Queryable, input: FactInputs): Promise<LawFacts> {
   const { from, built, policy } = input;
-  const since = new Date(input.now.getTime() - policy.constitution.max_sample_age);
   // A transaction is one connection, so its queries run one after another; on the pool they run side by side.
   const probe = runConsistencyProbe(policy.constitution.consistency_probe, { secret: input.secret });
-  const reads = [
-    () => getLatestErrorRate(q, from.service, from.environment, since),
-    () => findOtherActiveEvents(q, from.service, from.environment, input.eventId),
-    () => findDeploymentsInProgress(q, from),
-  ] as const;
-  const [entropy, otherRollbacks, deploymentsInProgress] = (
-    q instanceof PgTransaction ? await inSequence(reads) : await Promise.all(reads.map((read) => read()))
-  ) as [Awaited<ReturnType<(typeof reads)[0]>>, Awaited<ReturnType<(typeof reads)[1]>>, Awaited<ReturnType<(typeof reads)[2]>>];
+  const reads = [() => findOtherActiveEvents(q, from.service, from.environment, input.eventId), () => findDeploymentsInProgress(q, from)] as const;
+  const [otherRollbacks, deploymentsInProgress] = (q instanceof PgTransaction ? await inSequence(reads) : await Promise.all(reads.map((read) => read()))) as [
+    Awaited<ReturnType<(typeof reads)[0]>>,
+    Awaited<ReturnType<(typeof reads)[1]>>,
+  ];
   const consistency = await probe;
   const t = built.target;
   return {
@@ -43,10 +41,7 @@ export async function gatherFacts(q: Queryable, input: FactInputs): Promise<LawF
       : null,
     fromRow: { deployed_at: from.deployedAt.toISOString() },
     snapshot: input.snapshot,
-    entropy: {
-      errorRatePerMinute: entropy?.errorRatePerMinute ?? null,
-      observedAt: entropy?.observedAt.toISOString() ?? null,
-    },
+    entropy: input.entropy,
     inFlight: { otherRollbacks, deploymentsInProgress },
     consistency,
     policy: policy.constitution,

@@ -1,16 +1,18 @@
-import { evaluateConstitution } from '../constitution/evaluate.ts';
 import type { ValidationResult } from '../constitution/types.ts';
 import { getDeployment } from '../db/queries/deployments.ts';
+import { getActiveEvent } from '../db/queries/rollback-events.ts';
 import { AppError } from '../errors/app-error.ts';
-import { buildPlan } from './build-plan.ts';
+import type { Assessment } from '../health/assess.ts';
 import type { CoreDeps } from './deps.ts';
-import { gatherFacts } from './gather-facts.ts';
+import { judgeRollback } from './judge-rollback.ts';
 import type { RollbackPlan } from './plan-types.ts';
 import { requireUuid } from './validate-input.ts';
 
 export interface PlanPreview {
   plan: RollbackPlan;
   validation: ValidationResult;
+  /** The deployment's health, from the same assessment as the check and the card. */
+  health: Assessment;
   approvals: { required: number; requesterCounts: boolean; expiresAfterMs: number };
 }
 
@@ -24,11 +26,14 @@ export async function previewPlan(deps: CoreDeps, rawId: string): Promise<PlanPr
   if (!from) throw new AppError('NOT_FOUND', `deployment ${deploymentId} not found`);
   const policy = deps.config.resolve(from.service, from.environment);
   if (!policy) throw new AppError('UNKNOWN_SERVICE', `service "${from.service}" in environment "${from.environment}" is not configured in the policy file`);
-  const built = await buildPlan(deps.db, from, 'full', deps.config.policyVersion);
-  const facts = await gatherFacts(deps.db, { from, built, policy, triggerType: 'manual', eventId: NO_EVENT, snapshot: null, now: deps.clock(), secret: deps.secret });
+  // The deployment's own pending rollback is this rollback, not "another one in flight".
+  const own = await getActiveEvent(deps.db, from.service, from.environment);
+  const eventId = own?.deploymentId === from.deploymentId ? own.eventId : NO_EVENT;
+  const { built, validation, health } = await judgeRollback(deps, deps.db, { from, policy, mode: 'full', triggerType: 'manual', eventId, snapshot: null });
   return {
     plan: built.plan,
-    validation: evaluateConstitution(facts),
+    validation,
+    health,
     approvals: { required: policy.approvals.required, requesterCounts: policy.approvals.requester_counts, expiresAfterMs: policy.approvals.expires_after },
   };
 }

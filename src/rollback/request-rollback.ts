@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { evaluateConstitution } from '../constitution/evaluate.ts';
 import type { TriggerType, ValidationResult } from '../constitution/types.ts';
 import { appendAudit } from '../audit/append-audit.ts';
 import { getDeployment } from '../db/queries/deployments.ts';
@@ -11,9 +10,9 @@ import { noticeFor } from './notices.ts';
 import { AppError } from '../errors/app-error.ts';
 import { isUniqueViolation } from '../errors/infra.ts';
 import { approvalStateOf } from './approval-state.ts';
-import { buildPlan } from './build-plan.ts';
 import { hasAnyRole, type Actor, type CoreDeps } from './deps.ts';
-import { gatherFacts } from './gather-facts.ts';
+import { judgeRollback } from './judge-rollback.ts';
+import { assessDeployment } from '../health/assess.ts';
 import type { PlanDeployment } from './plan-types.ts';
 import { takeSnapshot } from './take-snapshot.ts';
 import { requireReason, requireUuid } from './validate-input.ts';
@@ -90,6 +89,8 @@ async function admit(
   if (active) return { kind: 'already_in_progress', event: active };
   const eventId = randomUUID();
   const now = deps.clock();
+  // Sources (Prometheus, the probe) are read before the transaction opens, never while it holds the row lock.
+  const health = await assessDeployment(deps, from);
   try {
     return await deps.db.transaction(async (tx) => {
       // A deployment rolls back once. Locked, so a request racing the finishing rollback (which marks the row in its
@@ -99,12 +100,19 @@ async function admit(
       if (current?.status === 'rolled_back') {
         throw new AppError('CONFLICT', `deployment ${deploymentId} (${from.service} ${from.version}) was already rolled back; roll back its successor instead`);
       }
-      const built = await buildPlan(tx, from, req.codeOnly ? 'code_only' : 'full', deps.config.policyVersion);
       const snapshotId = await takeSnapshot(tx, { type: 'pre_rollback', deployment: from, eventId, policy, policyVersion: deps.config.policyVersion });
-      const facts = await gatherFacts(tx, { from, built, policy, triggerType: req.triggerType, eventId, snapshot: { ok: true, snapshotId }, now, secret: deps.secret });
       // At admission the partial unique index is the guard against a concurrent rollback (it answers "already in
       // progress"), so a racing request must not be judged a Law 4 violation and recorded as rejected.
-      const validation = evaluateConstitution({ ...facts, inFlight: { ...facts.inFlight, otherRollbacks: [] } });
+      const { built, validation } = await judgeRollback(deps, tx, {
+        from,
+        policy,
+        mode: req.codeOnly ? 'code_only' : 'full',
+        triggerType: req.triggerType,
+        eventId,
+        snapshot: { ok: true, snapshotId },
+        ignoreOtherRollbacks: true,
+        health,
+      });
       // An override can set aside a violation, but never the lack of a target: there is nothing to roll back to.
       const refused = (!validation.compliant && !req.override) || !built.target;
 

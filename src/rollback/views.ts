@@ -1,8 +1,9 @@
 import type { ApprovalRow, DeploymentRow, RollbackEventRow } from '../db/schema/index.ts';
+import { approvalsNeeded } from './approval-state.ts';
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
-/** A history row in the seed's shape (GET /auto-rollback/history), plus service, environment and target. */
+/** A history row in the seed's shape (GET /auto-rollback/history), plus service, environment, target and approvals required. */
 export function historyItem(e: RollbackEventRow) {
   return {
     id: e.id,
@@ -17,6 +18,7 @@ export function historyItem(e: RollbackEventRow) {
     initiated_at: iso(e.initiatedAt),
     status: e.status,
     status_reason: e.statusReason,
+    approvals_required: approvalsNeeded(e),
     rollback_steps: e.rollbackSteps,
     completed_at: iso(e.completedAt),
   };
@@ -44,7 +46,6 @@ export function eventDetail(e: RollbackEventRow, approvals: ApprovalRow[]) {
     plan_hash: e.planHash,
     validation: e.constitutionalValidation,
     override_requested: e.overrideRequested,
-    approvals_required: e.approvalsRequired,
     requester_counts: e.requesterCounts,
     approvals: approvals.map(approvalItem),
     expires_at: iso(e.expiresAt),

@@ -81,7 +81,7 @@ discord:
   it('turns an automatic trigger into a proposal card; two approvers click Approve; progress ends in success', async () => {
     const good = await deploy('production', 'v2.5.2', true);
     const bad = await deploy('production', 'v2.5.3', false);
-    const req = await b.api('POST', '/auto-rollback', 'ci', { deployment_id: bad, trigger_reason: 'High error rate (8.5 errors/minute)', trigger_type: 'automatic' });
+    const req = await b.api('POST', '/auto-rollback', 'robot', { deployment_id: bad, trigger_reason: 'High error rate (8.5 errors/minute)', trigger_type: 'automatic' });
     expect(req.status, JSON.stringify(req.body)).toBe(201);
     const eventId = req.body.event_id as string;
 
@@ -94,6 +94,7 @@ discord:
 
     expect(await approveOnCard(alice, card, 'error rate confirmed on the dashboard')).toMatch(/Approval recorded: 1\/2 approvals \(alice\)/);
     await emu.waitFor(() => field(cardOf(eventId)!, 'Approvals').startsWith('1/2 approvals (alice)'));
+    expect(field(cardOf(eventId)!, 'Approvals')).toContain('\n✅ **alice** approved: error rate confirmed on the dashboard');
     // The same person approving twice counts once.
     expect(await approveOnCard(alice, card, 'again')).toMatch(/already decided/);
     expect(await approveOnCard(bob, card, 'agreed')).toMatch(/approved and queued/);
@@ -162,7 +163,7 @@ discord:
     expect(await vicLook.until((x) => x.original()?.embeds[0]?.title)).toMatch(/Should roll back|Inconclusive|Healthy/);
 
     // Buttons on a real card.
-    const req = await b.api('POST', '/auto-rollback', 'ci', { deployment_id: bad, trigger_reason: 'probe failing', trigger_type: 'alert' });
+    const req = await b.api('POST', '/auto-rollback', 'robot', { deployment_id: bad, trigger_reason: 'probe failing', trigger_type: 'alert' });
     const eventId = req.body.event_id as string;
     const card = await emu.waitFor(() => cardOf(eventId));
     for (const button of card.components[0].components as Array<{ custom_id: string }>) {
@@ -194,7 +195,7 @@ discord:
     const first = await i.until((x) => (x.original()?.embeds[0]?.title === 'Rollback history' ? x.original() : undefined));
     expect(first.embeds[0].footer.text).toBe('page 1 · service payments');
     expect(buttons(first)).toEqual(['Previous (disabled)', 'Next']);
-    const seen = [first.embeds[0].description];
+    const seen = [JSON.stringify(first.embeds[0].fields)];
     let page = first;
     for (let n = 2; n <= 3; n++) {
       await emu.click(vic, page.id, page.components[0].components[1].custom_id);
@@ -202,9 +203,14 @@ discord:
         const m = i.original();
         return m?.embeds[0]?.footer?.text === `page ${n} · service payments` ? m : undefined;
       });
-      seen.push(page.embeds[0].description);
+      seen.push(JSON.stringify(page.embeds[0].fields));
     }
     expect(new Set(seen).size).toBe(3);
+    // Newest first: who cancelled, who approved and why (the earlier tests' rollbacks of payments).
+    expect(seen[0]).toContain('Outcome: cancelled by alice: test done');
+    expect(seen[1]).toContain('✅ **bob** approved: seen it too');
+    expect(seen[1]).toContain('✅ **carol** approved: go');
+    expect(seen[2]).toContain('✅ **alice** approved: error rate confirmed on the dashboard');
     expect(buttons(page)).toEqual(['Previous', 'Next (disabled)']);
     await emu.click(vic, page.id, page.components[0].components[0].custom_id);
     await emu.waitFor(() => i.original()?.embeds[0]?.footer?.text === 'page 2 · service payments');

@@ -120,7 +120,7 @@ describe('execute: a worker killed at each point of the two phases', () => {
     const sampling = setInterval(() => {
       void b.running.deps.pool.query(
         `insert into ops.health_samples (deployment_id, source, observed_at, error_rate_per_minute)
-         select deployment_id, 'push', now(), 50 from ops.rollback_events where event_id = $1`,
+         select target_deployment_id, 'push', now(), 50 from ops.rollback_events where event_id = $1`,
         [eventId],
       );
     }, 50);

@@ -22,7 +22,11 @@ describe('a whole rollback over HTTP, with a real script as executor', () => {
 
   beforeAll(async () => {
     sideEffects = join(mkdtempSync(join(tmpdir(), 'backstop-flow-')), 'effects.log');
-    b = await startBackstop({ policy: testPolicy({ executorArgv: [SCRIPT, sideEffects, '0.2'], verifyWindow: '600ms' }) });
+    // The seed's automatic rule, held to two consecutive breaches: the one sample this test pushes makes the check
+    // answer "roll back", while the monitor (which counts a sample once) never acts on its own and races the test.
+    b = await startBackstop({
+      policy: testPolicy({ executorArgv: [SCRIPT, sideEffects, '0.2'], verifyWindow: '600ms', rules: '[{ name: error-rate-critical, metric: error_rate_per_minute, op: ">", threshold: 5, for: 2, action: auto }]' }),
+    });
   });
   afterAll(async () => b?.close());
 

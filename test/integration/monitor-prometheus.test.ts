@@ -9,13 +9,16 @@ import { startBackstop, TOKENS, waitFor, type Backstop } from '../support/harnes
 
 describe('monitoring with a real Prometheus and Alertmanager', () => {
   let metrics: MetricsService;
+  let checkout: MetricsService;
   let prom: PrometheusServer;
   let am: AlertmanagerServer;
   let b: Backstop;
 
   beforeAll(async () => {
     metrics = await startMetricsService({ labels: { service: 'payments', environment: 'prod', version: 'v2' }, requestRatePerSecond: 5, errorRatePerSecond: 0 });
-    prom = await startPrometheus({ scrapeTargets: [metrics.target], scrapeIntervalMs: 500 });
+    // A second team's service, watched through Prometheus alone: no pushed samples, no probe.
+    checkout = await startMetricsService({ labels: { service: 'checkout', environment: 'prod', version: 'v2' }, requestRatePerSecond: 5, errorRatePerSecond: 0 });
+    prom = await startPrometheus({ scrapeTargets: [metrics.target, checkout.target], scrapeIntervalMs: 500 });
     b = await startBackstop({
       policy: `
 monitoring: { tick: 500ms, watch_window: 1h }
@@ -33,7 +36,8 @@ environments:
 services:
   payments:
     environments: [prod]
-    executor: { kind: command, argv: ["true"] }
+    executor: { kind: command, argv: ${JSON.stringify([process.execPath, '-e', "fetch(process.argv[1], { method: 'POST' }).then((r) => process.exit(r.ok ? 0 : 1))", '__PAYMENTS__/deploy'])}, timeout: 10s }
+    verification: { window: 15s, interval: 500ms, on_no_data: pass }
     sources:
       - kind: prometheus
         url: ${prom.url}
@@ -48,7 +52,20 @@ services:
   search:
     environments: [prod]
     executor: { kind: command, argv: ["true"] }
-`,
+  # Written as a Prometheus-only team writes it (DESIGN.md's sketch): the query is named like the seed's metric.
+  # The rollback script puts the good build back; verification must see that in Prometheus, with no other data.
+  checkout:
+    environments: [prod]
+    executor: { kind: command, argv: ${JSON.stringify([process.execPath, '-e', "fetch(process.argv[1], { method: 'POST' }).then((r) => process.exit(r.ok ? 0 : 1))", '__CHECKOUT__/deploy'])}, timeout: 10s }
+    verification: { window: 15s, interval: 500ms, on_no_data: fail }
+    sources:
+      - kind: prometheus
+        url: ${prom.url}
+        queries:
+          error_rate_per_minute: 'sum(rate(backstop_test_errors_total{service="{service}",environment="{environment}"}[3s])) * 60'
+    rules:
+      - { name: error-rate-critical, metric: error_rate_per_minute, op: ">", threshold: 5, for: 2, action: auto }
+`.replace('__CHECKOUT__', checkout.url).replace('__PAYMENTS__', metrics.url),
     });
     am = await startAlertmanager({ webhookUrl: `${b.url}/api/alerts/alertmanager`, bearerToken: TOKENS.ci });
   }, 60_000);
@@ -57,6 +74,7 @@ services:
     await b?.close();
     await prom?.close();
     await metrics?.close();
+    await checkout?.close();
   });
 
   async function deploy(service: string, version: string, good: boolean): Promise<string> {
@@ -83,12 +101,41 @@ services:
     const done = await waitFor('it to finish', async () => {
       const e = (await b.api('GET', `/api/rollbacks/${event!.event_id}`, 'viewer')).body;
       return ['succeeded', 'failed', 'rejected'].includes(e.status) ? e : null;
-    }, 20_000);
-    expect(done.status, JSON.stringify(done.validation)).toBe('succeeded');
+    }, 40_000);
+    expect(done.status, JSON.stringify({ reason: done.status_reason, validation: done.validation })).toBe('succeeded');
     expect(done.trigger_type).toBe('automatic');
     expect(done.trigger_data).toMatchObject({ rule: 'prom-errors', metric: 'errors_per_minute', op: '>', threshold: 30, consecutive: 2, decision: 'auto' });
     expect(done.trigger_data.source).toMatch(/^prometheus http:\/\/127\.0\.0\.1:\d+/);
     expect(done.trigger_data.observed).toBeGreaterThan(30);
+  }, 90_000);
+
+  it('protects a Prometheus-only team: a bad deploy is detected, rolled back and verified healthy from Prometheus alone', async () => {
+    const good = await deploy('checkout', 'v1', true);
+    const bad = await deploy('checkout', 'v2', false);
+    await prom.waitForSeries('backstop_test_errors_total{service="checkout"}', 20_000);
+    // Healthy, by Prometheus: the check says so (not "inconclusive": the source's value is used).
+    await waitFor('Prometheus to report the healthy rate', async () => (await b.api('POST', '/auto-rollback/check', 'viewer', { deployment_id: bad })).body.health?.healthy === true, 20_000, 200);
+    checkout.setErrorRatePerSecond(3); // 180 errors/min
+    const [event] = await waitFor('an automatic rollback', async () => {
+      const list = await rollbacksOf(bad);
+      return list.length ? list : null;
+    }, 30_000);
+    const done = await waitFor('it to finish', async () => {
+      const e = (await b.api('GET', `/api/rollbacks/${event!.event_id}`, 'viewer')).body;
+      return ['succeeded', 'failed', 'rejected'].includes(e.status) ? e : null;
+    }, 40_000);
+    expect(done.status, JSON.stringify({ reason: done.status_reason, steps: done.rollback_steps })).toBe('succeeded');
+    expect(done.trigger_type).toBe('automatic');
+    expect(done.trigger_reason).toMatch(/^High error rate \(\d+(\.\d+)? errors\/minute\)$/);
+    expect(done.trigger_data).toMatchObject({ rule: 'error-rate-critical', metric: 'error_rate_per_minute', consecutive: 2, decision: 'auto' });
+    expect(done.trigger_data.source).toMatch(/^prometheus /);
+    // Law 3 read the entropy from Prometheus for the deployment rolled back: no "entropy unknown" warning.
+    expect(done.validation.warnings.join(' ')).not.toMatch(/entropy unknown/);
+    // Verified from Prometheus: the last assessment of the restored version was healthy.
+    const verify = done.rollback_steps.find((s: { step: string }) => s.step === 'verify');
+    expect(verify.detail.summary).toMatch(/^Healthy: error_rate_per_minute = 0 not >/);
+    // v1 was the target, and the deployment a rollback restored is what the check now calls healthy.
+    expect(done.target_deployment_id).toBe(good);
   }, 90_000);
 
   it('turns a firing alert delivered by the real Alertmanager into a proposal', async () => {
@@ -100,7 +147,7 @@ services:
       return list.length ? list : null;
     }, 20_000);
     const e = (await b.api('GET', `/api/rollbacks/${event!.event_id}`, 'viewer')).body;
-    expect(e).toMatchObject({ status: 'awaiting_approval', trigger_type: 'alert', trigger_reason: expect.stringContaining('Alertmanager: search p95 above 5 s') });
+    expect(e).toMatchObject({ status: 'awaiting_approval', trigger_type: 'alert', trigger_reason: 'Alert firing: search p95 above 5 s' });
     await am.resolveAlert({ alertname: 'SearchLatency', service: 'search', environment: 'prod', severity: 'page' });
     await waitFor('the resolution to be recorded', async () => {
       const r = await b.running.deps.pool.query(`select count(*)::int as n from ops.health_decisions where deployment_id = $1 and action = 'alert_resolved'`, [bad]);

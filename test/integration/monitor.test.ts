@@ -83,11 +83,14 @@ describe('health monitoring', () => {
     const bad = await deploy('auto', 'v2', false);
     const res = await push(bad, 8.5);
     expect(res.status).toBe(201);
-    expect(res.body.decision).toMatchObject({ action: 'auto', summary: 'error-rate-critical: error_rate_per_minute = 8.5 > 5, 1/1 consecutive' });
+    // The reason in the seed's words; the rule and its numbers are the evidence.
+    expect(res.body.decision).toMatchObject({ action: 'auto', summary: 'High error rate (8.5 errors/minute)' });
     const done = await finalOf(res.body.decision.event_id);
     expect(done.status).toBe('succeeded');
     expect(done.trigger_type).toBe('automatic');
+    expect(done.trigger_reason).toBe('High error rate (8.5 errors/minute)');
     expect(done.trigger_data).toMatchObject({ metric: 'error_rate_per_minute', observed: 8.5, op: '>', threshold: 5, decision: 'auto' });
+    expect(done.trigger_data.evidence[0].explanation).toBe('error-rate-critical: error_rate_per_minute = 8.5 > 5, 1/1 consecutive');
   });
 
   it('holds a flapping metric back until it breaches three checks in a row', async () => {
@@ -97,7 +100,8 @@ describe('health monitoring', () => {
     expect((await push(bad, 9)).body.decision).toBeNull();
     const third = await push(bad, 9);
     expect(third.body.decision).toMatchObject({ action: 'auto' });
-    expect(third.body.decision.summary).toContain('3/3 consecutive');
+    expect(third.body.decision.summary).toBe('High error rate (9 errors/minute)');
+    expect((await event(third.body.decision.event_id)).trigger_data.evidence[0].explanation).toContain('3/3 consecutive');
   });
 
   it('starts an auto-with-veto rollback when nobody vetoes the countdown', async () => {
@@ -128,7 +132,8 @@ describe('health monitoring', () => {
       return list.body.rollbacks?.find((r: { deployment_id: string }) => r.deployment_id === bad);
     }, 10_000);
     expect(proposed.status).toBe('awaiting_approval');
-    expect(proposed.trigger_reason).toMatch(/^silent: no data for error_rate_per_minute .*counted as a failure, 2\/2 consecutive/);
+    expect(proposed.trigger_reason).toBe('No data for error_rate_per_minute (the rule counts silence as a failure)');
+    expect((await event(proposed.event_id)).trigger_data.evidence[0].explanation).toMatch(/^silent: no data for error_rate_per_minute .*counted as a failure, 2\/2 consecutive/);
   });
 
   it('opens the circuit breaker after the allowed automatic rollbacks, proposes instead and pages on-call', async () => {
@@ -162,7 +167,7 @@ describe('health monitoring', () => {
     } finally {
       clearInterval(pushRestored);
     }
-    expect(b.notifier.notices.find((n) => n.eventId === eventId && n.kind === 'escalated')!.summary).toMatch(/^rollback did not restore health: error rate 20\/min > 5\/min/);
+    expect(b.notifier.notices.find((n) => n.eventId === eventId && n.kind === 'escalated')!.summary).toMatch(/^rollback did not restore health: High error rate \(20 errors\/minute\)/);
     // While held, a new breach only proposes.
     await pushRestoredHealthy(bad);
     const next = await deploy('unfixed', 'v3', false);

@@ -12,6 +12,10 @@ import { REDIS_URL } from './pg-admin.ts';
 import { createTestDatabase, type TestDatabase } from './test-db.ts';
 
 export const TOKENS = { ci: 'ci-secret-token', alice: 'alice-secret-token', bob: 'bob-secret-token', carol: 'carol-secret-token', gateway: 'gateway-secret-token', viewer: 'viewer-secret-token' };
+/** Tokens of machines, kept apart from TOKENS (people, whose roles the authorization sweep lists by name). */
+export const MACHINE_TOKENS = { robot: 'robot-secret-token' };
+export type TokenName = keyof typeof TOKENS | keyof typeof MACHINE_TOKENS;
+const ALL_TOKENS: Record<TokenName, string> = { ...TOKENS, ...MACHINE_TOKENS };
 
 /** The roles of each test token, as policy-file lines under api.tokens (shared by every test policy). */
 export const TOKEN_ROLES_YAML = `    ci: { roles: [deployer] }
@@ -19,7 +23,8 @@ export const TOKEN_ROLES_YAML = `    ci: { roles: [deployer] }
     bob: { roles: [approver, override] }
     carol: { roles: [approver] }
     gateway: { roles: [approver], speaks_for_others: true }
-    viewer: { roles: [viewer] }`;
+    viewer: { roles: [viewer] }
+    robot: { roles: [automation] }`;
 
 /** A policy file for tests: staging needs 1 approval, production 2; the executor runs a real script. */
 export function testPolicy(opts: { executorArgv: string[]; verifyWindow?: string; onNoData?: 'fail' | 'pass'; executorIdempotent?: boolean; discord?: string; production?: string; rules?: string; monitoring?: string }): string {
@@ -30,9 +35,9 @@ ${TOKEN_ROLES_YAML}
   body_limit: 16384
 ${opts.monitoring ?? ''}
 defaults:
-  # No rules unless a test asks: most tests drive rollbacks by hand and must not race the monitor.
-  rules: ${opts.rules ?? '[]'}
-  verification: { window: ${opts.verifyWindow ?? '300ms'}, interval: 100ms, on_no_data: ${opts.onNoData ?? 'fail'} }
+  # The seed's rules unless a test names its own: verification and the check judge with them, as in production.
+  # Tests that drive rollbacks by hand push no breaching samples to a watched deployment, so the monitor stays out.
+${opts.rules === undefined ? '' : `  rules: ${opts.rules}\n`}  verification: { window: ${opts.verifyWindow ?? '300ms'}, interval: 100ms, on_no_data: ${opts.onNoData ?? 'fail'} }
 environments:
   production: { approvals: ${opts.production ?? '{ required: 2 }'} }
   staging: { approvals: { required: 1 } }
@@ -69,7 +74,7 @@ export interface Backstop {
   policyPath: string;
   /** Environment for a child `backstop` process that shares this instance's database, queue and policy. */
   childEnv: Record<string, string>;
-  api(method: string, path: string, token: keyof typeof TOKENS | null, body?: unknown): Promise<{ status: number; body: any }>;
+  api(method: string, path: string, token: TokenName | null, body?: unknown): Promise<{ status: number; body: any }>;
   close(): Promise<void>;
 }
 
@@ -92,7 +97,7 @@ export async function startBackstop(opts: { policy: string; roles?: Partial<Role
     BACKSTOP_RECONCILE_INTERVAL_MS: '500',
     PORT: '0',
     HOST: '127.0.0.1',
-    ...Object.fromEntries(Object.entries(TOKENS).map(([k, v]) => [`BACKSTOP_TOKEN_${k.toUpperCase()}`, v])),
+    ...Object.fromEntries(Object.entries(ALL_TOKENS).map(([k, v]) => [`BACKSTOP_TOKEN_${k.toUpperCase()}`, v])),
     ...opts.env,
   };
   const envResult = parseEnv(childEnv);
@@ -115,7 +120,7 @@ export async function startBackstop(opts: { policy: string; roles?: Partial<Role
     async api(method, path, token, body) {
       const res = await fetch(`${url}${path}`, {
         method,
-        headers: { ...(token ? { authorization: `Bearer ${TOKENS[token]}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        headers: { ...(token ? { authorization: `Bearer ${ALL_TOKENS[token]}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
         body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       });
       const text = await res.text();

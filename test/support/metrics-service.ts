@@ -29,7 +29,8 @@ export interface MetricsService {
 }
 
 /**
- * A stand-in for the deployed service: Prometheus text at /metrics, JSON at /health. The counters advance with wall time
+ * A stand-in for the deployed service: Prometheus text at /metrics, JSON at /health, and POST /deploy, which a
+ * rollback script calls to put the good build back (errors stop). The counters advance with wall time
  * at the configured rates, so `rate()` over them in a real Prometheus gives the rate back.
  */
 export async function startMetricsService(opts: { labels?: Partial<MetricsServiceLabels>; requestRatePerSecond?: number; errorRatePerSecond?: number } = {}): Promise<MetricsService> {
@@ -94,6 +95,11 @@ export async function startMetricsService(opts: { labels?: Partial<MetricsServic
       scrapes++;
       advance();
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(exposition());
+    } else if (path === '/deploy' && req.method === 'POST') {
+      // What a rollback script does to this stand-in: the known-good build serves without errors.
+      advance();
+      errorRate = 0;
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('deployed\n');
     } else if (path === '/health') {
       if (healthBody !== null) res.writeHead(200, { 'content-type': 'text/html' }).end(healthBody);
       else res.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(healthJson()));

@@ -1,6 +1,6 @@
-import { and, desc, eq, gte, inArray, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Queryable } from '../client.ts';
-import { deployments, healthSamples, migrationHistory, type DeploymentRow } from '../schema/index.ts';
+import { deployments, migrationHistory, type DeploymentRow } from '../schema/index.ts';
 
 export async function getDeployment(q: Queryable, deploymentId: string): Promise<DeploymentRow | null> {
   const [row] = await q.select().from(deployments).where(eq(deployments.deploymentId, deploymentId)).limit(1);
@@ -89,54 +89,6 @@ export async function findDeploymentsInProgress(q: Queryable, from: DeploymentRo
       ),
     )
     .limit(20);
-}
-
-/** The newest health sample with an error rate for a service and environment, no older than `since`. */
-export async function getLatestErrorRate(q: Queryable, service: string, environment: string, since: Date) {
-  const [row] = await q
-    .select({ errorRatePerMinute: healthSamples.errorRatePerMinute, observedAt: healthSamples.observedAt })
-    .from(healthSamples)
-    .innerJoin(deployments, eq(deployments.deploymentId, healthSamples.deploymentId))
-    .where(
-      and(
-        eq(deployments.service, service),
-        eq(deployments.environment, environment),
-        gte(healthSamples.observedAt, since),
-        isNotNull(healthSamples.errorRatePerMinute),
-      ),
-    )
-    .orderBy(desc(healthSamples.observedAt))
-    .limit(1);
-  return row ?? null;
-}
-
-/** Health samples of a service and environment observed since a moment (verification reads these). */
-export async function findSamplesSince(q: Queryable, service: string, environment: string, since: Date) {
-  return q
-    .select({
-      observedAt: healthSamples.observedAt,
-      errorRatePerMinute: healthSamples.errorRatePerMinute,
-      recentErrors: healthSamples.recentErrors,
-      databaseConnectionsPct: healthSamples.databaseConnectionsPct,
-      activeQueries: healthSamples.activeQueries,
-      p95Ms: healthSamples.p95Ms,
-      memoryPct: healthSamples.memoryPct,
-    })
-    .from(healthSamples)
-    .innerJoin(deployments, eq(deployments.deploymentId, healthSamples.deploymentId))
-    .where(and(eq(deployments.service, service), eq(deployments.environment, environment), gte(healthSamples.observedAt, since)))
-    .orderBy(desc(healthSamples.observedAt))
-    .limit(500);
-}
-
-export async function getLatestSample(q: Queryable, deploymentId: string) {
-  const [row] = await q
-    .select()
-    .from(healthSamples)
-    .where(eq(healthSamples.deploymentId, deploymentId))
-    .orderBy(desc(healthSamples.observedAt))
-    .limit(1);
-  return row ?? null;
 }
 
 export async function findRecentDeployments(q: Queryable, limit: number) {

@@ -1,6 +1,11 @@
-import { and, between, eq, inArray, or, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Queryable } from '../client.ts';
-import { discordMessages, rollbackEvents, type DiscordMessageRow, type RollbackEventRow } from '../schema/index.ts';
+import { discordMessages, escalationPredicate, type DiscordMessageRow } from '../schema/index.ts';
+
+/** Every message recorded for one rollback: its card and each announcement. */
+export async function findDiscordMessages(q: Queryable, eventId: string): Promise<DiscordMessageRow[]> {
+  return q.select().from(discordMessages).where(eq(discordMessages.eventId, eventId));
+}
 
 export async function findDiscordMessage(q: Queryable, eventId: string, purpose: string): Promise<DiscordMessageRow | null> {
   const [row] = await q
@@ -31,22 +36,27 @@ export async function findCardsBehind(q: Queryable, window: { from: Date; to: Da
   return rows.rows.map((r) => r.event_id);
 }
 
-/** Final rollbacks whose outcome was never announced. */
-export async function findUnannouncedOutcomes(q: Queryable, window: { from: Date; to: Date }, constitutionRefused: string, limit: number): Promise<RollbackEventRow[]> {
-  return q
-    .select()
-    .from(rollbackEvents)
-    .where(
-      and(
-        between(rollbackEvents.completedAt, window.from, window.to),
-        or(inArray(rollbackEvents.status, ['succeeded', 'failed', 'expired']), and(eq(rollbackEvents.status, 'rejected'), eq(rollbackEvents.statusReason, constitutionRefused))),
-        // The announcement of this status in particular (an escalation posted earlier is a different message).
-        sql`not exists (select 1 from ops.discord_messages o where o.event_id = ${rollbackEvents.eventId}
-          and o.purpose = 'outcome:' || case when ${rollbackEvents.status} = 'rejected' then 'constitutional_violation' else ${rollbackEvents.status}::text end)`,
-      ),
-    )
-    .orderBy(rollbackEvents.completedAt)
-    .limit(limit);
+/**
+ * Rollbacks that owe the channel an announcement no message records: a final outcome (succeeded, failed, expired, or
+ * refused by the constitution, at request or by the worker) or an escalation. The same rule as outcomesOf
+ * (discord/outcomes-owed.ts), in SQL, so the sweep reads only what is owed; keep the two in step.
+ */
+export async function findEventsOwingOutcomes(q: Queryable, window: { from: Date; to: Date }, constitutionRefused: string, limit: number): Promise<string[]> {
+  const rows = await q.execute<{ event_id: string }>(sql`
+    select event_id from (
+      select e.event_id, e.completed_at as at from ops.rollback_events e
+      where e.completed_at between ${window.from} and ${window.to}
+        and (e.status in ('succeeded', 'failed', 'expired') or (e.status = 'rejected' and starts_with(e.status_reason, ${constitutionRefused})))
+        and not exists (select 1 from ops.discord_messages o where o.event_id = e.event_id
+          and o.purpose = 'outcome:' || case when e.status = 'rejected' then 'constitutional_violation' else e.status::text end)
+      union all
+      select h.event_id, h.decided_at from ops.health_decisions h
+      where h.decided_at between ${window.from} and ${window.to} and ${escalationPredicate('h.action')} and h.event_id is not null
+        and not exists (select 1 from ops.discord_messages o where o.event_id = h.event_id
+          and (o.purpose = 'outcome:escalated:' || h.id or (o.purpose = 'outcome:escalated' and o.created_at >= h.decided_at)))
+    ) owed
+    group by event_id order by min(at) limit ${limit}`);
+  return rows.rows.map((r) => r.event_id);
 }
 
 export async function markRendered(q: Queryable, id: number, status: string): Promise<void> {

@@ -50,6 +50,12 @@ export async function findVotes(q: Queryable, eventId: string) {
   return q.select().from(approvals).where(eq(approvals.eventId, eventId)).orderBy(asc(approvals.decidedAt), asc(approvals.id));
 }
 
+/** The votes on a page of rollbacks in one query (not one per row), in the order they were cast. */
+export async function findVotesForEvents(q: Queryable, eventIds: string[]) {
+  if (eventIds.length === 0) return [];
+  return q.select().from(approvals).where(inArray(approvals.eventId, eventIds)).orderBy(asc(approvals.decidedAt), asc(approvals.id));
+}
+
 export interface HistoryFilter {
   service?: string;
   environment?: string;

@@ -22,6 +22,15 @@ export const ruleStates = ops.table(
   (t) => [primaryKey({ columns: [t.deploymentId, t.rule] })],
 );
 
+/**
+ * The decisions that page on-call: the circuit breaker opened (automatic became a proposal), or a rollback did not
+ * restore health. The row is the page's durable record: the Discord delivery sweep re-sends one an outage swallowed.
+ */
+export const ESCALATION_ACTIONS = ['circuit_breaker_open', 'recheck_failed'] as const;
+export type EscalationAction = (typeof ESCALATION_ACTIONS)[number];
+/** The predicate as literal SQL, so the planner can match it to the partial index (drizzle-orm#4790). */
+export const escalationPredicate = (column: string) => sql.raw(`${column} in (${ESCALATION_ACTIONS.map((a) => `'${a}'`).join(', ')})`);
+
 // Every decision the monitor makes explains itself: the rule, the value against the threshold, the window, the samples.
 export const healthDecisions = ops.table(
   'health_decisions',
@@ -32,14 +41,19 @@ export const healthDecisions = ops.table(
       .references(() => deployments.deploymentId),
     service: text('service').notNull(),
     environment: text('environment').notNull(),
-    // observe | warn | propose | auto_with_veto | auto | watch_passed | alert_resolved | held
+    // observe | warn | propose | auto_with_veto | auto | watch_passed | alert_resolved | held | recheck_passed, or an
+    // escalation (ESCALATION_ACTIONS)
     action: text('action').notNull(),
     summary: text('summary').notNull(),
     evidence: jsonb('evidence').notNull(),
     eventId: uuid('event_id'),
     decidedAt: timestamp('decided_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
-  (t) => [index('health_decisions_deployment_idx').on(t.deploymentId, t.decidedAt.desc().nullsFirst())],
+  (t) => [
+    index('health_decisions_deployment_idx').on(t.deploymentId, t.decidedAt.desc().nullsFirst()),
+    // Escalations are rare among decisions: the delivery sweep and the live path find them here, not by a table scan.
+    index('health_decisions_escalations_idx').on(t.decidedAt).where(escalationPredicate('action')),
+  ],
 );
 
 // Automation stops for a service and environment when a rollback did not restore health, until a person acknowledges.

@@ -1,16 +1,27 @@
 import type { APIEmbed } from 'discord.js';
-import type { Notice } from '../../notify/notifier.ts';
 import type { ValidationResult } from '../../constitution/types.ts';
+import type { HealthDecisionRow, RollbackEventRow } from '../../db/schema/index.ts';
+import type { RollbackPlan } from '../../rollback/plan-types.ts';
 import { fitEmbeds } from '../limits.ts';
-import { userText } from '../text.ts';
+import { codeText, userText } from '../text.ts';
 import { COLOR } from './colors.ts';
 import type { MessageBody } from './rollback-card.ts';
 
 // The seed's alerts that stand on their own (the card is edited in place, and an edit never notifies anyone):
-// completed, failed, constitutional violation, and an approval window that ran out.
+// completed, failed, constitutional violation, an approval window that ran out, and an escalation to on-call.
 export const OUTCOME_KINDS = ['succeeded', 'failed', 'constitutional_violation', 'expired', 'escalated'] as const;
 export type OutcomeKind = (typeof OUTCOME_KINDS)[number];
 export const isOutcome = (kind: string): kind is OutcomeKind => (OUTCOME_KINDS as readonly string[]).includes(kind);
+
+/** One announcement a rollback owes the channel, as the rows record it (see outcomes-owed.ts). */
+export interface Outcome {
+  kind: OutcomeKind;
+  /** The discord_messages purpose that records it was posted: one per final status, one per escalation. */
+  purpose: string;
+  event: RollbackEventRow;
+  /** The decision that paged on-call; only for 'escalated'. */
+  escalation?: HealthDecisionRow;
+}
 
 const TITLE: Record<OutcomeKind, string> = {
   succeeded: '✅ Rollback completed successfully',
@@ -19,26 +30,60 @@ const TITLE: Record<OutcomeKind, string> = {
   expired: '⌛ Rollback approval expired: on-call must decide',
   escalated: '🚨 Escalated: automation needs a person',
 };
+const ESCALATION_TITLE: Record<string, string> = {
+  circuit_breaker_open: '🚨 Circuit breaker open: a person must approve this rollback',
+  recheck_failed: '🚨 Rollback did not restore health: automation paused',
+};
 
-/** Pages the on-call role (the only mention backstop ever makes) when a person must act now. */
-export function outcomeMessage(notice: Notice & { kind: OutcomeKind }, oncallRoleId: string | undefined, cardUrl?: string): MessageBody {
-  const page = oncallRoleId && notice.kind !== 'succeeded';
-  const validation = (notice.details?.validation ?? null) as ValidationResult | null;
-  const lines = [`**${userText(notice.service)}** in **${userText(notice.environment)}**`, userText(notice.summary)];
-  if (notice.kind === 'constitutional_violation' && validation?.violations.length) {
-    lines.push(validation.violations.map((v) => `• ${userText(v)}`).join('\n'));
+const version = (v: string) => `\`${codeText(v)}\``;
+
+/** What happened, in the words of the rows: the same sentence whichever process or path delivers it. */
+function whatHappened({ kind, event, escalation }: Outcome): string[] {
+  const plan = event.rollbackPlan as RollbackPlan | null;
+  const validation = event.constitutionalValidation as ValidationResult | null;
+  const reason = event.statusReason ? [userText(event.statusReason)] : [];
+  switch (kind) {
+    case 'succeeded':
+      return [`Rolled back to ${plan?.target ? version(plan.target.version) : 'the known-good version'} and verified healthy.`, ...reason.map((r) => `⚠️ ${r}`)];
+    case 'failed':
+      return reason.length ? reason : ['The rollback failed.'];
+    case 'expired':
+      return [...(reason.length ? reason : ['The approval window expired.']), 'Nothing was rolled back.'];
+    case 'constitutional_violation':
+      return validation?.violations.length
+        ? ['Refused by the constitution:', ...validation.violations.map((v) => `• ${userText(v)}`)]
+        : reason.length ? reason : ['Refused by the constitution.'];
+    case 'escalated': {
+      const lines = [userText(escalation?.summary ?? 'A person must act.')];
+      if (escalation?.action === 'recheck_failed') {
+        lines.push(`Automatic rollbacks of **${userText(event.service)}** in **${userText(event.environment)}** are paused until someone acknowledges: \`backstop automation ack ${codeText(event.service)} ${codeText(event.environment)}\``);
+      }
+      return lines;
+    }
   }
-  if (cardUrl) lines.push(`[Rollback card](${cardUrl})`);
+}
+
+/**
+ * The one renderer of every outcome message, live or re-sent by the delivery sweep: the rows in, the message out.
+ * Pages the on-call role (the only mention backstop ever makes) when a person must act now.
+ */
+export function outcomeMessage(outcome: Outcome, opts: { oncallRoleId?: string | undefined; cardUrl?: string | undefined }): MessageBody {
+  const { kind, event, escalation } = outcome;
+  const plan = event.rollbackPlan as RollbackPlan | null;
+  const versions = plan ? ` · ${version(plan.from.version)} → ${plan.target ? version(plan.target.version) : 'no target'}` : '';
+  const lines = [`**${userText(event.service)}** in **${userText(event.environment)}**${versions}`, ...whatHappened(outcome)];
+  if (opts.cardUrl) lines.push(`[Rollback card](${opts.cardUrl})`);
+  const page = opts.oncallRoleId && kind !== 'succeeded' ? opts.oncallRoleId : undefined;
   const embed: APIEmbed = {
-    title: TITLE[notice.kind],
+    title: (escalation && ESCALATION_TITLE[escalation.action]) ?? TITLE[kind],
     description: lines.join('\n'),
-    color: notice.kind === 'succeeded' ? COLOR.success : notice.kind === 'expired' ? COLOR.pending : COLOR.failure,
-    footer: { text: `event ${notice.eventId}` },
+    color: kind === 'succeeded' ? COLOR.success : kind === 'expired' ? COLOR.pending : COLOR.failure,
+    footer: { text: `event ${event.eventId}` },
   };
   return {
-    ...(page ? { content: `<@&${oncallRoleId}>` } : {}),
+    ...(page ? { content: `<@&${page}>` } : {}),
     embeds: fitEmbeds([embed]),
     components: [],
-    allowed_mentions: page ? { parse: [], roles: [oncallRoleId] } : { parse: [] },
+    allowed_mentions: page ? { parse: [], roles: [page] } : { parse: [] },
   };
 }

@@ -5,11 +5,12 @@ import type { ValidationResult } from '../../constitution/types.ts';
 import type { ApprovalRow, RollbackEventRow } from '../../db/schema/index.ts';
 import type { RollbackPlan } from '../../rollback/plan-types.ts';
 import { customId } from '../custom-ids.ts';
-import { fitEmbeds } from '../limits.ts';
+import { fitEmbeds, fitLines, LIMITS } from '../limits.ts';
 import { relativeTime, userText } from '../text.ts';
 import { STATUS_ICON, statusColor } from './colors.ts';
 import { constitutionLabel, deploymentLabel, evidenceLabel, targetLabel, triggerLabel } from './format.ts';
 import { progressLabel } from './progress.ts';
+import { voteLines } from './votes.ts';
 
 export interface RollbackCardInput {
   event: RollbackEventRow;
@@ -84,7 +85,10 @@ export function rollbackCard(input: RollbackCardInput): MessageBody {
         : event.expiresAt
           ? `\nExpires ${relativeTime(event.expiresAt)}`
           : '';
-    fields.push({ name: 'Approvals', value: `${userText(describeApprovals(approval))}${expiry}` });
+    // Who decided and why under the count: the reasons are what a second approver at 3 a.m. needs to read.
+    const head = `${userText(describeApprovals(approval))}${expiry}`;
+    const why = votes.length ? `\n${fitLines(voteLines(votes, event.planHash), LIMITS.fieldValue - head.length - 1)}` : '';
+    fields.push({ name: 'Approvals', value: `${head}${why}` });
   }
   if (!awaiting && !['rejected', 'expired', 'cancelled', 'requested'].includes(event.status)) {
     // The executor's last line only means something while it runs; the final card shows the outcome instead.

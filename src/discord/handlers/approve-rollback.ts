@@ -1,5 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { rollbackEvents } from '../../db/schema/index.ts';
+import { approvalsNeeded } from '../../rollback/approval-state.ts';
 import { decideRollback } from '../../rollback/decide-rollback.ts';
 import type { Actor, CoreDeps } from '../../rollback/deps.ts';
 import { requestRollback } from '../../rollback/request-rollback.ts';
@@ -42,7 +43,7 @@ export async function approveRollback(deps: CoreDeps, actor: Actor, input: { dep
         return { content: `✅ Rollback approved by you and queued: **${userText(event.service)}** → \`${codeText(outcome.target.version)}\` (event \`${event.eventId}\`).${where}` };
       }
       return {
-        content: `📝 Rollback requested: **${userText(event.service)}** in **${userText(event.environment)}** → \`${codeText(outcome.target.version)}\` (event \`${event.eventId}\`). It needs ${event.approvalsRequired} approval${event.approvalsRequired === 1 ? '' : 's'}${event.requesterCounts ? ', and yours counts' : ' from people other than you'}.${where}`,
+        content: `📝 Rollback requested: **${userText(event.service)}** in **${userText(event.environment)}** → \`${codeText(outcome.target.version)}\` (event \`${event.eventId}\`). It needs ${approvalsNeeded(event)} approval${approvalsNeeded(event) === 1 ? '' : 's'}${event.requesterCounts ? ', and yours counts' : ' from people other than you'}.${where}`,
       };
     }
   }

@@ -1,15 +1,12 @@
-import { ButtonStyle, ComponentType, type APIEmbed } from 'discord.js';
+import { ButtonStyle, ComponentType } from 'discord.js';
 import { HISTORY_LIMIT_MAX } from '../../../commands/limits.ts';
 import type { Config } from '../../config/load.ts';
-import { findHistory, type RollbackStatus } from '../../db/queries/rollback-events.ts';
+import { findHistory, findVotesForEvents, type RollbackStatus } from '../../db/queries/rollback-events.ts';
 import { rollbackStatus } from '../../db/schema/index.ts';
 import { AppError } from '../../errors/app-error.ts';
 import type { CoreDeps } from '../../rollback/deps.ts';
-import type { RollbackPlan } from '../../rollback/plan-types.ts';
-import { STATUS_ICON } from '../cards/colors.ts';
-import { fitEmbeds } from '../limits.ts';
+import { historyEmbed } from '../cards/history-page.ts';
 import { customId } from '../custom-ids.ts';
-import { codeText, relativeTime, shortId, truncate, userText } from '../text.ts';
 import type { Reply } from './reply.ts';
 
 export interface HistoryQuery {
@@ -66,33 +63,18 @@ export function decodePage(config: Config, page: string): HistoryQuery {
   return { ...q, offset };
 }
 
-/** One embed per page, newest first, with Previous and Next. */
+/** One embed per page, newest first, with Previous and Next: two queries, the page and then all of its votes. */
 export async function historyPage(deps: CoreDeps, q: HistoryQuery): Promise<Reply> {
   // One row more than the page tells whether there is a next page without counting the table.
   const rows = await findHistory(deps.db, { service: q.service, environment: q.environment, status: q.status, limit: q.limit + 1, offset: q.offset });
-  const page = rows.slice(0, q.limit);
-  const lines = page.map((e) => {
-    const plan = e.rollbackPlan as RollbackPlan | null;
-    const versions = plan ? `\`${codeText(plan.from.version)}\` → \`${codeText(plan.target?.version ?? 'none')}\`` : '';
-    const who = e.initiatedBy ? (((e.metadata ?? {}) as { requester_name?: string }).requester_name ?? e.initiatedBy) : 'backstop';
-    return [
-      `${STATUS_ICON[e.status]} **${userText(e.service)}** · ${userText(e.environment)} ${versions} · **${e.status}**`,
-      `${relativeTime(e.initiatedAt)} · ${e.triggerType} by ${userText(who)} · \`${shortId(e.eventId)}\``,
-      `> ${truncate(userText(e.triggerReason), 150)}`,
-    ].join('\n');
-  });
+  const events = rows.slice(0, q.limit);
+  const votes = await findVotesForEvents(deps.db, events.map((e) => e.eventId));
   const filters = [q.service && `service ${q.service}`, q.environment && `environment ${q.environment}`, q.status && `status ${q.status}`].filter(Boolean).join(', ');
-  const pageNo = Math.floor(q.offset / q.limit) + 1;
-  const embed: APIEmbed = {
-    title: 'Rollback history',
-    description: lines.length ? lines.join('\n\n') : q.offset > 0 ? 'No more rollbacks.' : 'No rollbacks yet.',
-    color: 0x6b7280,
-    footer: { text: `page ${pageNo}${filters ? ` · ${filters}` : ''}` },
-  };
+  const embed = historyEmbed({ events, votes, pageNo: Math.floor(q.offset / q.limit) + 1, filters, offset: q.offset });
   const prev = { ...q, offset: Math.max(0, q.offset - q.limit) };
   const next = { ...q, offset: q.offset + q.limit };
   return {
-    embeds: fitEmbeds([embed]),
+    embeds: [embed],
     components: [
       {
         type: ComponentType.ActionRow,

@@ -15,12 +15,12 @@ import type { Reply } from './reply.ts';
 
 const num = (v: number | null, unit = '') => (v === null ? 'no data' : `${v}${unit}`);
 
-/** `/rollback check`: the newest health of a deployment against the rollback thresholds. */
+/** `/rollback check`: the deployment's health from the one assessment (the same the monitor and the card use). */
 export async function checkReply(deps: CoreDeps, deploymentId: unknown): Promise<Reply> {
   const result = await checkDeployment(deps, requireUuid(deploymentId, 'deployment_id'));
   const h = result.health;
   const embed: APIEmbed = {
-    title: result.should_rollback ? '🔴 Should roll back' : h.healthy === null ? '⚪ Inconclusive' : '🟢 Healthy',
+    title: result.should_rollback ? '🔴 Should roll back' : h.healthy === null ? '⚪ Inconclusive' : h.healthy ? '🟢 Healthy' : '🟠 Degraded',
     description: userText(result.reason),
     color: result.should_rollback ? COLOR.failure : h.healthy === null ? COLOR.neutral : COLOR.success,
     fields: [
@@ -35,7 +35,7 @@ export async function checkReply(deps: CoreDeps, deploymentId: unknown): Promise
 
 /** `/rollback plan`: the target, the migrations to revert, the laws' verdicts and who must approve. */
 export async function planReply(deps: CoreDeps, deploymentId: unknown): Promise<Reply> {
-  const { plan, validation, approvals } = await previewPlan(deps, requireUuid(deploymentId, 'deployment_id'));
+  const { plan, validation, approvals, health } = await previewPlan(deps, requireUuid(deploymentId, 'deployment_id'));
   const migrations = plan.migrations.length
     ? plan.migrations.map((m) => `• \`${codeText(m.migration_name)}\` · ${m.reversibility}${m.has_rollback_script ? '' : ' · **no rollback script**'}`).join('\n')
     : 'none';
@@ -49,6 +49,7 @@ export async function planReply(deps: CoreDeps, deploymentId: unknown): Promise<
     fields: [
       { name: 'From', value: deploymentLabel(plan.from), inline: true },
       { name: 'Target', value: targetLabel(plan.target), inline: true },
+      { name: 'Health', value: userText(health.summary) },
       { name: 'Migrations to revert', value: migrations },
       { name: 'Laws', value: laws || 'none' },
       { name: 'Constitutional Status', value: constitutionLabel(validation) },

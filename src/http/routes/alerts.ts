@@ -7,7 +7,7 @@ export const alertmanagerRoute = defineRoute({
   path: '/api/alerts/alertmanager',
   summary: "Alertmanager's webhook receiver: firing alerts labelled with a service and environment become triggers",
   tag: 'health',
-  auth: ['deployer', 'approver'],
+  auth: ['deployer', 'approver', 'automation'],
   body: AlertmanagerPayloadSchema,
   async handler({ deps, body }) {
     return { status: 200, body: { received: body.alerts.length, alerts: await handleAlerts(deps, body) } };

@@ -1,7 +1,8 @@
 import type { ValidationResult } from '../../constitution/types.ts';
 import { requestRollback, type RequestOutcome } from '../../rollback/request-rollback.ts';
+import { approvalsNeeded } from '../../rollback/approval-state.ts';
 import { targetItem } from '../../rollback/views.ts';
-import { actingAs } from '../auth.ts';
+import { requesterFor } from '../rollback-requester.ts';
 import { defineRoute, type RouteDef } from '../route.ts';
 import { RollbackRequestSchema } from '../schemas.ts';
 
@@ -20,7 +21,7 @@ export function requestResponse(outcome: RequestOutcome) {
           target_deployment: targetItem(outcome.target),
           snapshot_id: outcome.snapshotId,
           validation: validationBody(outcome.validation),
-          approvals_required: outcome.event.approvalsRequired,
+          approvals_required: approvalsNeeded(outcome.event),
           expires_at: outcome.event.expiresAt?.toISOString() ?? null,
           enqueued: outcome.enqueued,
         },
@@ -42,11 +43,13 @@ export function requestResponse(outcome: RequestOutcome) {
 
 const handler: RouteDef['handler'] = async ({ deps, body, principal }) => {
   const b = body as ReturnType<typeof RollbackRequestSchema.parse>;
-  const requester = actingAs(principal!, { id: b.initiated_by, name: b.initiated_by_name, roles: b.initiated_by_roles });
+  const requester = requesterFor(principal!, b);
   const outcome = await requestRollback(deps, {
     deploymentId: b.deployment_id,
     reason: b.trigger_reason,
     triggerType: b.trigger_type,
+    // Without a requester, the token that claimed the trigger is still on record with the rollback.
+    ...(requester ? {} : { triggerData: { requested_by_token: principal!.tokenName } }),
     requester,
     override: b.override,
     codeOnly: b.code_only,
@@ -54,7 +57,8 @@ const handler: RouteDef['handler'] = async ({ deps, body, principal }) => {
   return requestResponse(outcome);
 };
 
-const common = { method: 'post', tag: 'rollbacks', auth: ['deployer', 'approver'], body: RollbackRequestSchema, handler } as const;
+// automation may call it too, for automatic and alert triggers (see requesterFor).
+const common = { method: 'post', tag: 'rollbacks', auth: ['deployer', 'approver', 'automation'], body: RollbackRequestSchema, handler } as const;
 
 export const autoRollbackRoute = defineRoute({ ...common, path: '/auto-rollback', summary: 'Request a rollback of a deployment (the seed contract)' });
 export const requestRollbackRoute = defineRoute({ ...common, path: '/api/rollbacks', summary: 'Request a rollback of a deployment' });

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { ApprovalRow, RollbackEventRow } from '../../../src/db/schema/index.ts';
-import { outcomeMessage } from '../../../src/discord/cards/outcome.ts';
 import { rollbackCard } from '../../../src/discord/cards/rollback-card.ts';
 import { fitEmbeds, LIMITS } from '../../../src/discord/limits.ts';
 import { codeText, userText } from '../../../src/discord/text.ts';
@@ -122,6 +121,31 @@ describe('the rollback card', () => {
     expect(problems('MessageEditRequestPartialSchema', card)).toEqual([]);
   });
 
+  it('shows who approved or rejected and why under the count, with markdown and mentions made inert', () => {
+    const votes = [
+      { ...vote('discord:1', 'alice'), reason: 'error rate confirmed on the dashboard' },
+      { ...vote('discord:2', '@everyone **bob**'), decision: 'reject' as const, reason: '<@&123456789012345678> not the deploy' },
+      { ...vote('discord:3', 'carol'), planHash: 'h0', reason: 'looked fine' },
+    ];
+    const card = rollbackCard({ event: event(), votes, now: NOW });
+    expect(field(card, 'Approvals')!.split('\n').slice(2)).toEqual([
+      '✅ **alice** approved: error rate confirmed on the dashboard',
+      '🚫 **@\u200beveryone \\*\\*bob\\*\\*** rejected: <\u200b@\u200b&123456789012345678> not the deploy',
+      '✅ **carol** approved an earlier plan: looked fine',
+    ]);
+    expect(problems('MessageEditRequestPartialSchema', card)).toEqual([]);
+  });
+
+  it('gives every approver a share of the Approvals field when five reasons of 1,000 characters arrive', () => {
+    const votes = ['alice', 'bob', 'carol', 'dave', 'erin'].map((name, i) => ({ ...vote(`discord:${i}`, name), reason: `${name} `.padEnd(1000, 'r') }));
+    const card = rollbackCard({ event: event({ triggerReason: 'x'.repeat(1000) }), votes, now: NOW });
+    const lines = field(card, 'Approvals')!.split('\n');
+    expect(field(card, 'Approvals')!.length).toBeLessThanOrEqual(LIMITS.fieldValue);
+    expect(lines.slice(2).map((l) => /^✅ \*\*(\w+)\*\* approved: \1 r+… \(truncated\)$/.exec(l)?.[1])).toEqual(['alice', 'bob', 'carol', 'dave', 'erin']);
+    expect(totalLength(card)).toBeLessThanOrEqual(LIMITS.total);
+    expect(problems('MessageCreateRequestSchema', card)).toEqual([]);
+  });
+
   it('truncates a 10,000-character reason visibly and stays within every embed limit', () => {
     const card = rollbackCard({ event: event({ triggerReason: 'x'.repeat(10_000), triggerData: { note: 'y'.repeat(10_000) } }), votes: [], now: NOW });
     expect(field(card, 'Reason')).toMatch(/… \(truncated\)$/);
@@ -148,22 +172,7 @@ describe('the rollback card', () => {
   });
 });
 
-describe('outcome messages', () => {
-  const notice = { eventId: event().eventId, service: 'payments', environment: 'production', deploymentId: event().deploymentId, summary: 'verification failed' };
-
-  it('page the on-call role on failure, and only that role', () => {
-    const msg = outcomeMessage({ ...notice, kind: 'failed' }, '999999999999999999');
-    expect(msg.content).toBe('<@&999999999999999999>');
-    expect(msg.allowed_mentions).toEqual({ parse: [], roles: ['999999999999999999'] });
-    expect(problems('MessageCreateRequestSchema', msg)).toEqual([]);
-  });
-
-  it('ping no one on success', () => {
-    const msg = outcomeMessage({ ...notice, kind: 'succeeded', summary: 'healthy after rollback' }, '999999999999999999');
-    expect(msg.content).toBeUndefined();
-    expect(msg.allowed_mentions).toEqual({ parse: [] });
-  });
-});
+// Outcome messages are rendered from the rows: see outcome-message.test.ts.
 
 describe('fitEmbeds', () => {
   it('keeps 25 fields of 1024 characters within the 6000 total', () => {

@@ -49,4 +49,18 @@ describe('the edit coalescer', () => {
     await timers.advance(0);
     expect(runs.sort()).toEqual(['a', 'b']);
   });
+
+  it('lets a caller wait for a pending run without asking for another (an outcome waits for its card)', async () => {
+    const timers = manualTimers();
+    const runs: number[] = [];
+    const c = createCoalescer(async () => void runs.push(timers.now()), 1500, timers);
+    let idle = false;
+    void c.request('card');
+    void c.idle('card').then(() => (idle = true));
+    await timers.advance(0);
+    expect([runs, idle]).toEqual([[0], true]);
+    await c.idle('card');
+    await timers.advance(3000);
+    expect(runs).toEqual([0]);
+  });
 });

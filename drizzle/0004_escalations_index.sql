@@ -1,0 +1,1 @@
+CREATE INDEX "health_decisions_escalations_idx" ON "ops"."health_decisions" USING btree ("decided_at") WHERE action in ('circuit_breaker_open', 'recheck_failed');

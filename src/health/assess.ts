@@ -1,0 +1,126 @@
+import { sql } from 'drizzle-orm';
+import type { Queryable } from '../db/client.ts';
+import { readPushedObservations, windowKey } from '../monitor/pushed-observations.ts';
+import { evaluateRule, type RuleOutcome } from '../rules/evaluate-rule.ts';
+import { observe, pulledMetrics, readsPushed } from './observe.ts';
+import { judge, plainReason, type HealthVerdict } from './verdict.ts';
+import type { Action } from '../config/monitoring-schema.ts';
+import type { CoreDeps } from '../rollback/deps.ts';
+
+export type AssessDeps = Pick<CoreDeps, 'config' | 'clock' | 'readSources'> & { db: Queryable };
+
+export interface AssessedDeployment {
+  deploymentId: string;
+  service: string;
+  environment: string;
+  version: string;
+}
+
+/** The one answer to "how healthy is this deployment now?": every path that judges health shows this. */
+export interface Assessment {
+  deploymentId: string;
+  verdict: HealthVerdict;
+  /** What the rules imply: the strongest action among the rules in breach, or null. */
+  action: Action | null;
+  /** In plain words: the breaches, or why it is healthy or inconclusive. */
+  summary: string;
+  /** Each metric's value as seen (null: no data), with where it came from. */
+  metrics: Record<string, { value: number | null; observed_at: string | null; source: string }>;
+  /** Every rule's outcome, for evidence. */
+  outcomes: RuleOutcome[];
+  at: Date;
+}
+
+/**
+ * Assesses one deployment from every source configured for its service and environment: Prometheus and the HTTP
+ * probe (read now), pushed samples (the newest fresh one, or each windowed rule's mean) and firing Alertmanager
+ * alerts, against the same rules the monitor applies. A rule's `for` streak is the monitor's to count; a single
+ * assessment reports what each rule sees now. `pushedSince` ignores samples observed before it (verification wants
+ * data from the restored version only).
+ */
+export async function assessDeployment(deps: AssessDeps, d: AssessedDeployment, options: { pushedSince?: Date } = {}): Promise<Assessment> {
+  const now = deps.clock();
+  const policy = deps.config.resolve(d.service, d.environment);
+  const base = { deploymentId: d.deploymentId, at: now };
+  if (!policy) return { ...base, verdict: 'inconclusive', action: null, summary: `${d.service} in ${d.environment} is not configured`, metrics: {}, outcomes: [] };
+  const staleAfterMs = deps.config.raw.monitoring.stale_after;
+  const pulledNames = pulledMetrics(policy);
+  const windows = policy.rules.filter((r) => r.window && readsPushed(r.metric, pulledNames)).map((r) => ({ metric: r.metric, windowMs: r.window! }));
+  const [pulledReadings, pushed, alerts] = await Promise.all([
+    policy.sources.length ? deps.readSources(policy, { service: d.service, environment: d.environment, deploymentId: d.deploymentId, version: d.version }) : Promise.resolve([]),
+    readPushedObservations(deps.db, { deploymentIds: [d.deploymentId], windows: dedupe(windows), now, staleAfterMs, ...(options.pushedSince ? { notBefore: options.pushedSince } : {}) }),
+    findFiringAlerts(deps.db, d.deploymentId),
+  ]);
+  const pulled = new Map(pulledReadings.map((r) => [r.metric, r]));
+  const input = { pushed: pushed.get(d.deploymentId), pulled, pulledMetrics: pulledNames, now, staleAfterMs };
+
+  const outcomes: RuleOutcome[] = [];
+  const metrics: Assessment['metrics'] = {};
+  for (const rule of policy.rules) {
+    const obs = observe(rule, rule.metric, input);
+    if (rule.min_traffic) obs.traffic = observe(rule, rule.min_traffic.metric, input).value;
+    const outcome = evaluateRule(rule, obs, undefined);
+    if (!outcome) continue;
+    outcomes.push(outcome);
+    if (!(rule.metric in metrics) || metrics[rule.metric]!.value === null) {
+      metrics[rule.metric] = { value: obs.value, observed_at: obs.value === null ? null : obs.observedAt.toISOString(), source: obs.source };
+    }
+  }
+  // Pushed metrics no rule judges are still part of what is seen (the seed's check reports them).
+  for (const [metric, latest] of Object.entries(input.pushed?.latest ?? {})) {
+    if (!latest || metrics[metric]?.value != null || pulledNames.has(metric)) continue;
+    metrics[metric] = { value: latest.value, observed_at: latest.at.toISOString(), source: 'pushed' };
+  }
+  for (const a of alerts) outcomes.push(alertOutcome(deps.config.raw.monitoring.alertmanager.action, a));
+
+  const judged = judge(outcomes, pulledNames);
+  const summary =
+    judged.verdict === 'healthy'
+      ? `Healthy: ${outcomes.filter((o) => o.verdict === 'ok').map((o) => o.explanation.replace(/^[^:]+: /, '')).filter(unique).slice(0, 3).join('; ')}`
+      : judged.verdict === 'inconclusive'
+        ? `Inconclusive: ${inconclusiveWhy(outcomes, pulledNames)}`
+        : `${judged.verdict === 'unhealthy' ? 'Unhealthy' : 'Degraded'}: ${plainReason(judged.breaches)}`;
+  return { ...base, verdict: judged.verdict, action: judged.action, summary, metrics, outcomes };
+}
+
+const unique = (x: string, i: number, all: string[]) => all.indexOf(x) === i;
+const dedupe = (ws: Array<{ metric: string; windowMs: number }>) => [...new Map(ws.map((w) => [windowKey(w.metric, w.windowMs), w])).values()];
+
+function inconclusiveWhy(outcomes: RuleOutcome[], pulled: ReadonlySet<string>): string {
+  const silent = outcomes.filter((o) => o.verdict === 'inconclusive' && pulled.has(o.rule.metric));
+  if (silent.length) return `no data from ${[...new Set(silent.map((o) => `${o.rule.metric}${o.observation.detail ? ` (${o.observation.detail})` : ''}`))].join(', ')}`;
+  return 'no health data for this deployment';
+}
+
+interface FiringAlert {
+  alertname: string | null;
+  fingerprint: string;
+  starts_at: string;
+  summary: string;
+}
+
+/** Alerts acted on for this deployment whose resolution has not arrived. */
+async function findFiringAlerts(q: Queryable, deploymentId: string): Promise<FiringAlert[]> {
+  const rows = await q.execute<{ alert: { alertname: string | null; fingerprint: string; starts_at: string; annotations?: Record<string, string> }; summary: string }>(sql`
+    select d.evidence->'fired'->0 as alert, d.summary from ops.health_decisions d
+    where d.deployment_id = ${deploymentId} and d.evidence->'fired'->0->>'fingerprint' is not null
+      and not exists (
+        select 1 from ops.health_decisions r
+        where r.deployment_id = d.deployment_id and r.action = 'alert_resolved'
+          and r.evidence->>'fingerprint' = d.evidence->'fired'->0->>'fingerprint' and r.decided_at >= d.decided_at)`);
+  return rows.rows.map((r) => ({ alertname: r.alert.alertname, fingerprint: r.alert.fingerprint, starts_at: r.alert.starts_at, summary: r.alert.annotations?.summary ?? r.summary }));
+}
+
+function alertOutcome(action: Action, a: FiringAlert): RuleOutcome {
+  const observedAt = new Date(a.starts_at);
+  return {
+    rule: { name: `alert-${a.alertname ?? 'unnamed'}`.slice(0, 63), metric: 'alert', op: '>', threshold: 0, for: 1, action, on_missing: 'ignore', origin: 'monitoring.alertmanager' },
+    verdict: 'breach',
+    consecutive: 1,
+    fires: false,
+    stateObservedAt: observedAt,
+    observation: { value: 1, observedAt, samples: 1, source: 'alertmanager' },
+    explanation: `Alertmanager: ${a.summary}`,
+    evidence: { alertname: a.alertname, fingerprint: a.fingerprint, starts_at: a.starts_at, source: 'alertmanager' },
+  };
+}

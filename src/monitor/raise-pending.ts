@@ -1,0 +1,66 @@
+import { and, eq, sql } from 'drizzle-orm';
+import { appendAudit } from '../audit/append-audit.ts';
+import type { Action } from '../config/monitoring-schema.ts';
+import { getDeployment } from '../db/queries/deployments.ts';
+import { rollbackEvents, type RollbackEventRow } from '../db/schema/index.ts';
+import { judgeRollback } from '../rollback/judge-rollback.ts';
+import { noticeFor } from '../rollback/notices.ts';
+import type { RollbackPlan } from '../rollback/plan-types.ts';
+import { rank } from '../rules/ladder.ts';
+import type { MonitorDeps } from './types.ts';
+
+export type RaiseOutcome = { raised: 'auto' | 'auto_with_veto'; event: RollbackEventRow } | { raised: null; why: string };
+
+/**
+ * A stronger decision about a deployment whose rollback still waits for people raises that rollback instead of
+ * being swallowed as "already in progress": `auto` approves it (if the constitution allows an automatic rollback)
+ * and starts it; `auto_with_veto` starts the countdown. The card says why. Conditional on the row still awaiting
+ * approval, so a person's reject or cancel that lands first wins.
+ */
+export async function raisePending(deps: MonitorDeps, pending: RollbackEventRow, action: Action, reason: string, autoAt?: Date): Promise<RaiseOutcome> {
+  if (pending.status !== 'awaiting_approval') return { raised: null, why: `the rollback is already ${pending.status}` };
+  if (action !== 'auto' && action !== 'auto_with_veto') return { raised: null, why: 'a proposal is already waiting' };
+  const current = (pending.metadata ?? {}) as { automation?: Action; auto_at?: string };
+  if (current.automation && rank(current.automation) >= rank(action)) return { raised: null, why: `the pending rollback is already ${current.automation}` };
+  const from = await getDeployment(deps.db, pending.deploymentId);
+  const policy = from && deps.config.resolve(from.service, from.environment);
+  if (!from || !policy) return { raised: null, why: 'the deployment is no longer configured' };
+  const now = deps.clock();
+
+  if (action === 'auto') {
+    // Within the constitution: judged as the automatic rollback it is about to become.
+    const { validation } = await judgeRollback(deps, deps.db, {
+      from,
+      policy,
+      mode: (pending.rollbackPlan as RollbackPlan).mode,
+      triggerType: 'automatic',
+      eventId: pending.eventId,
+      snapshot: null,
+    });
+    if (!validation.compliant) return { raised: null, why: `an automatic rollback is refused by the constitution: ${validation.violations.join('; ')}` };
+  }
+  const raised = await deps.db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(rollbackEvents)
+      .set({
+        ...(action === 'auto' ? { status: 'approved' as const, approvedAt: now } : {}),
+        metadata: sql`coalesce(${rollbackEvents.metadata}, '{}'::jsonb) || ${JSON.stringify({ automation: action, raised_by: reason, ...(autoAt ? { auto_at: autoAt.toISOString() } : {}) })}::jsonb`,
+        updatedAt: now,
+      })
+      .where(and(eq(rollbackEvents.eventId, pending.eventId), eq(rollbackEvents.status, 'awaiting_approval')))
+      .returning();
+    if (row) {
+      await appendAudit(tx, { actor: 'backstop', source: 'system', action: `rollback.raise_${action}`, subject: pending.eventId, reason, result: row.status, severity: 'high' });
+    }
+    return row ?? null;
+  });
+  if (!raised) return { raised: null, why: 'a person decided first' };
+  if (action === 'auto') {
+    await deps.notifier.notify(noticeFor(raised, 'approved', `Raised to an automatic rollback while it waited for approval: ${reason}`));
+    await deps.enqueue(raised.eventId);
+  } else {
+    await deps.scheduleVetoEnd(raised.eventId, autoAt!);
+    await deps.notifier.notify(noticeFor(raised, 'approval_recorded', `Raised to roll back automatically unless an approver rejects it: ${reason}`));
+  }
+  return { raised: action, event: raised };
+}
