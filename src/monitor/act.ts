@@ -8,6 +8,7 @@ import { COMPARE, type RuleOutcome } from '../rules/evaluate-rule.ts';
 import { capAt, strongest } from '../rules/ladder.ts';
 import { plainReason } from '../health/verdict.ts';
 import { raisePending } from './raise-pending.ts';
+import type { DecisionNotice } from '../notify/notifier.ts';
 import type { DeploymentVerdict, MonitorDeps } from './types.ts';
 
 // A pre-deployment reading older than this says nothing about how the service was doing when the deploy began.
@@ -104,6 +105,7 @@ export async function act(deps: MonitorDeps, v: DeploymentVerdict, trigger: 'aut
 
   const reason = `${summary}${heldBack.length ? ` (${heldBack.join('; ')})` : ''}`.slice(0, 1000);
   let eventId: string | null = null;
+  let outcomeOf: DecisionNotice['outcome'] = action === 'warn' ? 'warned' : 'recorded';
   if (action === 'propose' || action === 'auto_with_veto' || action === 'auto') {
     const vetoMs = fired.map((o) => o.rule.veto).find((x) => x !== undefined) ?? monitoring.veto;
     const autoAt = action === 'auto_with_veto' ? new Date(deps.clock().getTime() + vetoMs) : undefined;
@@ -120,9 +122,11 @@ export async function act(deps: MonitorDeps, v: DeploymentVerdict, trigger: 'aut
     eventId = outcome.event.eventId;
     if (outcome.kind === 'admitted' && autoAt) await deps.scheduleVetoEnd(eventId, autoAt);
     // A rollback of this deployment already waits for people: a stronger decision raises it, never disappears.
+    outcomeOf = outcome.kind === 'already_in_progress' ? 'held' : outcome.kind;
     if (outcome.kind === 'already_in_progress' && outcome.event.deploymentId === d.deploymentId) {
       const raised = await raisePending(deps, outcome.event, action, reason, autoAt);
-      if (!raised.raised) heldBack.push(`a rollback is already ${outcome.event.status.replace('_', ' ')}; ${raised.why}`);
+      if (raised.raised) outcomeOf = 'raised';
+      else heldBack.push(`a rollback is already ${outcome.event.status.replace('_', ' ')}; ${raised.why}`);
     }
     if (escalate && outcome.kind === 'admitted') {
       // Recorded first: the row is the page's durable record, which Discord renders and the delivery sweep re-sends.
@@ -134,5 +138,6 @@ export async function act(deps: MonitorDeps, v: DeploymentVerdict, trigger: 'aut
   }
   await deps.db.insert(healthDecisions).values({ deploymentId: d.deploymentId, service: d.service, environment: d.environment, action, summary: reason, evidence: { fired: evidence, held_back: heldBack }, eventId });
   deps.logger.info({ deploymentId: d.deploymentId, action, eventId, heldBack }, `health decision: ${reason}`);
+  await deps.notifier.decided?.({ deploymentId: d.deploymentId, action, outcome: outcomeOf });
   return { deploymentId: d.deploymentId, action, summary: reason, eventId, heldBack };
 }

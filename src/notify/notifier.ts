@@ -41,11 +41,22 @@ export interface HealthNotice {
   evidence: Record<string, unknown>[];
 }
 
+/** What became of one monitor decision: the metrics count these. */
+export interface DecisionNotice {
+  deploymentId: string;
+  action: 'observe' | 'warn' | 'propose' | 'auto_with_veto' | 'auto';
+  /** recorded (observe), warned, admitted (a new rollback), raised (a pending one climbed), held (one was already
+   * pending and stays as it is), rejected (the constitution refused it). */
+  outcome: 'recorded' | 'warned' | 'admitted' | 'raised' | 'held' | 'rejected';
+}
+
 // Every rollback state change goes through here; Discord, logs and tests are implementations.
 export interface Notifier {
   notify(notice: Notice): Promise<void>;
   /** Optional: notifiers that only follow rollbacks leave it out. */
   warn?(notice: HealthNotice): Promise<void>;
+  /** Optional: every decision the monitor took, whatever it led to. */
+  decided?(decision: DecisionNotice): Promise<void>;
 }
 
 export function createLogNotifier(logger: Logger): Notifier {
@@ -73,6 +84,11 @@ export function combineNotifiers(logger: Logger, ...notifiers: Notifier[]): Noti
     async warn(notice) {
       await Promise.all(
         notifiers.map((n) => n.warn?.(notice).catch((err: unknown) => logger.warn({ err, deploymentId: notice.deploymentId }, 'notifier failed'))),
+      );
+    },
+    async decided(decision) {
+      await Promise.all(
+        notifiers.map((n) => n.decided?.(decision).catch((err: unknown) => logger.warn({ err, deploymentId: decision.deploymentId }, 'notifier failed'))),
       );
     },
   };
