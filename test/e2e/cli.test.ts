@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
@@ -78,5 +78,39 @@ describe('the backstop CLI', () => {
     const broken = await cli(b.childEnv, 'audit', 'verify');
     expect(broken.code).toBe(1);
     expect(broken.stderr).toMatch(/audit chain BROKEN at row \d+: row \d+ was altered/);
-  }, 60_000);
+  }, 120_000);
+
+  // The README's CLI table, for the commands the drive above does not already run: each one as the table writes it.
+  it('runs the rest of the README table: migrate, check, reject, cancel, automation ack', async () => {
+    const table = readFileSync('README.md', 'utf8');
+    for (const documented of ['`migrate`', '`rollback cancel <event_id>`', 'check <deployment_id>', '`rollback approve|reject <event_id> -r <reason> [--override]`', '`automation ack <service> <environment>`']) {
+      expect(table).toContain(documented);
+    }
+    // After the drive above, payments in production runs the restored v1; v4 is a bad deploy on top of it.
+    const created = await b.api('POST', '/api/deployments', 'ci', { service: 'payments', environment: 'production', version: 'v4', git_commit: 'def5678' });
+    const bad = created.body.deployment_id as string;
+    await b.api('POST', `/api/deployments/${bad}/complete`, 'ci', { status: 'failed', health_check_passed: false });
+
+    const migrate = await cli(b.childEnv, 'migrate');
+    expect(migrate.code, migrate.stderr).toBe(0);
+    const check = await cli(b.childEnv, 'rollback', 'check', bad);
+    expect(check.code, check.stderr).toBe(0);
+    // No health data yet: inconclusive, never healthy, and the same answer the API gives.
+    expect(JSON.parse(check.stdout)).toMatchObject({ should_rollback: false, health: { healthy: null }, assessment: { verdict: 'inconclusive' } });
+    expect(JSON.parse(check.stdout).reason).toBe((await b.api('POST', '/auto-rollback/check', 'viewer', { deployment_id: bad })).body.reason);
+
+    // Production needs two people: gina asks, hank rejects, and a cancel afterwards is too late.
+    const req = await cli(b.childEnv, 'rollback', 'request', bad, '-r', 'v4 breaks refunds', '--as', 'gina');
+    const eventId = /rollback ([0-9a-f-]{36}): awaiting_approval/.exec(req.stdout)?.[1];
+    expect(eventId, req.stdout + req.stderr).toBeDefined();
+    const reject = await cli(b.childEnv, 'rollback', 'reject', eventId!, '-r', 'refunds are fine, it is the bank', '--as', 'hank');
+    expect(reject.code, reject.stderr).toBe(0);
+    expect(reject.stdout).toContain(`rollback ${eventId}: rejected`);
+    const cancel = await cli(b.childEnv, 'rollback', 'cancel', eventId!);
+    expect(cancel.code).not.toBe(0);
+    expect(cancel.stdout + cancel.stderr).toContain('rejected');
+    const ack = await cli(b.childEnv, 'automation', 'ack', 'payments', 'production');
+    expect(ack.code, ack.stderr).toBe(0);
+    expect(ack.stdout).toBe('no hold on payments in production\n');
+  }, 120_000);
 });
