@@ -81,21 +81,39 @@ function resolveRules(raw: RawConfig, service: string, environment: string): Res
   return [...byName.values()];
 }
 
+/** Each metric a source reports, with the path under the source that names it (every probe reports probe_up). */
+export function sourceMetrics(s: SourceConfig): Array<[metric: string, path: string]> {
+  if (s.kind === 'prometheus') return Object.keys(s.queries).map((m) => [m, `.queries.${m}`]);
+  return [['probe_up', ''], ...Object.keys(s.values).map((m): [string, string] => [m, `.values.${m}`])];
+}
+
 /** Metrics a service can observe: what pushed samples carry, plus what its sources name. */
 export function knownMetrics(sources: SourceConfig[]): Set<string> {
   const known = new Set<string>(PUSHED_METRICS);
-  for (const s of sources) {
-    if (s.kind === 'prometheus') Object.keys(s.queries).forEach((m) => known.add(m));
-    else {
-      known.add('probe_up');
-      Object.keys(s.values).forEach((m) => known.add(m));
-    }
-  }
+  for (const s of sources) for (const [m] of sourceMetrics(s)) known.add(m);
   return known;
+}
+
+// Readings are keyed by metric, so a second source of the same name would silently replace the first one's value.
+function duplicateSourceMetrics(service: string, sources: SourceConfig[]): FieldError[] {
+  const errors: FieldError[] = [];
+  const firstSource = new Map<string, number>();
+  sources.forEach((s, i) => {
+    for (const [metric, path] of sourceMetrics(s)) {
+      const first = firstSource.get(metric);
+      if (first === undefined) firstSource.set(metric, i);
+      else {
+        const by = first === i ? `this probe (every http_probe reports ${metric})` : `sources[${first}]`;
+        errors.push({ path: `services.${service}.sources[${i}]${path}`, message: `${metric} is already reported by ${by}; a metric has one source` });
+      }
+    }
+  });
+  return errors;
 }
 
 function crossCheck(raw: RawConfig): FieldError[] {
   const errors: FieldError[] = [];
+  for (const [name, svc] of Object.entries(raw.services)) errors.push(...duplicateSourceMetrics(name, svc.sources));
   const reported = new Set<string>();
   for (const [name, svc] of Object.entries(raw.services)) {
     const known = knownMetrics(svc.sources);

@@ -1,4 +1,4 @@
-import type { ResolvedPolicy, ResolvedRule } from '../config/load.ts';
+import { sourceMetrics, type ResolvedPolicy, type ResolvedRule } from '../config/load.ts';
 import { PUSHED_METRICS } from '../config/monitoring-schema.ts';
 import { windowKey, type PushedSummary } from '../monitor/pushed-observations.ts';
 import type { Observation } from '../rules/evaluate-rule.ts';
@@ -8,12 +8,7 @@ const isPushed = (m: string) => (PUSHED_METRICS as readonly string[]).includes(m
 
 /** The metrics a service's configured sources (Prometheus, HTTP probe) report; they win over pushed samples. */
 export function pulledMetrics(policy: Pick<ResolvedPolicy, 'sources'>): Set<string> {
-  const out = new Set<string>();
-  for (const s of policy.sources) {
-    if (s.kind === 'prometheus') Object.keys(s.queries).forEach((m) => out.add(m));
-    else ['probe_up', ...Object.keys(s.values)].forEach((m) => out.add(m));
-  }
-  return out;
+  return new Set(policy.sources.flatMap((s) => sourceMetrics(s).map(([m]) => m)));
 }
 
 /** Whether a rule's metric is read from pushed samples: a pushed name that no configured source reports. */

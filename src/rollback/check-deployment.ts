@@ -33,7 +33,7 @@ export async function checkDeployment(deps: CoreDeps, rawId: string): Promise<Ch
   return checkResultOf(a);
 }
 
-export function checkResultOf(a: Assessment): CheckResult {
+function checkResultOf(a: Assessment): CheckResult {
   const value = (metric: string) => a.metrics[metric]?.value ?? null;
   const times = Object.values(a.metrics).flatMap((m) => (m.observed_at ? [m.observed_at] : []));
   return {
