@@ -1,51 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import type { ApprovalRow, RollbackEventRow } from '../../../src/db/schema/index.ts';
+import type { ApprovalRow } from '../../../src/db/schema/index.ts';
 import { rollbackCard } from '../../../src/discord/cards/rollback-card.ts';
 import { fitEmbeds, LIMITS } from '../../../src/discord/limits.ts';
 import { codeText, userText } from '../../../src/discord/text.ts';
 import { deploymentLabel } from '../../../src/discord/cards/format.ts';
-import { samplePlan } from '../../support/sample-plan.ts';
+import { eventRow, NOW } from '../../support/rollback-rows.ts';
 import { checkMessageLimits, checkSchema } from '../../../src/emulator/validate.ts';
 
 // The emulator's own checks: Discord's OpenAPI schemas plus the limits the schemas do not state.
 const problems = (route: 'MessageCreateRequestSchema' | 'MessageEditRequestPartialSchema', body: object) => [...checkSchema(route, body), ...checkMessageLimits(body as Record<string, unknown>)];
 
-const NOW = new Date('2026-11-22T14:05:00.000Z');
-
-function event(over: Partial<RollbackEventRow> = {}): RollbackEventRow {
-  return {
-    id: 1,
-    eventId: '3f1c9a52-8d1e-4b7a-9c3e-2a6f0b1d4e5c',
-    deploymentId: '11111111-1111-4111-8111-111111111111',
-    targetDeploymentId: '22222222-2222-4222-8222-222222222222',
-    service: 'payments',
-    environment: 'production',
-    triggerType: 'automatic',
-    triggerReason: 'High error rate (8.5 errors/minute)',
-    triggerData: { metric: 'error_rate_per_minute', observed: 8.5, op: '>', threshold: 5, window: '5m' },
-    initiatedBy: null,
-    initiatedAt: new Date('2026-11-22T14:02:00.000Z'),
-    status: 'awaiting_approval',
-    statusReason: null,
-    rollbackPlan: samplePlan,
-    planHash: 'h1',
-    constitutionalValidation: { compliant: true, violations: [], warnings: [], laws: [], policy_version: 'p1' },
-    overrideRequested: false,
-    approvalsRequired: 2,
-    requesterCounts: true,
-    expiresAt: new Date('2026-11-22T14:17:00.000Z'),
-    rollbackSteps: [],
-    claimFence: 0,
-    claimedBy: null,
-    heartbeatAt: null,
-    approvedAt: null,
-    startedAt: null,
-    completedAt: null,
-    updatedAt: NOW,
-    metadata: null,
-    ...over,
-  };
-}
+const event = eventRow;
 
 const vote = (approver: string, name: string): ApprovalRow => ({
   id: 1,
