@@ -3,13 +3,14 @@ import { checkVote, describeApprovals, type ApprovalState } from '../approvals/p
 import { appendAudit } from '../audit/append-audit.ts';
 import { getDeployment } from '../db/queries/deployments.ts';
 import { getEventForUpdate } from '../db/queries/rollback-events.ts';
-import { approvals, rollbackEvents, type RollbackEventRow } from '../db/schema/index.ts';
+import { rollbackEvents, type RollbackEventRow } from '../db/schema/index.ts';
 import { AppError } from '../errors/app-error.ts';
 import { isUniqueViolation } from '../errors/infra.ts';
 import { approvalStateOf, loadVotes } from './approval-state.ts';
 import { buildPlan } from './build-plan.ts';
 import type { Actor, CoreDeps } from './deps.ts';
 import { judgeRollback } from './judge-rollback.ts';
+import { recordVote } from './record-vote.ts';
 import { EXPIRED_REASON, expiryNotice } from './cancel-rollback.ts';
 import { noticeFor } from './notices.ts';
 import type { RollbackPlan } from './plan-types.ts';
@@ -100,24 +101,13 @@ export async function decideRollback(deps: CoreDeps, input: Decision): Promise<D
 
     const withOverrideRole = Boolean(input.override) || input.actor.roles.has('override') || input.actor.roles.has('admin');
     try {
-      await tx.insert(approvals).values({
-        eventId,
-        approver: input.actor.id,
-        approverName: input.actor.name ?? null,
-        decision: input.decision,
-        reason,
-        source: input.actor.source,
-        planHash: event.planHash ?? '',
-        withOverrideRole,
-        decidedAt: now,
-      });
+      votes.push(await recordVote(tx, { eventId, actor: input.actor, decision: input.decision, reason, planHash: event.planHash ?? '', withOverrideRole, at: now }));
     } catch (err) {
       if (isUniqueViolation(err, 'approvals_event_approver_uq')) {
         return { kind: 'refused', code: 'ALREADY_DECIDED', message: 'you have already decided on this rollback', event };
       }
       throw err;
     }
-    votes.push({ approver: input.actor.id, decision: input.decision, planHash: event.planHash ?? '', withOverrideRole, approverName: input.actor.name ?? null, decidedAt: now });
     const state = approvalStateOf(event, votes, now);
 
     if (state.state !== 'pending') {

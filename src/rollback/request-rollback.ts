@@ -4,7 +4,7 @@ import type { TriggerType, ValidationResult } from '../constitution/types.ts';
 import { appendAudit } from '../audit/append-audit.ts';
 import { getDeployment } from '../db/queries/deployments.ts';
 import { getActiveEvent } from '../db/queries/rollback-events.ts';
-import { approvals, deployments, rollbackEvents, type DeploymentRow, type RollbackEventRow } from '../db/schema/index.ts';
+import { deployments, rollbackEvents, type DeploymentRow, type RollbackEventRow } from '../db/schema/index.ts';
 import type { ResolvedPolicy } from '../config/load.ts';
 import { noticeFor } from './notices.ts';
 import { AppError } from '../errors/app-error.ts';
@@ -12,6 +12,7 @@ import { isUniqueViolation } from '../errors/infra.ts';
 import { approvalStateOf } from './approval-state.ts';
 import { hasAnyRole, type Actor, type CoreDeps } from './deps.ts';
 import { judgeRollback } from './judge-rollback.ts';
+import { recordVote } from './record-vote.ts';
 import { assessDeployment } from '../health/assess.ts';
 import type { PlanDeployment } from './plan-types.ts';
 import { takeSnapshot } from './take-snapshot.ts';
@@ -152,20 +153,16 @@ async function admit(
 
       // Whoever asks counts as the first approval, when the environment allows it and they may approve at all.
       if (!refused && !req.preapproved && requester && policy.approvals.requester_counts && hasAnyRole(requester, 'approver', 'override')) {
-        await tx.insert(approvals).values({
+        const vote = await recordVote(tx, {
           eventId,
-          approver: requester.id,
-          approverName: requester.name ?? null,
+          actor: requester,
           decision: 'approve',
           reason,
-          source: requester.source === 'system' ? 'system' : requester.source,
           planHash: built.planHash,
           withOverrideRole: Boolean(req.override) && hasAnyRole(requester, 'override'),
-          decidedAt: now,
+          at: now,
         });
-        const state = approvalStateOf(event, [
-          { approver: requester.id, decision: 'approve', planHash: built.planHash, withOverrideRole: Boolean(req.override) && hasAnyRole(requester, 'override'), decidedAt: now },
-        ], now);
+        const state = approvalStateOf(event, [vote], now);
         if (state.state === 'approved') {
           const [approved] = await tx
             .update(rollbackEvents)
