@@ -8,6 +8,7 @@ import { claimRollback } from './claim.ts';
 import type { PipelineDeps, StepContext, StepResult } from './context.ts';
 import { execute, startProofOf } from './execute.ts';
 import { withExecutionLock } from './execution-lock.ts';
+import type { StepEntry } from './ledger.ts';
 import { finishStopped, finishSucceeded } from './finish.ts';
 import { snapshot } from './snapshot.ts';
 import { validate } from './validate.ts';
@@ -35,11 +36,14 @@ export async function runRollback(deps: PipelineDeps, eventId: string, workerId:
       if (claim.steps.length === 0) {
         await deps.notifier.notify(noticeFor(claim.event, 'started', `Rollback of ${event.service} in ${event.environment} started`, { plan: ctx.plan }));
       }
+      // Until the executor has started, a resumed rollback validates again: the plan, the target or the constitution
+      // may have changed while no worker held it, and what runs must be what people approved, judged now.
+      const executorBegun = hasBegun(claim.entry('execute'));
       for (const [name, run] of [
         ['validate', validate],
         ['snapshot', snapshot],
       ] as const) {
-        if (claim.entry(name)?.status === 'done') continue;
+        if (claim.entry(name)?.status === 'done' && (name !== 'validate' || executorBegun)) continue;
         if (!(await runStep(ctx, name, run))) return 'finished';
       }
 
@@ -72,6 +76,12 @@ export async function runRollback(deps: PipelineDeps, eventId: string, workerId:
       throw err;
     }
   }, (err) => deps.logger.warn({ err, eventId }, `lost the execution lock's database connection; the step goes on, fenced by its claim`));
+}
+
+/** Whether the executor may have started: anything but a step that never ran, failed before starting, or died in 'spawning'. */
+function hasBegun(entry: StepEntry | undefined): boolean {
+  if (!entry || entry.status === 'failed') return false;
+  return !(entry.status === 'running' && entry.detail?.phase === 'spawning');
 }
 
 const DATABASE_PATIENCE_MS = 30_000;
