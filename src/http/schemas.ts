@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { rollbackStatus } from '../db/schema/ops.ts';
 import { RoleSchema } from '../config/schema.ts';
 import { ReasonSchema, UuidSchema } from '../rollback/validate-input.ts';
 
@@ -80,9 +81,7 @@ export const HistoryQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(10),
   service: Text(63).optional(),
   environment: Text(63).optional(),
-  status: z
-    .enum(['requested', 'awaiting_approval', 'approved', 'queued', 'running', 'verifying', 'succeeded', 'failed', 'rejected', 'expired', 'cancelled'])
-    .optional(),
+  status: z.enum(rollbackStatus.enumValues).optional(),
   deployment_id: UuidSchema.optional(),
   cursor: z.string().max(200).optional(),
 });

@@ -5,7 +5,6 @@ import { getDeployment } from '../db/queries/deployments.ts';
 import { rollbackEvents, type RollbackEventRow } from '../db/schema/index.ts';
 import { judgeRollback } from '../rollback/judge-rollback.ts';
 import { noticeFor } from '../rollback/notices.ts';
-import type { RollbackPlan } from '../rollback/plan-types.ts';
 import { rank } from '../rules/ladder.ts';
 import type { MonitorDeps } from './types.ts';
 
@@ -20,7 +19,7 @@ export type RaiseOutcome = { raised: 'auto' | 'auto_with_veto'; event: RollbackE
 export async function raisePending(deps: MonitorDeps, pending: RollbackEventRow, action: Action, reason: string, autoAt?: Date): Promise<RaiseOutcome> {
   if (pending.status !== 'awaiting_approval') return { raised: null, why: `the rollback is already ${pending.status}` };
   if (action !== 'auto' && action !== 'auto_with_veto') return { raised: null, why: 'a proposal is already waiting' };
-  const current = (pending.metadata ?? {}) as { automation?: Action; auto_at?: string };
+  const current = pending.metadata ?? {};
   if (current.automation && rank(current.automation) >= rank(action)) return { raised: null, why: `the pending rollback is already ${current.automation}` };
   const from = await getDeployment(deps.db, pending.deploymentId);
   const policy = from && deps.config.resolve(from.service, from.environment);
@@ -32,7 +31,7 @@ export async function raisePending(deps: MonitorDeps, pending: RollbackEventRow,
     const { validation } = await judgeRollback(deps, deps.db, {
       from,
       policy,
-      mode: (pending.rollbackPlan as RollbackPlan).mode,
+      mode: pending.rollbackPlan?.mode ?? 'full',
       triggerType: 'automatic',
       eventId: pending.eventId,
       snapshot: null,

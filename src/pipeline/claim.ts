@@ -1,7 +1,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { rollbackEvents } from '../db/schema/index.ts';
-import { Claim, type StepEntry } from './ledger.ts';
+import { Claim } from './ledger.ts';
 
 const CLAIMABLE = ['approved', 'queued', 'running', 'verifying'] as const;
 
@@ -20,5 +20,5 @@ export async function claimRollback(db: Db, eventId: string, workerId: string): 
     .where(and(eq(rollbackEvents.eventId, eventId), inArray(rollbackEvents.status, [...CLAIMABLE])))
     .returning();
   if (!row) return null;
-  return new Claim(db, row, row.claimFence, (row.rollbackSteps as StepEntry[]) ?? []);
+  return new Claim(db, row, row.claimFence, row.rollbackSteps);
 }

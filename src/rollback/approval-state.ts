@@ -17,13 +17,12 @@ export async function loadVotes(q: Queryable, eventId: string): Promise<Approval
 
 /** The approval state of a stored event, judged by the one shared policy. */
 export function approvalStateOf(event: RollbackEventRow, votes: ApprovalVote[], now: Date): ApprovalState {
-  const validation = event.constitutionalValidation as { compliant?: boolean } | null;
   return evaluateApprovals({
     required: event.approvalsRequired,
     requesterCounts: event.requesterCounts,
     requester: event.initiatedBy,
     planHash: event.planHash ?? '',
-    overrideRequired: event.overrideRequested && validation?.compliant === false,
+    overrideRequired: event.overrideRequested && event.constitutionalValidation?.compliant === false,
     votes,
     now,
     expiresAt: event.expiresAt,

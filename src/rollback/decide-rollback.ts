@@ -13,7 +13,6 @@ import { judgeRollback } from './judge-rollback.ts';
 import { recordVote } from './record-vote.ts';
 import { EXPIRED_REASON, expiryNotice } from './cancel-rollback.ts';
 import { noticeFor } from './notices.ts';
-import type { RollbackPlan } from './plan-types.ts';
 import { requireReason, requireUuid } from './validate-input.ts';
 
 export interface Decision {
@@ -64,11 +63,11 @@ export async function decideRollback(deps: CoreDeps, input: Decision): Promise<D
     const policy = from ? deps.config.resolve(from.service, from.environment) : undefined;
     let planChanged = false;
     if (from && policy) {
-      const prior = event.rollbackPlan as RollbackPlan;
-      const built = await buildPlan(tx, from, prior.mode, deps.config.policyVersion);
+      const mode = event.rollbackPlan?.mode ?? 'full';
+      const built = await buildPlan(tx, from, mode, deps.config.policyVersion);
       if (built.planHash !== event.planHash) {
         planChanged = true;
-        const { validation } = await judgeRollback(deps, tx, { from, policy, mode: prior.mode, triggerType: event.triggerType, eventId, snapshot: null });
+        const { validation } = await judgeRollback(deps, tx, { from, policy, mode: mode, triggerType: event.triggerType, eventId, snapshot: null });
         const [updated] = await tx
           .update(rollbackEvents)
           .set({

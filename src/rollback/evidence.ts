@@ -20,8 +20,8 @@ export async function buildEvidence(db: Db, rawId: string) {
     db.select().from(systemSnapshots).where(eq(systemSnapshots.eventId, eventId)).orderBy(asc(systemSnapshots.createdAt)),
     db.select().from(auditLog).where(eq(auditLog.subject, eventId)).orderBy(asc(auditLog.id)),
   ]);
-  const steps = (event.rollbackSteps as Array<{ step: string; detail?: unknown }>) ?? [];
-  const validation = event.constitutionalValidation as { policy_version?: string } | null;
+  const steps = event.rollbackSteps;
+  const validation = event.constitutionalValidation;
   return {
     evidence_version: 1,
     generated_at: new Date().toISOString(),

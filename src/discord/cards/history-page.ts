@@ -1,6 +1,5 @@
 import type { APIEmbed } from 'discord.js';
 import type { ApprovalRow, RollbackEventRow } from '../../db/schema/index.ts';
-import type { RollbackPlan } from '../../rollback/plan-types.ts';
 import { fitEmbeds, fitLines, LIMITS, type FitLine } from '../limits.ts';
 import { codeText, relativeTime, shortId, truncate, userText } from '../text.ts';
 import { COLOR, STATUS_ICON } from './colors.ts';
@@ -22,14 +21,14 @@ const TRIGGER_REASON_MAX = 150;
 
 /** The rollback's headline, bold as Discord shows field names: its status, where, and from which version to which. */
 function entryName(e: RollbackEventRow): string {
-  const plan = e.rollbackPlan as RollbackPlan | null;
+  const plan = e.rollbackPlan;
   const versions = plan ? ` · \`${codeText(plan.from.version)}\` → \`${codeText(plan.target?.version ?? 'none')}\`` : '';
   return truncate(`${STATUS_ICON[e.status]} ${userText(e.service)} · ${userText(e.environment)}${versions} · ${e.status}`, LIMITS.fieldName);
 }
 
 /** When and why it was asked for, who decided and why, and how it ended when no vote says so. */
 function entryLines(e: RollbackEventRow, votes: ApprovalRow[]): FitLine[] {
-  const who = e.initiatedBy ? (((e.metadata ?? {}) as { requester_name?: string }).requester_name ?? e.initiatedBy) : 'backstop';
+  const who = e.initiatedBy ? (e.metadata?.requester_name ?? e.initiatedBy) : 'backstop';
   const lines: FitLine[] = [
     { fixed: `${relativeTime(e.initiatedAt)} · ${e.triggerType} by ${userText(who)} · \`${shortId(e.eventId)}\``, text: '' },
     { fixed: '> ', text: truncate(userText(e.triggerReason), TRIGGER_REASON_MAX) },

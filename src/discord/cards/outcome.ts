@@ -1,7 +1,5 @@
 import type { APIEmbed } from 'discord.js';
-import type { ValidationResult } from '../../constitution/types.ts';
 import type { HealthDecisionRow, RollbackEventRow } from '../../db/schema/index.ts';
-import type { RollbackPlan } from '../../rollback/plan-types.ts';
 import { fitEmbeds } from '../limits.ts';
 import { codeText, userText } from '../text.ts';
 import { COLOR } from './colors.ts';
@@ -39,8 +37,8 @@ const version = (v: string) => `\`${codeText(v)}\``;
 
 /** What happened, in the words of the rows: the same sentence whichever process or path delivers it. */
 function whatHappened({ kind, event, escalation }: Outcome): string[] {
-  const plan = event.rollbackPlan as RollbackPlan | null;
-  const validation = event.constitutionalValidation as ValidationResult | null;
+  const plan = event.rollbackPlan;
+  const validation = event.constitutionalValidation;
   const reason = event.statusReason ? [userText(event.statusReason)] : [];
   switch (kind) {
     case 'succeeded':
@@ -69,7 +67,7 @@ function whatHappened({ kind, event, escalation }: Outcome): string[] {
  */
 export function outcomeMessage(outcome: Outcome, opts: { oncallRoleId?: string | undefined; cardUrl?: string | undefined }): MessageBody {
   const { kind, event, escalation } = outcome;
-  const plan = event.rollbackPlan as RollbackPlan | null;
+  const plan = event.rollbackPlan;
   const versions = plan ? ` · ${version(plan.from.version)} → ${plan.target ? version(plan.target.version) : 'no target'}` : '';
   const lines = [`**${userText(event.service)}** in **${userText(event.environment)}**${versions}`, ...whatHappened(outcome)];
   if (opts.cardUrl) lines.push(`[Rollback card](${opts.cardUrl})`);

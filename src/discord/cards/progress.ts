@@ -12,7 +12,7 @@ const STEP_ICON: Record<StepEntry['status'] | 'pending', string> = {
 
 /** "▰▰▰▱▱ 3/5" plus one line per step with its state and duration, and the elapsed time. */
 export function progressLabel(event: RollbackEventRow, now: Date, liveLine?: string): string {
-  const ledger = (event.rollbackSteps as StepEntry[] | null) ?? [];
+  const ledger = event.rollbackSteps;
   const latest = new Map<string, StepEntry>();
   for (const entry of ledger) latest.set(entry.step, entry);
   // validate and snapshot finish before the ledger is first written, so a later step implies they are done.

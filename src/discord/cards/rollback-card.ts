@@ -1,9 +1,7 @@
 import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent, type APIEmbed, type APIEmbedField } from 'discord.js';
 import { approvalStateOf } from '../../rollback/approval-state.ts';
 import { describeApprovals } from '../../approvals/policy.ts';
-import type { ValidationResult } from '../../constitution/types.ts';
 import type { ApprovalRow, RollbackEventRow } from '../../db/schema/index.ts';
-import type { RollbackPlan } from '../../rollback/plan-types.ts';
 import { customId } from '../custom-ids.ts';
 import { fitEmbeds, fitLines, LIMITS } from '../limits.ts';
 import { relativeTime, userText } from '../text.ts';
@@ -28,7 +26,7 @@ export interface MessageBody {
 }
 
 function headline(event: RollbackEventRow): string {
-  const validation = event.constitutionalValidation as ValidationResult | null;
+  const validation = event.constitutionalValidation;
   switch (event.status) {
     case 'requested':
     case 'awaiting_approval':
@@ -58,9 +56,9 @@ function headline(event: RollbackEventRow): string {
  */
 export function rollbackCard(input: RollbackCardInput): MessageBody {
   const { event, votes, now } = input;
-  const plan = event.rollbackPlan as RollbackPlan | null;
-  const validation = event.constitutionalValidation as ValidationResult | null;
-  const meta = (event.metadata ?? {}) as { requester_name?: string | null };
+  const plan = event.rollbackPlan;
+  const validation = event.constitutionalValidation;
+  const meta = event.metadata ?? {};
   const approval = approvalStateOf(event, votes, now);
   const awaiting = event.status === 'awaiting_approval';
 
@@ -77,7 +75,7 @@ export function rollbackCard(input: RollbackCardInput): MessageBody {
   if (evidence) fields.push({ name: 'Evidence', value: evidence });
 
   if (event.approvalsRequired > 0) {
-    const autoAt = ((event.metadata ?? {}) as { auto_at?: string }).auto_at;
+    const autoAt = event.metadata?.auto_at;
     const expiry = !awaiting
       ? ''
       : autoAt
