@@ -8,7 +8,7 @@ import { parseConfig } from '../src/config/load.ts';
 import { runMigrations } from '../src/db/migrate.ts';
 import { completeDeployment, recordDeployment } from '../src/deployments/record-deployment.ts';
 import { parseEnv } from '../src/main/env.ts';
-import { createLogger } from '../src/main/logger.ts';
+import { createLogger } from '../src/logging/logger.ts';
 import { createAppDeps } from '../src/main/deps.ts';
 import type { Executor } from '../src/executors/types.ts';
 import type { Role } from '../src/config/schema.ts';

@@ -9,7 +9,7 @@ import { parseConfig } from '../src/config/load.ts';
 import { createDiscordRest } from '../src/discord/rest.ts';
 import { registerCommands } from '../src/discord/register-commands.ts';
 import { parseEnv } from '../src/main/env.ts';
-import { createLogger } from '../src/main/logger.ts';
+import { createLogger } from '../src/logging/logger.ts';
 import { runRoles } from '../src/main/roles.ts';
 import { startDiscordEmulator, type DiscordEmulator, type EmulatedInteraction, type EmulatedUser } from '../src/emulator/index.ts';
 import { pct, REDIS, round, withBenchDatabase } from './support.ts';

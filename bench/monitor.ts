@@ -11,7 +11,7 @@ import { completeDeployment, recordDeployment } from '../src/deployments/record-
 import { recordHealthSample } from '../src/deployments/record-facts.ts';
 import { createAppDeps } from '../src/main/deps.ts';
 import { parseEnv } from '../src/main/env.ts';
-import { createLogger } from '../src/main/logger.ts';
+import { createLogger } from '../src/logging/logger.ts';
 import { evaluateOnArrival, runTick } from '../src/monitor/run-tick.ts';
 import type { Role } from '../src/config/schema.ts';
 import { pct, REDIS, round, withBenchDatabase } from './support.ts';

@@ -11,7 +11,7 @@ import { gzipSync } from 'node:zlib';
 import { Routes } from 'discord.js';
 import { createDiscordRest } from '../src/discord/rest.ts';
 import { parseEnv } from '../src/main/env.ts';
-import { createLogger } from '../src/main/logger.ts';
+import { createLogger } from '../src/logging/logger.ts';
 import { startSandbox } from '../src/sandbox/start-sandbox.ts';
 import { openEventStream, type Frame } from '../test/support/event-stream.ts';
 import { pct, REDIS, round, withBenchDatabase } from './support.ts';

@@ -67,7 +67,7 @@ export async function completeDeployment(
     if (current.status === 'rolled_back') throw new AppError('CONFLICT', `deployment ${deploymentId} was rolled back; it cannot be completed`);
     const [row] = await tx
       .update(deployments)
-      .set({ status: input.status, healthCheckPassed: input.health_check_passed, healthCheckDetails: input.health_check_details ?? null, completedAt: new Date() })
+      .set({ status: input.status, healthCheckPassed: input.health_check_passed, healthCheckDetails: input.health_check_details ?? null, completedAt: deps.clock() })
       .where(eq(deployments.deploymentId, deploymentId))
       .returning();
     if (input.status === 'success') {

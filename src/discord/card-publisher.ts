@@ -4,7 +4,7 @@ import type { Db } from '../db/client.ts';
 import { findCardsBehind, findDiscordMessage, findEventsOwingOutcomes, markRendered, recordDiscordMessage } from '../db/queries/discord-messages.ts';
 import { findVotes, getEvent } from '../db/queries/rollback-events.ts';
 import { discordMessages } from '../db/schema/index.ts';
-import type { Logger } from '../main/logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import type { HealthNotice, Notifier } from '../notify/notifier.ts';
 import { warningMessage } from './cards/warning.ts';
 import { CONSTITUTION_REFUSED } from '../rollback/request-rollback.ts';

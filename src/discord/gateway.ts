@@ -1,5 +1,5 @@
 import { Client, Events, GatewayIntentBits, Options } from 'discord.js';
-import type { Logger } from '../main/logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import type { CoreDeps } from '../rollback/deps.ts';
 import { createDispatcher } from './dispatcher.ts';
 import { errorSummary } from './replies.ts';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors/app-error.ts';
 import { classifyInfraError } from '../errors/infra.ts';
-import type { Logger } from '../main/logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import { userText } from './text.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { formatDuration } from '../config/duration.ts';
 import type { CommandExecutorConfig } from '../config/schema.ts';
-import type { Logger } from '../main/logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import type { ExecutionOutcome, ExecutionRequest, Executor } from './types.ts';
 
 const MAX_LINE = 2_000;

@@ -1,5 +1,5 @@
 import type { GithubActionsExecutorConfig } from '../config/schema.ts';
-import type { Logger } from '../main/logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import type { ExecutionOutcome, ExecutionRequest, Executor } from './types.ts';
 import { formatDuration } from '../config/duration.ts';
 

@@ -1,5 +1,5 @@
 import type { WebhookExecutorConfig } from '../config/schema.ts';
-import type { Logger } from '../main/logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import type { ExecutionOutcome, ExecutionRequest, Executor } from './types.ts';
 import { signWebhook } from './webhook-signature.ts';
 

@@ -3,7 +3,7 @@ import { and, eq } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import type { Db } from '../db/client.ts';
 import { rollbackEvents } from '../db/schema/index.ts';
-import type { Logger } from '../main/logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import type { Enqueue } from '../rollback/deps.ts';
 import { JOBS, ROLLBACK_QUEUE, rollbackJobId } from './catalog.ts';
 

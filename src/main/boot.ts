@@ -1,6 +1,6 @@
 import { loadConfig, type Config } from '../config/load.ts';
 import { parseEnv, type Env } from './env.ts';
-import { createLogger, type Logger } from './logger.ts';
+import { createLogger, type Logger } from '../logging/logger.ts';
 
 export interface Booted {
   env: Env;

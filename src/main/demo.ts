@@ -1,7 +1,7 @@
 import { resetSandboxDatabase, resetSandboxQueues, SANDBOX_QUEUE_PREFIX } from '../sandbox/sandbox-state.ts';
 import { startSandbox } from '../sandbox/start-sandbox.ts';
 import { parseEnv } from './env.ts';
-import { createLogger, maskUrlCredentials } from './logger.ts';
+import { createLogger, maskUrlCredentials } from '../logging/logger.ts';
 import { closeOnSignals } from './roles.ts';
 
 /**

@@ -5,7 +5,7 @@ import { createRollbackQueue, type RollbackQueue } from '../jobs/rollback-queue.
 import { createLogNotifier, type Notifier } from '../notify/notifier.ts';
 import type { PipelineDeps } from '../pipeline/context.ts';
 import type { Env } from './env.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import { createMonitorQueue, type MonitorQueue } from '../monitor/monitor-worker.ts';
 import { createSourceReader } from '../monitor/read-sources.ts';
 import type { MonitorDeps } from '../monitor/types.ts';

@@ -1,4 +1,4 @@
-import type { Logger } from '../main/logger.ts';
+import type { Logger } from '../logging/logger.ts';
 
 export type NoticeKind =
   | 'requested'

@@ -6,7 +6,7 @@ import { Claim } from './ledger.ts';
 const CLAIMABLE = ['approved', 'queued', 'running', 'verifying'] as const;
 
 /** Takes the rollback for this worker by bumping its fence; resolves null when there is nothing left to do. */
-export async function claimRollback(db: Db, eventId: string, workerId: string): Promise<Claim | null> {
+export async function claimRollback(db: Db, eventId: string, workerId: string, clock: () => Date): Promise<Claim | null> {
   const [row] = await db
     .update(rollbackEvents)
     .set({
@@ -20,5 +20,5 @@ export async function claimRollback(db: Db, eventId: string, workerId: string): 
     .where(and(eq(rollbackEvents.eventId, eventId), inArray(rollbackEvents.status, [...CLAIMABLE])))
     .returning();
   if (!row) return null;
-  return new Claim(db, row, row.claimFence, row.rollbackSteps);
+  return new Claim(db, row, row.claimFence, row.rollbackSteps, clock);
 }

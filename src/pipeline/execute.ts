@@ -59,7 +59,7 @@ export async function execute(ctx: StepContext): Promise<StepResult | { ok: 'int
       void deps.notifier.notify(noticeFor(claim.event, 'progress', line, { step: 'execute' })).catch(() => undefined);
     },
     async onStarted(proof) {
-      entry.detail = { ...entry.detail, phase: 'started' satisfies ExecutePhase, started: { ...proof, at: new Date().toISOString() } };
+      entry.detail = { ...entry.detail, phase: 'started' satisfies ExecutePhase, started: { ...proof, at: deps.clock().toISOString() } };
       await claim.save();
     },
   });

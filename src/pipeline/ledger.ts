@@ -33,6 +33,8 @@ export class Claim {
     readonly event: RollbackEventRow,
     readonly fence: number,
     readonly steps: StepEntry[],
+    /** The pipeline's injected clock: ledger times compare with everything else the pipeline times. */
+    private readonly clock: () => Date,
   ) {}
 
   get eventId(): string {
@@ -47,7 +49,7 @@ export class Claim {
   async save(patch: EventPatch = {}, q: Queryable = this.db): Promise<RollbackEventRow> {
     const [row] = await q
       .update(rollbackEvents)
-      .set({ ...this.pending, ...patch, rollbackSteps: this.steps, heartbeatAt: new Date(), updatedAt: new Date() })
+      .set({ ...this.pending, ...patch, rollbackSteps: this.steps, heartbeatAt: this.clock(), updatedAt: this.clock() })
       .where(
         and(
           eq(rollbackEvents.eventId, this.eventId),
@@ -66,7 +68,7 @@ export class Claim {
    * again (validate, snapshot), never for execute, whose 'running' entry must be durable before the executor starts.
    */
   async begin(step: StepName, patch: EventPatch = {}, options: { persist: boolean; detail?: Record<string, unknown> } = { persist: true }): Promise<StepEntry> {
-    const entry: StepEntry = { step, status: 'running', attempt: this.fence, started_at: new Date().toISOString(), ...(options.detail ? { detail: options.detail } : {}) };
+    const entry: StepEntry = { step, status: 'running', attempt: this.fence, started_at: this.clock().toISOString(), ...(options.detail ? { detail: options.detail } : {}) };
     const i = this.steps.findIndex((s) => s.step === step);
     if (i >= 0) this.steps[i] = entry;
     else this.steps.push(entry);
@@ -79,7 +81,7 @@ export class Claim {
   close(step: StepName, status: StepEntry['status'], detail?: Record<string, unknown>): void {
     const entry = this.entry(step);
     if (!entry) return;
-    const now = new Date();
+    const now = this.clock();
     entry.status = status;
     entry.finished_at = now.toISOString();
     entry.duration_ms = now.getTime() - Date.parse(entry.started_at);

@@ -23,7 +23,7 @@ export async function runRollback(deps: PipelineDeps, eventId: string, workerId:
   if (!event || isFinal(event.status) || event.status === 'awaiting_approval' || event.status === 'requested') return 'nothing_to_do';
 
   return withExecutionLock(deps.pool, event.service, event.environment, async () => {
-    const claim = await claimRollback(deps.db, eventId, workerId);
+    const claim = await claimRollback(deps.db, eventId, workerId, deps.clock);
     if (!claim) return 'nothing_to_do';
     const from = await getDeployment(deps.db, claim.event.deploymentId);
     const policy = from && deps.config.resolve(from.service, from.environment);

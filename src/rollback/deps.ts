@@ -2,7 +2,7 @@ import type { Config, ResolvedPolicy } from '../config/load.ts';
 import type { MetricReading, SourceTarget } from '../health/sources/types.ts';
 import type { Role } from '../config/schema.ts';
 import type { Db } from '../db/client.ts';
-import type { Logger } from '../main/logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import type { Notifier } from '../notify/notifier.ts';
 
 /** Whoever acts: a person (through Discord, the CLI or a token that speaks for them), a token, or backstop itself. */

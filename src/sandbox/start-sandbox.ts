@@ -7,7 +7,7 @@ import { parseConfig } from '../config/load.ts';
 import { createDiscordRest } from '../discord/rest.ts';
 import { registerCommands } from '../discord/register-commands.ts';
 import type { Env } from '../main/env.ts';
-import type { Logger } from '../main/logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import { runRoles, type RunningRoles } from '../main/roles.ts';
 import { createSandboxActions } from './actions.ts';
 import { bundlePage } from './bundle.ts';

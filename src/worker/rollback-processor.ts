@@ -11,10 +11,11 @@ import { runRollback } from '../pipeline/run-rollback.ts';
 import { noticeFor } from '../rollback/notices.ts';
 
 /** Marks a rollback failed when its job gives up for good, so no row is left in a non-final state. */
-export async function failRollback(deps: Pick<PipelineDeps, 'db' | 'notifier'>, eventId: string, reason: string): Promise<void> {
+export async function failRollback(deps: Pick<PipelineDeps, 'db' | 'notifier' | 'clock'>, eventId: string, reason: string): Promise<void> {
+  const now = deps.clock();
   const [row] = await deps.db
     .update(rollbackEvents)
-    .set({ status: 'failed', statusReason: reason, completedAt: new Date(), updatedAt: new Date() })
+    .set({ status: 'failed', statusReason: reason, completedAt: now, updatedAt: now })
     .where(and(eq(rollbackEvents.eventId, eventId), notInArray(rollbackEvents.status, [...FINAL_STATUSES])))
     .returning();
   if (!row) return;
@@ -34,7 +35,8 @@ export function createRollbackProcessor(deps: PipelineDeps, workerId: string) {
     const { eventId } = parsed.payload;
     const log = deps.logger.child({ eventId, jobId: job.id });
     try {
-      const outcome = await runRollback(deps, eventId, workerId);
+      // The pipeline logs through the job's own logger, so every line it writes carries eventId and jobId.
+      const outcome = await runRollback({ ...deps, logger: log }, eventId, workerId);
       log.info({ outcome, status: (await getEvent(deps.db, eventId))?.status }, 'rollback job done');
       return outcome;
     } catch (raw) {

@@ -7,7 +7,7 @@ import { automationHolds, deployments, healthDecisions, rollbackEvents, type Rol
 import { createDiscordNotifier, type DiscordNotifier } from '../../src/discord/card-publisher.ts';
 import { createChannelApi, createDiscordRest } from '../../src/discord/rest.ts';
 import { startDiscordEmulator, type DiscordEmulator, type EmulatedMessage } from '../../src/emulator/index.ts';
-import { createLogger } from '../../src/main/logger.ts';
+import { createLogger } from '../../src/logging/logger.ts';
 import type { NoticeKind } from '../../src/notify/notifier.ts';
 import { noticeFor } from '../../src/rollback/notices.ts';
 import { samplePlan } from '../support/sample-plan.ts';

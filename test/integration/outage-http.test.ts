@@ -3,7 +3,7 @@ import { parseConfig } from '../../src/config/load.ts';
 import { createAuthenticator } from '../../src/http/auth.ts';
 import { createApp } from '../../src/http/app.ts';
 import { parseEnv } from '../../src/main/env.ts';
-import { createLogger } from '../../src/main/logger.ts';
+import { createLogger } from '../../src/logging/logger.ts';
 import { createAppDeps, type AppDeps } from '../../src/main/deps.ts';
 import { createMetrics } from '../../src/metrics/registry.ts';
 import { freePort } from '../support/processes.ts';

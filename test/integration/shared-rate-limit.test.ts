@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSharedLimiter } from '../../src/discord/shared-rate-limit.ts';
-import { createLogger } from '../../src/main/logger.ts';
+import { createLogger } from '../../src/logging/logger.ts';
 import { REDIS_URL } from '../support/pg-admin.ts';
 
 // Two "processes" (two Redis connections, two limiters) share one channel's budget, as api, worker and gateway do.

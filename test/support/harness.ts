@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { parseConfig } from '../../src/config/load.ts';
 import { parseEnv } from '../../src/main/env.ts';
-import { createLogger } from '../../src/main/logger.ts';
+import { createLogger } from '../../src/logging/logger.ts';
 import { runRoles, type RoleSet, type RunningRoles } from '../../src/main/roles.ts';
 import type { HealthNotice, Notice, Notifier } from '../../src/notify/notifier.ts';
 import { REDIS_URL } from './pg-admin.ts';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { parseEnv } from '../../src/main/env.ts';
-import { createLogger } from '../../src/main/logger.ts';
+import { createLogger } from '../../src/logging/logger.ts';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { REDIS_URL } from './pg-admin.ts';
 import { createTestDatabase } from './test-db.ts';

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, maskUrlCredentials } from '../../src/main/logger.ts';
+import { createLogger, maskUrlCredentials } from '../../src/logging/logger.ts';
 
 describe('logger redaction', () => {
   it('censors tokens and masks credentials inside URLs', () => {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createCommandExecutor } from '../../../src/executors/command.ts';
-import { createLogger } from '../../../src/main/logger.ts';
+import { createLogger } from '../../../src/logging/logger.ts';
 import { executionRequest } from '../../support/execution-request.ts';
 
 const logger = createLogger({ level: 'silent' });

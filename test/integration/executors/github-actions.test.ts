@@ -5,7 +5,7 @@ import type { GithubActionsExecutorConfig } from '../../../src/config/schema.ts'
 import { createExecutor } from '../../../src/executors/create-executor.ts';
 import { createGithubActionsExecutor } from '../../../src/executors/github-actions.ts';
 import type { ExecutionOutcome } from '../../../src/executors/types.ts';
-import { createLogger } from '../../../src/main/logger.ts';
+import { createLogger } from '../../../src/logging/logger.ts';
 import { executionRequest } from '../../support/execution-request.ts';
 import { startFakeGithub, type FakeGithub, type FakeWorkflow } from '../../support/fake-github.ts';
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebhookExecutorConfig } from '../../../src/config/schema.ts';
 import { createWebhookExecutor } from '../../../src/executors/webhook.ts';
 import { verifyWebhookSignature } from '../../../src/executors/webhook-signature.ts';
-import { createLogger } from '../../../src/main/logger.ts';
+import { createLogger } from '../../../src/logging/logger.ts';
 import { executionRequest } from '../../support/execution-request.ts';
 
 const SECRET = 'hmac-secret-value';

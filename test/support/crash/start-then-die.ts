@@ -3,7 +3,7 @@
 // It writes the spawned pid to <pid-file>, then SIGKILLs itself from inside onStarted.
 import { writeFileSync } from 'node:fs';
 import { createCommandExecutor } from '../../../src/executors/command.ts';
-import { createLogger } from '../../../src/main/logger.ts';
+import { createLogger } from '../../../src/logging/logger.ts';
 import { executionRequest } from '../execution-request.ts';
 
 const [pidFile, ...argv] = process.argv.slice(2);
