@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client.ts';
-import { readPushedObservations, windowKey } from '../monitor/pushed-observations.ts';
+import { readPushedObservations, windowKey } from './pushed-observations.ts';
 import { evaluateRule, type RuleOutcome } from '../rules/evaluate-rule.ts';
 import { observe, pulledMetrics, readsPushed } from './observe.ts';
 import { judge, plainReason, type HealthVerdict } from './verdict.ts';

@@ -3,7 +3,7 @@ import type { ResolvedPolicy } from '../config/load.ts';
 import { observe, pulledMetrics, readsPushed } from '../health/observe.ts';
 import type { MetricReading } from '../health/sources/types.ts';
 import { evaluateRule } from '../rules/evaluate-rule.ts';
-import { readPushedObservations, windowKey } from './pushed-observations.ts';
+import { readPushedObservations, windowKey } from '../health/pushed-observations.ts';
 import { loadRuleStates, stateKey, writeRuleStates, type StateWrite } from './rule-states.ts';
 import type { DeploymentVerdict, MonitorDeps, WatchedDeployment } from './types.ts';
 

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client.ts';
 import type { PriorState } from '../rules/evaluate-rule.ts';
-import { uuidArray } from './pushed-observations.ts';
+import { uuidArray } from '../health/pushed-observations.ts';
 
 export const stateKey = (deploymentId: string, rule: string) => `${deploymentId}/${rule}`;
 
