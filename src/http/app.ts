@@ -8,7 +8,7 @@ import { classifyInfraError } from '../errors/infra.ts';
 import type { HttpDeps } from './deps.ts';
 import { requireRole } from './auth.ts';
 import { closeOnTooLarge } from './close-on-too-large.ts';
-import type { RouteDef } from './route.ts';
+import type { AnyRoute, RouteResult } from './route.ts';
 import { ROUTES } from './routes/index.ts';
 
 function parsePart<T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T {
@@ -39,15 +39,26 @@ async function readJson(c: Context): Promise<unknown> {
   return parsed;
 }
 
-function register(app: Hono, deps: HttpDeps, route: RouteDef): void {
+async function parseInput(route: AnyRoute, c: Context) {
+  return {
+    body: route.body ? parsePart(route.body, await readJson(c), 'body') : undefined,
+    query: parsePart(route.query, c.req.query(), 'query'),
+    params: parsePart(route.params, c.req.param(), 'path'),
+  };
+}
+
+// The token is checked before the input is parsed: a caller without rights gets 401/403, never a validation message.
+async function run(deps: HttpDeps, route: AnyRoute, c: Context): Promise<RouteResult> {
+  if (route.auth === 'public') return route.handler({ deps, c, principal: null, ...(await parseInput(route, c)) });
+  const principal = deps.authenticate(c.req.header('authorization'));
+  requireRole(principal, route.auth);
+  return route.handler({ deps, c, principal, ...(await parseInput(route, c)) });
+}
+
+function register(app: Hono, deps: HttpDeps, route: AnyRoute): void {
   const honoPath = route.path.replace(/\{(\w+)\}/g, ':$1');
   app.on(route.method.toUpperCase(), honoPath, async (c) => {
-    const principal = route.auth === 'public' ? null : deps.authenticate(c.req.header('authorization'));
-    if (principal && route.auth !== 'public') requireRole(principal, route.auth);
-    const body = route.body ? parsePart(route.body, await readJson(c), 'body') : undefined;
-    const query = parsePart(route.query, c.req.query(), 'query');
-    const params = parsePart(route.params, c.req.param(), 'path');
-    const result = await route.handler({ deps, body, query, params, principal, c });
+    const result = await run(deps, route, c);
     if (result.contentType) return c.body(result.body as string, result.status as 200, { 'content-type': result.contentType });
     return c.json(result.body as object, result.status as 200);
   });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { RouteDef } from './route.ts';
+import type { AnyRoute } from './route.ts';
 
 const ERROR = {
   type: 'object',
@@ -22,7 +22,7 @@ export function buildOpenApi(): Promise<unknown> {
   return (cached ??= import('./routes/index.ts').then(({ ROUTES }) => document(ROUTES)));
 }
 
-function document(routes: RouteDef[]) {
+function document(routes: readonly AnyRoute[]) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
     const parameters: unknown[] = [];

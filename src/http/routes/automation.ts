@@ -12,7 +12,7 @@ export const acknowledgeHoldRoute = defineRoute({
   auth: ['approver', 'override'],
   params: z.strictObject({ service: Name, environment: Name }),
   async handler({ deps, params, principal }) {
-    const released = await acknowledgeHold(deps, principal!.actor, params.service, params.environment);
+    const released = await acknowledgeHold(deps, principal.actor, params.service, params.environment);
     return { status: 200, body: { service: params.service, environment: params.environment, holds_released: released } };
   },
 });

@@ -13,7 +13,7 @@ export const createDeploymentRoute = defineRoute({
   auth: ['deployer'],
   body: CreateDeploymentSchema,
   async handler({ deps, body, principal }) {
-    const { deployment, warnings } = await recordDeployment(deps, principal!.actor, body);
+    const { deployment, warnings } = await recordDeployment(deps, principal.actor, body);
     return { status: 201, body: { deployment_id: deployment.deploymentId, status: deployment.status, quarantined: deployment.quarantined, warnings } };
   },
 });
@@ -27,7 +27,7 @@ export const completeDeploymentRoute = defineRoute({
   params: DeploymentParams,
   body: CompleteDeploymentSchema,
   async handler({ deps, body, params, principal }) {
-    const row = await completeDeployment(deps, principal!.actor, params.id, body);
+    const row = await completeDeployment(deps, principal.actor, params.id, body);
     return { status: 200, body: deploymentItem(row) };
   },
 });
@@ -41,7 +41,7 @@ export const recordMigrationRoute = defineRoute({
   params: DeploymentParams,
   body: MigrationSchema,
   async handler({ deps, body, params, principal }) {
-    const row = await recordMigration(deps, principal!.actor, params.id, body);
+    const row = await recordMigration(deps, principal.actor, params.id, body);
     return { status: 201, body: { id: row.id, deployment_id: row.deploymentId, name: row.migrationName, reversibility: row.reversibility } };
   },
 });

@@ -1,4 +1,4 @@
-import type { RouteDef } from '../route.ts';
+import type { AnyRoute } from '../route.ts';
 import { completeDeploymentRoute, createDeploymentRoute, pushHealthRoute, recordMigrationRoute } from './deployments.ts';
 import { cancelRoute, decideRoute } from './rollback-decide.ts';
 import {
@@ -15,8 +15,9 @@ import { healthRoute, metricsRoute, openApiRoute } from './ops.ts';
 import { alertmanagerRoute } from './alerts.ts';
 import { acknowledgeHoldRoute } from './automation.ts';
 
-// Every endpoint, registered explicitly; static paths come before parameterised ones.
-export const ROUTES = [
+// Every endpoint, registered explicitly; static paths come before parameterised ones. Annotated rather than `satisfies`:
+// this is the registry boundary where each route's own types are erased (see AnyRoute).
+export const ROUTES: readonly AnyRoute[] = [
   healthRoute,
   metricsRoute,
   openApiRoute,
@@ -37,4 +38,4 @@ export const ROUTES = [
   rollbackEvidenceRoute,
   decideRoute,
   cancelRoute,
-] satisfies RouteDef[];
+];

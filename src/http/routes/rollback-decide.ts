@@ -14,15 +14,8 @@ export const decideRoute = defineRoute({
   params: EventParams,
   body: ApprovalSchema,
   async handler({ deps, params, body, principal }) {
-    const b = body as ReturnType<typeof ApprovalSchema.parse>;
-    const actor = actingAs(principal!, { id: b.approver, name: b.approver_name, roles: b.approver_roles });
-    const outcome = await decideRollback(deps, {
-      eventId: (params as { event_id: string }).event_id,
-      actor,
-      decision: b.decision,
-      reason: b.reason,
-      override: b.override,
-    });
+    const actor = actingAs(principal, { id: body.approver, name: body.approver_name, roles: body.approver_roles });
+    const outcome = await decideRollback(deps, { eventId: params.event_id, actor, decision: body.decision, reason: body.reason, override: body.override });
     switch (outcome.kind) {
       case 'recorded':
         return {
@@ -53,9 +46,8 @@ export const cancelRoute = defineRoute({
   params: EventParams,
   body: CancelSchema,
   async handler({ deps, params, body, principal }) {
-    const b = body as ReturnType<typeof CancelSchema.parse>;
-    const actor = actingAs(principal!, { id: b.actor, name: b.actor_name, roles: b.actor_roles });
-    const outcome = await cancelRollback(deps, { eventId: (params as { event_id: string }).event_id, actor, reason: b.reason });
+    const actor = actingAs(principal, { id: body.actor, name: body.actor_name, roles: body.actor_roles });
+    const outcome = await cancelRollback(deps, { eventId: params.event_id, actor, reason: body.reason });
     const status = outcome.kind === 'cancelled' ? 200 : 409;
     const message =
       outcome.kind === 'too_late' ? `too late to cancel: the rollback is ${outcome.event.status}` : outcome.kind === 'already_final' ? `already ${outcome.event.status}` : 'cancelled';

@@ -3,7 +3,7 @@ import { requestRollback, type RequestOutcome } from '../../rollback/request-rol
 import { approvalsNeeded } from '../../rollback/approval-state.ts';
 import { targetItem } from '../../rollback/views.ts';
 import { requesterFor } from '../rollback-requester.ts';
-import { defineRoute, type RouteDef } from '../route.ts';
+import { defineRoute } from '../route.ts';
 import { RollbackRequestSchema } from '../schemas.ts';
 
 const validationBody = (v: ValidationResult) => ({ compliant: v.compliant, violations: v.violations, warnings: v.warnings, laws: v.laws, policy_version: v.policy_version });
@@ -41,24 +41,28 @@ export function requestResponse(outcome: RequestOutcome) {
   }
 }
 
-const handler: RouteDef['handler'] = async ({ deps, body, principal }) => {
-  const b = body as ReturnType<typeof RollbackRequestSchema.parse>;
-  const requester = requesterFor(principal!, b);
-  const outcome = await requestRollback(deps, {
-    deploymentId: b.deployment_id,
-    reason: b.trigger_reason,
-    triggerType: b.trigger_type,
-    // Without a requester, the token that claimed the trigger is still on record with the rollback.
-    ...(requester ? {} : { triggerData: { requested_by_token: principal!.tokenName } }),
-    requester,
-    override: b.override,
-    codeOnly: b.code_only,
-  });
-  return requestResponse(outcome);
-};
-
 // automation may call it too, for automatic and alert triggers (see requesterFor).
-const common = { method: 'post', tag: 'rollbacks', auth: ['deployer', 'approver', 'automation'], body: RollbackRequestSchema, handler } as const;
-
-export const autoRollbackRoute = defineRoute({ ...common, path: '/auto-rollback', summary: 'Request a rollback of a deployment (the seed contract)' });
-export const requestRollbackRoute = defineRoute({ ...common, path: '/api/rollbacks', summary: 'Request a rollback of a deployment' });
+export const requestRollbackRoute = defineRoute({
+  method: 'post',
+  path: '/api/rollbacks',
+  summary: 'Request a rollback of a deployment',
+  tag: 'rollbacks',
+  auth: ['deployer', 'approver', 'automation'],
+  body: RollbackRequestSchema,
+  async handler({ deps, body, principal }) {
+    const requester = requesterFor(principal, body);
+    const outcome = await requestRollback(deps, {
+      deploymentId: body.deployment_id,
+      reason: body.trigger_reason,
+      triggerType: body.trigger_type,
+      // Without a requester, the token that claimed the trigger is still on record with the rollback.
+      ...(requester ? {} : { triggerData: { requested_by_token: principal.tokenName } }),
+      requester,
+      override: body.override,
+      codeOnly: body.code_only,
+    });
+    return requestResponse(outcome);
+  },
+});
+// The seed's path: the same route under its old path.
+export const autoRollbackRoute = { ...requestRollbackRoute, path: '/auto-rollback', summary: 'Request a rollback of a deployment (the seed contract)' };
