@@ -1,9 +1,9 @@
 import { and, asc, desc, eq, inArray, lt, ne, or, type SQL } from 'drizzle-orm';
 import type { Queryable } from '../client.ts';
-import { ACTIVE_ROLLBACK_STATUSES, approvals, rollbackEvents, type RollbackEventRow } from '../schema/index.ts';
+import { ACTIVE_ROLLBACK_STATUSES, FINAL_ROLLBACK_STATUSES, approvals, rollbackEvents, type RollbackEventRow } from '../schema/index.ts';
 
 export type RollbackStatus = RollbackEventRow['status'];
-export const FINAL_STATUSES = ['succeeded', 'failed', 'rejected', 'expired', 'cancelled'] as const satisfies RollbackStatus[];
+export const FINAL_STATUSES = FINAL_ROLLBACK_STATUSES;
 export const isFinal = (status: RollbackStatus) => (FINAL_STATUSES as readonly string[]).includes(status);
 
 export async function getEvent(q: Queryable, eventId: string): Promise<RollbackEventRow | null> {
@@ -16,18 +16,12 @@ export async function getEventForUpdate(q: Queryable, eventId: string): Promise<
   return row ?? null;
 }
 
+/** Active rollbacks of one service and environment (the partial unique index allows one). */
+const activeIn = (service: string, environment: string) =>
+  and(eq(rollbackEvents.service, service), eq(rollbackEvents.environment, environment), inArray(rollbackEvents.status, [...ACTIVE_ROLLBACK_STATUSES]));
+
 export async function getActiveEvent(q: Queryable, service: string, environment: string): Promise<RollbackEventRow | null> {
-  const [row] = await q
-    .select()
-    .from(rollbackEvents)
-    .where(
-      and(
-        eq(rollbackEvents.service, service),
-        eq(rollbackEvents.environment, environment),
-        inArray(rollbackEvents.status, [...ACTIVE_ROLLBACK_STATUSES]),
-      ),
-    )
-    .limit(1);
+  const [row] = await q.select().from(rollbackEvents).where(activeIn(service, environment)).limit(1);
   return row ?? null;
 }
 
@@ -35,14 +29,7 @@ export async function findOtherActiveEvents(q: Queryable, service: string, envir
   const rows = await q
     .select({ eventId: rollbackEvents.eventId })
     .from(rollbackEvents)
-    .where(
-      and(
-        eq(rollbackEvents.service, service),
-        eq(rollbackEvents.environment, environment),
-        inArray(rollbackEvents.status, [...ACTIVE_ROLLBACK_STATUSES]),
-        ne(rollbackEvents.eventId, except),
-      ),
-    );
+    .where(and(activeIn(service, environment), ne(rollbackEvents.eventId, except)));
   return rows.map((r) => r.eventId);
 }
 

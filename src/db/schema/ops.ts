@@ -13,19 +13,11 @@ export const deploymentStatus = ops.enum('deployment_status', [
   'rolled_back',
 ]);
 
-export const rollbackStatus = ops.enum('rollback_status', [
-  'requested',
-  'awaiting_approval',
-  'approved',
-  'queued',
-  'running',
-  'verifying',
-  'succeeded',
-  'failed',
-  'rejected',
-  'expired',
-  'cancelled',
-]);
+/** The lifecycle, in order: active statuses (at most one rollback per service and environment), then final ones. */
+export const ACTIVE_ROLLBACK_STATUSES = ['requested', 'awaiting_approval', 'approved', 'queued', 'running', 'verifying'] as const;
+export const FINAL_ROLLBACK_STATUSES = ['succeeded', 'failed', 'rejected', 'expired', 'cancelled'] as const;
+
+export const rollbackStatus = ops.enum('rollback_status', [...ACTIVE_ROLLBACK_STATUSES, ...FINAL_ROLLBACK_STATUSES]);
 
 export const triggerType = ops.enum('trigger_type', ['automatic', 'manual', 'alert']);
 export const approvalDecision = ops.enum('approval_decision', ['approve', 'reject']);

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { bigserial, boolean, index, integer, jsonb, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { deployments } from './deployments.ts';
-import { ops, rollbackStatus, triggerType } from './ops.ts';
+import { ACTIVE_ROLLBACK_STATUSES, ops, rollbackStatus, triggerType } from './ops.ts';
 // Types only (erased at run time): the jsonb columns hold these shapes, so readers need no casts.
 import type { Action } from '../../config/monitoring-schema.ts';
 import type { ValidationResult } from '../../constitution/types.ts';
@@ -19,15 +19,6 @@ export interface RollbackMetadata {
   /** Why a pending rollback was raised to automatic. */
   raised_by?: string;
 }
-
-export const ACTIVE_ROLLBACK_STATUSES = [
-  'requested',
-  'awaiting_approval',
-  'approved',
-  'queued',
-  'running',
-  'verifying',
-] as const;
 
 export const rollbackEvents = ops.table(
   'rollback_events',
