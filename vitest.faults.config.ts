@@ -6,6 +6,8 @@ export default defineConfig({
   test: {
     include: ['test/faults/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
+    // Fails a file that leaves running what it started (workers, servers, child processes, timers).
+    setupFiles: ['test/support/leak-guard.ts'],
     testTimeout: 300_000,
     hookTimeout: 120_000,
     maxWorkers: 1,

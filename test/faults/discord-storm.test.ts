@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDiscordRest } from '../../src/discord/rest.ts';
 import { registerCommands } from '../../src/discord/register-commands.ts';
 import { startDiscordEmulator, type DiscordEmulator } from '../../src/emulator/index.ts';
+import { owedToDiscord } from '../support/discord-owed.ts';
 import { startBackstop, waitFor, type Backstop } from '../support/harness.ts';
 
 // A 429 storm on every channel route and repeated gateway drops while rollbacks progress: every card reaches its
@@ -63,8 +64,11 @@ ${SERVICES.map((s) => `  ${s}: { environments: [prod], executor: { kind: command
     console.log(`rollbacks finished ${Date.now() - t0} ms after the requests`);
     const of = (id: string) => emu.messages().filter((m) => m.embeds[0]?.footer?.text?.startsWith(`event ${id}`) && !(m.flags & 64));
     await emu.waitFor(() => events.every((id) => of(id).some((m) => m.embeds[0].title === '✅ ROLLBACK COMPLETE') && of(id).length === 2), 90_000);
-    // Settle, then count again: nothing arrives twice later either.
-    await new Promise((r) => setTimeout(r, 3_000));
+    // Count again once the database records every card and outcome as delivered: nothing is left to arrive later.
+    await waitFor('every delivery to be recorded', async () => {
+      const owed = await owedToDiscord(b.running.deps.db);
+      return events.every((id) => !owed.has(id));
+    }, 60_000);
     const doubles = events.filter((id) => of(id).length !== 2);
     expect(doubles).toEqual([]);
     expect(emu.violations).toEqual([]);

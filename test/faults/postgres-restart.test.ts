@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBackstop, type Backstop } from '../support/harness.ts';
+import { startBackstop, waitFor, type Backstop } from '../support/harness.ts';
 import { orphansSettled, sideEffects, starts } from '../support/faults/effects.ts';
 import { WorkerFleet } from '../support/faults/fleet.ts';
 import { fleetPolicy } from '../support/faults/policy.ts';
@@ -51,8 +51,8 @@ describe('PostgreSQL restarted mid-flow', () => {
     const admitted = await Promise.all(SERVICES.map((s) => b.api('POST', '/api/rollbacks', 'alice', { deployment_id: bad.get(s), trigger_reason: `postgres restart ${s}` })));
     for (const r of admitted) expect(r.status, JSON.stringify(r.body)).toBe(201);
     const events = admitted.map((r) => r.body.event_id as string);
-    // The worker runs five at a time: five scripts are executing (their side effect 1.5 s away), one job waits.
-    await new Promise((r) => setTimeout(r, 700));
+    // The worker runs five at a time: stop once five scripts are executing (their side effect 1.5 s away), one job waits.
+    await waitFor('five rollback scripts to start', async () => starts(effects).size >= 5, 30_000);
     const atStop = await b.running.deps.pool.query<{ status: string }>('select status::text from ops.rollback_events where event_id = any($1::uuid[])', [events]);
 
     pgctl('stop');
@@ -61,7 +61,9 @@ describe('PostgreSQL restarted mid-flow', () => {
       const r = await b.api(method, path, token, body);
       down.push({ what, status: r.status, text: JSON.stringify(r.body) });
     };
-    for (let i = 0; i < 5; i++) {
+    // At least five rounds, and on until the scripts executing at the stop have finished into the outage.
+    const scriptsFinished = () => [...starts(effects).keys()].every((key) => sideEffects(effects).has(key));
+    for (let i = 0; i < 5 || (!scriptsFinished() && i < 100); i++) {
       await Promise.all([
         call('health', 'GET', '/health', null),
         call('record deployment', 'POST', '/api/deployments', 'ci', { service: 'p0', environment: 'prod', version: `down${i}`, git_commit: 'abc1234' }),
@@ -70,6 +72,7 @@ describe('PostgreSQL restarted mid-flow', () => {
         call('read rollback', 'GET', `/api/rollbacks/${events[1]}`, 'viewer'),
         call('history', 'GET', '/api/rollbacks?limit=5', 'viewer'),
       ]);
+      // Paces the traffic during the outage (a round every 300 ms, like steady use); it waits for nothing.
       await new Promise((r) => setTimeout(r, 300));
     }
     pgctl('start');

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBackstop, type Backstop } from '../support/harness.ts';
+import { startBackstop, waitFor, type Backstop } from '../support/harness.ts';
 import { exited, freePort, startRedis } from '../support/processes.ts';
 import { orphansSettled, sideEffects, starts } from '../support/faults/effects.ts';
 import { fleetPolicy } from '../support/faults/policy.ts';
@@ -60,8 +60,8 @@ describe('Redis restarted mid-flow', () => {
 
     const before = await Promise.all(SERVICES.slice(0, BEFORE).map(requestAndApprove));
     expect(before.every((r) => r.enqueued)).toBe(true);
-    // Two scripts are running now (their side effect is 1 s away); four jobs wait in Redis.
-    await new Promise((r) => setTimeout(r, 400));
+    // Kill once two scripts are running (their side effect is 1 s away); the other four jobs wait in Redis.
+    await waitFor('two rollback scripts to start', async () => starts(effects).size >= 2, 30_000);
     const atKill = await b.running.deps.pool.query<{ status: string }>('select status::text from ops.rollback_events where event_id = any($1::uuid[])', [before.map((r) => r.eventId)]);
     redis!.kill('SIGKILL');
     await exited(redis!);
@@ -78,7 +78,8 @@ describe('Redis restarted mid-flow', () => {
     const read = await b.api('GET', `/api/rollbacks/${during[0]!.eventId}`, 'viewer');
     expect(read.status).toBe(200);
     expect(read.body.status).toBe('approved');
-    await new Promise((r) => setTimeout(r, 1_500));
+    // The scripts running at the kill finish into the outage (their jobs cannot be completed in Redis) before it ends.
+    await orphansSettled(effects);
     redis = await startRedis(port);
 
     const events = [...before, ...during].map((r) => r.eventId);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBackstop, TOKENS, waitFor, type Backstop } from '../support/harness.ts';
-import { exited, freePort, spawnBackstop, startRedis } from '../support/processes.ts';
+import { exited, exitedWithin, freePort, spawnBackstop, startRedis } from '../support/processes.ts';
 import { orphansSettled, sideEffects, starts } from '../support/faults/effects.ts';
 import { WorkerFleet } from '../support/faults/fleet.ts';
 import { fleetPolicy } from '../support/faults/policy.ts';
@@ -54,8 +54,7 @@ describe('PostgreSQL and Redis restarted under write traffic', () => {
     await ensurePostgres();
     if (api && api.exitCode === null && api.signalCode === null) {
       api.kill('SIGTERM');
-      await Promise.race([exited(api), new Promise((r) => setTimeout(r, 35_000))]);
-      api.kill('SIGKILL');
+      if (!(await exitedWithin(api, 35_000))) api.kill('SIGKILL');
     }
     await fleet?.stop();
     await b?.close();

@@ -54,6 +54,7 @@ describe(`${KILLS} rollbacks, each with its worker SIGKILLed at a random step`, 
         expect(req.body.status).toBe('approved');
         const eventId = req.body.event_id as string;
         events.push(eventId);
+        // A random moment in the rollback's life to kill at (the spread is the point): it waits for nothing.
         await new Promise((r) => setTimeout(r, Math.random() * 1_500));
         stages.push(await fleet!.killFor(eventId));
         const status = (await settle(b, [eventId], 60_000)).get(eventId);

@@ -43,11 +43,13 @@ const COMMANDS = [
   },
 ];
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A small bot with one behaviour per command/custom id; errors from Discord are kept so tests can assert them. */
-function botBehaviour(errors: unknown[]) {
+/**
+ * A small bot with one behaviour per command/custom id; errors from Discord are kept so tests can assert them. The
+ * late answers wait for the deadline they must miss (the emulator's own verdict, the token's age), not a guess of it.
+ */
+function botBehaviour(errors: unknown[], emu: DiscordEmulator, tokenLifetimeMs = 15 * 60_000) {
   return async (interaction: Interaction) => {
+    const receivedAt = Date.now();
     try {
       if (interaction.isAutocomplete()) {
         const typed = interaction.options.getFocused();
@@ -56,7 +58,6 @@ function botBehaviour(errors: unknown[]) {
         switch (interaction.commandName) {
           case 'status':
             await interaction.deferReply();
-            await sleep(30);
             await interaction.editReply({ content: 'all green', embeds: [{ title: 'Status', description: 'api: ok' }] });
             return;
           case 'secret':
@@ -82,12 +83,13 @@ function botBehaviour(errors: unknown[]) {
             await interaction.followUp({ content: 'and one more thing' });
             return;
           case 'slow':
-            await sleep(350);
+            await emu.waitFor(() => emu.violations.some((v) => v.includes(`(${interaction.id}) was not acknowledged`)));
             await interaction.reply('finally');
             return;
           case 'late-edit':
             await interaction.deferReply();
-            await sleep(500);
+            // The emulator dates the token before it dispatches the interaction: the token is at least this old.
+            await emu.waitFor(() => Date.now() - receivedAt > tokenLifetimeMs, tokenLifetimeMs + 10_000);
             await interaction.editReply('too late');
             return;
           case 'rollback':
@@ -135,7 +137,7 @@ async function connect(opts: Parameters<typeof startDiscordEmulator>[0] = {}): P
   await rest.put(Routes.applicationGuildCommands(emu.applicationId, emu.guildId), { body: COMMANDS });
   const errors: unknown[] = [];
   const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: emu.apiUrl } });
-  client.on(Events.InteractionCreate, botBehaviour(errors));
+  client.on(Events.InteractionCreate, botBehaviour(errors, emu, opts.tokenLifetimeMs));
   const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
   await client.login(emu.botToken);
   await ready;

@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { startDiscordEmulator, type DiscordEmulator, type EmulatedMessage, type EmulatedUser } from '../../src/emulator/index.ts';
+import { owedToDiscord } from '../support/discord-owed.ts';
 import { startBackstop, testPolicy, waitFor, type Backstop } from '../support/harness.ts';
 
 // The real backstop (gateway, worker, api) against the Discord emulator, with real Postgres and Redis: what a person
@@ -40,6 +41,8 @@ discord:
       policy: testPolicy({ executorArgv: [SCRIPT, sideEffects, '0.3'], onNoData: 'pass', discord, production: '{ required: 2, requester_counts: false }' }),
       roles: { gateway: true },
       env: { DISCORD_TOKEN: emu.botToken, DISCORD_API_URL: emu.apiUrl, BACKSTOP_DISCORD_SWEEP_INTERVAL_MS: '500' },
+      // The outage test waits on what the deliveries log (gave up, re-sending) instead of on a guess of their timing.
+      keepLogs: 'info',
     });
     // The real CLI registers the commands (reading the guild from the policy file, the application from Discord).
     const { stdout } = await run(process.execPath, [resolve('bin/backstop.mjs'), 'commands', 'register'], { env: b.childEnv });
@@ -250,20 +253,24 @@ discord:
     await deploy('staging', 'v5.0.0', true);
     const bad = await deploy('staging', 'v5.0.1', false);
     emu.setOutage((_method, path) => path.startsWith('/channels/'));
+    const logged = b.logs.length;
+    const since = () => b.logs.slice(logged);
     let eventId: string;
     try {
       const req = await b.api('POST', '/auto-rollback', 'alice', { deployment_id: bad, trigger_reason: 'staging down during a Discord outage' });
       eventId = req.body.event_id as string;
       await waitFor('rollback to succeed', async () => (await eventStatus(eventId)) === 'succeeded', 20_000);
-      // Past the live path's retries (about 3 s): only the sweep can deliver now.
-      await new Promise((r) => setTimeout(r, 4_000));
+      // Past the live path's retries: it has given up on this event, and the delivery sweep has taken it over.
+      await waitFor('the live delivery to give up', async () => since().some((r) => r.eventId === eventId && r.msg.includes('giving up')), 30_000);
+      await waitFor('the delivery sweep to take it over', async () => since().some((r) => r.msg === 'discord delivery sweep re-sending'), 30_000);
       expect(cardOf(eventId)).toBeUndefined();
     } finally {
       emu.setOutage(null);
     }
     await emu.waitFor(() => cardOf(eventId)?.embeds[0].title === '✅ ROLLBACK COMPLETE', 15_000);
     await emu.waitFor(() => outcomes(eventId).length === 1, 15_000);
-    await new Promise((r) => setTimeout(r, 1_500));
+    // Once the database records both as delivered, neither the sweep nor a retry has anything left to post for it.
+    await waitFor('both deliveries to be recorded', async () => !(await owedToDiscord(b.running.deps.db)).has(eventId));
     expect(emu.messages().filter((m) => m.embeds[0]?.footer?.text?.startsWith(`event ${eventId}`) && !(m.flags & 64))).toHaveLength(2);
-  }, 45_000);
+  }, 90_000);
 });

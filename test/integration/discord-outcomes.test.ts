@@ -43,6 +43,7 @@ describe('outcome and escalation messages', () => {
       oncallRoleId: oncall,
       logger,
       clock,
+      // The notifier's own wait between delivery attempts (retryBaseMs keeps it short), not a test pause.
       sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
       attempts: 2,
       retryBaseMs: 10,

@@ -3,6 +3,7 @@ import { startAlertmanager, type AlertmanagerServer } from '../support/alertmana
 import { startMetricsService, type MetricsService } from '../support/metrics-service.ts';
 import { startPrometheus, type PrometheusServer } from '../support/prometheus.ts';
 import { startBackstop, TOKENS, waitFor, type Backstop } from '../support/harness.ts';
+import { ticksAfter } from '../support/monitor-ticks.ts';
 
 // The whole loop with real parts: a service exposes /metrics, a real Prometheus scrapes it, backstop's tick queries
 // Prometheus and rolls back on its own; a real Alertmanager delivers its webhook to backstop.
@@ -90,8 +91,16 @@ services:
     await deploy('payments', 'v1', true);
     const bad = await deploy('payments', 'v2', false);
     await prom.waitForSeries('backstop_test_requests_total', 20_000);
-    // Healthy traffic first: nothing happens.
-    await new Promise((r) => setTimeout(r, 2_000));
+    // Healthy traffic first: once the rule has judged it healthy (a value from Prometheus, not "no data"), as many
+    // more ticks as the rule needs breaches to act (`for: 2`) leave nothing behind.
+    const judged = await waitFor('prom-errors to judge the healthy rate', async () => {
+      const { rows } = await b.running.deps.pool.query<{ updated_at: Date }>(
+        `select updated_at from ops.rule_states where deployment_id = $1 and rule = 'prom-errors' and verdict = 'ok'`,
+        [bad],
+      );
+      return rows[0]?.updated_at;
+    }, 20_000);
+    await ticksAfter(b, judged.getTime(), 2);
     expect(await rollbacksOf(bad)).toEqual([]);
     metrics.setErrorRatePerSecond(3);
     const [event] = await waitFor('an automatic rollback', async () => {

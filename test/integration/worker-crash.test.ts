@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { orphansSettled } from '../support/faults/effects.ts';
 import { exited, spawnBackstop } from '../support/processes.ts';
 import { startBackstop, testPolicy, waitFor, type Backstop } from '../support/harness.ts';
 
@@ -60,9 +61,14 @@ describe('a worker killed with SIGKILL during execute', () => {
     } finally {
       clearInterval(healthy);
     }
-    // Let the orphaned script finish, then count: one start, one side effect.
+    // Count once nothing more can happen: the orphaned script has finished, and the queue holds no job that could
+    // start the executor again. Then: one start, one side effect.
     await waitFor('the side effect', async () => existsSync(sideEffects), 10_000);
-    await new Promise((r) => setTimeout(r, 500));
+    await orphansSettled(sideEffects);
+    await waitFor('the rollback queue to hold no job', async () => {
+      const counts = await b.running.deps.rollbackQueue.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+      return Object.values(counts).every((n) => n === 0);
+    });
     expect(readFileSync(`${sideEffects}.started`, 'utf8').trim().split('\n')).toHaveLength(1);
     expect(readFileSync(sideEffects, 'utf8').trim().split('\n')).toEqual([`${eventId} v1.0.0`]);
     second.kill('SIGTERM');

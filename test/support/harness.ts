@@ -8,6 +8,8 @@ import { parseEnv } from '../../src/main/env.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { runRoles, type RoleSet, type RunningRoles } from '../../src/main/roles.ts';
 import type { HealthNotice, Notice, Notifier } from '../../src/notify/notifier.ts';
+import { track, trackQueuePrefix } from './leaks/track.ts';
+import { captureLogs, type LogRecord } from './log-capture.ts';
 import { REDIS_URL } from './pg-admin.ts';
 import { createTestDatabase, type TestDatabase } from './test-db.ts';
 
@@ -74,13 +76,16 @@ export interface Backstop {
   policyPath: string;
   /** Environment for a child `backstop` process that shares this instance's database, queue and policy. */
   childEnv: Record<string, string>;
+  /** What this instance logged at `keepLogs` and above (empty unless asked for). */
+  logs: LogRecord[];
   api(method: string, path: string, token: TokenName | null, body?: unknown): Promise<{ status: number; body: any }>;
   close(): Promise<void>;
 }
 
-export async function startBackstop(opts: { policy: string; roles?: Partial<RoleSet>; redisUrl?: string; db?: TestDatabase; env?: Record<string, string> }): Promise<Backstop> {
+export async function startBackstop(opts: { policy: string; roles?: Partial<RoleSet>; redisUrl?: string; db?: TestDatabase; env?: Record<string, string>; keepLogs?: 'debug' | 'info' | 'warn' }): Promise<Backstop> {
   const db = opts.db ?? (await createTestDatabase());
   const queuePrefix = `bt${randomBytes(4).toString('hex')}`;
+  trackQueuePrefix(queuePrefix);
   const dir = mkdtempSync(join(tmpdir(), 'backstop-test-'));
   const policyPath = join(dir, 'backstop.yaml');
   writeFileSync(policyPath, opts.policy);
@@ -104,11 +109,13 @@ export async function startBackstop(opts: { policy: string; roles?: Partial<Role
   const configResult = parseConfig(opts.policy);
   if (!envResult.ok) throw new Error(JSON.stringify(envResult.errors));
   if (!configResult.ok) throw new Error(JSON.stringify(configResult.errors));
-  const logger = createLogger({ level: childEnv.LOG_LEVEL!, name: 'backstop-test' });
+  const capture = opts.keepLogs ? captureLogs(childEnv.LOG_LEVEL!, opts.keepLogs) : undefined;
+  const logger = createLogger({ level: capture?.level ?? childEnv.LOG_LEVEL!, name: 'backstop-test', ...(capture ? { destination: capture.destination } : {}) });
   const notifier = new RecordingNotifier();
   const running = await runRoles({ env: envResult.env, config: configResult.config, logger }, { api: true, worker: true, gateway: false, ...opts.roles }, { extraNotifier: notifier });
   const port = running.server ? (running.server.address() as AddressInfo).port : 0;
   const url = `http://127.0.0.1:${port}`;
+  const closed = track(`startBackstop() (queue prefix ${queuePrefix}${running.server ? `, ${url}` : ''})`);
   return {
     url,
     db,
@@ -117,6 +124,7 @@ export async function startBackstop(opts: { policy: string; roles?: Partial<Role
     queuePrefix,
     policyPath,
     childEnv,
+    logs: capture?.records ?? [],
     async api(method, path, token, body) {
       const res = await fetch(`${url}${path}`, {
         method,
@@ -133,8 +141,12 @@ export async function startBackstop(opts: { policy: string; roles?: Partial<Role
       return { status: res.status, body: parsed };
     },
     async close() {
-      await running.close();
-      if (!opts.db) await db.drop();
+      try {
+        await running.close();
+        if (!opts.db) await db.drop();
+      } finally {
+        closed();
+      }
     },
   };
 }

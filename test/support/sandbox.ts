@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { parseEnv } from '../../src/main/env.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/start-sandbox.ts';
+import { trackClose, trackQueuePrefix } from './leaks/track.ts';
 import { REDIS_URL } from './pg-admin.ts';
 import { createTestDatabase } from './test-db.ts';
 
@@ -17,19 +18,21 @@ export async function startTestSandbox(opts: { name: string; paceMs: number; env
   const db = await createTestDatabase();
   let sandbox: RunningSandbox;
   try {
-    const env = parseEnv({ DATABASE_URL: db.url, REDIS_URL, BACKSTOP_QUEUE_PREFIX: `sb${randomBytes(4).toString('hex')}`, HOST: '127.0.0.1', PORT: '0', ...opts.env });
+    const prefix = `sb${randomBytes(4).toString('hex')}`;
+    trackQueuePrefix(prefix);
+    const env = parseEnv({ DATABASE_URL: db.url, REDIS_URL, BACKSTOP_QUEUE_PREFIX: prefix, HOST: '127.0.0.1', PORT: '0', ...opts.env });
     if (!env.ok) throw new Error(JSON.stringify(env.errors));
     sandbox = await startSandbox({ env: env.env, logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'warn', name: opts.name }), paceMs: opts.paceMs });
   } catch (err) {
     await db.drop();
     throw err;
   }
-  return {
+  return trackClose(`startTestSandbox(${opts.name}) at ${sandbox.url}`, {
     sandbox,
     base: sandbox.url.replace(/\/sandbox$/, ''),
     async close() {
       await sandbox.close();
       await db.drop();
     },
-  };
+  });
 }

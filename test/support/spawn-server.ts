@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { trackClose } from './leaks/track.ts';
 import { exited, freePort } from './processes.ts';
 
 export interface ServerProcess {
@@ -99,7 +100,7 @@ async function startOnce(opts: SpawnServerOptions, dir: string, port: number): P
             await stop();
             await rm(dir, { recursive: true, force: true });
           })());
-        return { ok: true, server: { url, port, dir, child, output: () => out, close } };
+        return { ok: true, server: trackClose(`${opts.name} on ${url}`, { url, port, dir, child, output: () => out, close }) };
       }
       await stop();
       return { ok: false, portTaken: true, error: new Error(`another server answers on ${url}; ${opts.name} output:\n${out}`) };

@@ -30,6 +30,7 @@ describe('webhook executor (a real local HTTP receiver)', () => {
   });
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
+  // The executor's own retry and poll pacing, capped so a test takes milliseconds (not a test pause).
   const make = (over: Partial<WebhookExecutorConfig> = {}, secret: string | null = SECRET) =>
     createWebhookExecutor(
       { kind: 'webhook', url: `${base}/rollback`, secret_env: 'HOOK_SECRET', timeout: 2_000, retries: 3, poll_interval: 20, poll_timeout: 300, ...over },

@@ -1,4 +1,4 @@
-import { exited, spawnBackstop } from '../processes.ts';
+import { exited, exitedWithin, spawnBackstop } from '../processes.ts';
 import { waitFor, type Backstop } from '../harness.ts';
 
 type Child = ReturnType<typeof spawnBackstop>;
@@ -67,7 +67,9 @@ export class WorkerFleet {
   async stop(): Promise<void> {
     const live = [...this.live];
     for (const w of live) w.kill('SIGTERM');
-    await Promise.race([Promise.all(live.map(exited)), new Promise((r) => setTimeout(r, 35_000))]);
-    for (const w of this.all) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
+    await Promise.all(live.map((w) => exitedWithin(w, 35_000)));
+    const stuck = this.all.filter((w) => w.exitCode === null && w.signalCode === null);
+    for (const w of stuck) w.kill('SIGKILL');
+    await Promise.all(stuck.map(exited));
   }
 }
