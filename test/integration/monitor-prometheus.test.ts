@@ -87,6 +87,18 @@ services:
   const rollbacksOf = async (deploymentId: string) =>
     ((await b.api('GET', '/api/rollbacks?limit=50', 'viewer')).body.rollbacks as Array<{ deployment_id: string; event_id: string; status: string }>).filter((r) => r.deployment_id === deploymentId);
 
+  /** Waits for the monitor's rollback of a deployment, then for it to end; resolves the final rollback. */
+  async function rolledBack(deploymentId: string) {
+    const [event] = await waitFor('an automatic rollback', async () => {
+      const list = await rollbacksOf(deploymentId);
+      return list.length ? list : null;
+    }, 30_000);
+    return waitFor('it to finish', async () => {
+      const e = (await b.api('GET', `/api/rollbacks/${event!.event_id}`, 'viewer')).body;
+      return ['succeeded', 'failed', 'rejected'].includes(e.status) ? e : null;
+    }, 40_000);
+  }
+
   it('rolls back when the error rate Prometheus reports breaches for two ticks', async () => {
     await deploy('payments', 'v1', true);
     const bad = await deploy('payments', 'v2', false);
@@ -103,14 +115,7 @@ services:
     await ticksAfter(b, judged.getTime(), 2);
     expect(await rollbacksOf(bad)).toEqual([]);
     metrics.setErrorRatePerSecond(3);
-    const [event] = await waitFor('an automatic rollback', async () => {
-      const list = await rollbacksOf(bad);
-      return list.length ? list : null;
-    }, 30_000);
-    const done = await waitFor('it to finish', async () => {
-      const e = (await b.api('GET', `/api/rollbacks/${event!.event_id}`, 'viewer')).body;
-      return ['succeeded', 'failed', 'rejected'].includes(e.status) ? e : null;
-    }, 40_000);
+    const done = await rolledBack(bad);
     expect(done.status, JSON.stringify({ reason: done.status_reason, validation: done.validation })).toBe('succeeded');
     expect(done.trigger_type).toBe('automatic');
     expect(done.trigger_data).toMatchObject({ rule: 'prom-errors', metric: 'errors_per_minute', op: '>', threshold: 30, consecutive: 2, decision: 'auto' });
@@ -125,14 +130,7 @@ services:
     // Healthy, by Prometheus: the check says so (not "inconclusive": the source's value is used).
     await waitFor('Prometheus to report the healthy rate', async () => (await b.api('POST', '/auto-rollback/check', 'viewer', { deployment_id: bad })).body.health?.healthy === true, 20_000, 200);
     checkout.setErrorRatePerSecond(3); // 180 errors/min
-    const [event] = await waitFor('an automatic rollback', async () => {
-      const list = await rollbacksOf(bad);
-      return list.length ? list : null;
-    }, 30_000);
-    const done = await waitFor('it to finish', async () => {
-      const e = (await b.api('GET', `/api/rollbacks/${event!.event_id}`, 'viewer')).body;
-      return ['succeeded', 'failed', 'rejected'].includes(e.status) ? e : null;
-    }, 40_000);
+    const done = await rolledBack(bad);
     expect(done.status, JSON.stringify({ reason: done.status_reason, steps: done.rollback_steps })).toBe('succeeded');
     expect(done.trigger_type).toBe('automatic');
     expect(done.trigger_reason).toMatch(/^High error rate \(\d+(\.\d+)? errors\/minute\)$/);
