@@ -154,7 +154,12 @@ describe('health monitoring', () => {
     await deploy('unfixed', 'v1');
     const bad = await deploy('unfixed', 'v2', false);
     const res = await push(bad, 9);
-    const eventId = res.body.decision.event_id as string;
+    // The tick may judge the sample before the arrival path does; either way the decision row names the rollback.
+    const eventId = (res.body.decision?.event_id ??
+      (await waitFor('the monitor to decide', async () => {
+        const rows = await b.running.deps.pool.query('select event_id from ops.health_decisions where deployment_id = $1 and event_id is not null', [bad]);
+        return rows.rows[0]?.event_id as string | undefined;
+      }))) as string;
     expect((await finalOf(eventId)).status).toBe('succeeded');
     // The restored version is no better.
     const restored = await waitFor('the restored deployment', async () => {
