@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createDiscordRest } from '../src/discord/rest.ts';
-import { registerCommands } from '../src/discord/register-commands.ts';
-import { startDiscordEmulator } from '../src/emulator/index.ts';
+import { registerCommands } from '../src/gateway/register-commands.ts';
+import { startDiscordEmulator } from '@backstop/discord-emulator';
 import { REDIS, round, withBenchDatabase } from './support.ts';
 
 const N = Number(process.argv[2] ?? 100);

@@ -5,11 +5,11 @@
 import { randomBytes } from 'node:crypto';
 import { parseConfig } from '../src/config/load.ts';
 import { createDiscordRest } from '../src/discord/rest.ts';
-import { registerCommands } from '../src/discord/register-commands.ts';
+import { registerCommands } from '../src/gateway/register-commands.ts';
 import { parseEnv } from '../src/main/env.ts';
 import { createLogger } from '../src/logging/logger.ts';
 import { runRoles } from '../src/main/roles.ts';
-import { startDiscordEmulator } from '../src/emulator/index.ts';
+import { startDiscordEmulator } from '@backstop/discord-emulator';
 import type { AddressInfo } from 'node:net';
 import { pct, REDIS, round, withBenchDatabase } from './support.ts';
 

@@ -7,11 +7,11 @@ import { randomBytes } from 'node:crypto';
 import { Client, Events, GatewayIntentBits, MessageFlags } from 'discord.js';
 import { parseConfig } from '../src/config/load.ts';
 import { createDiscordRest } from '../src/discord/rest.ts';
-import { registerCommands } from '../src/discord/register-commands.ts';
+import { registerCommands } from '../src/gateway/register-commands.ts';
 import { parseEnv } from '../src/main/env.ts';
 import { createLogger } from '../src/logging/logger.ts';
 import { runRoles } from '../src/main/roles.ts';
-import { startDiscordEmulator, type DiscordEmulator, type EmulatedInteraction, type EmulatedUser } from '../src/emulator/index.ts';
+import { startDiscordEmulator, type DiscordEmulator, type EmulatedInteraction, type EmulatedUser } from '@backstop/discord-emulator';
 import { pct, REDIS, round, withBenchDatabase } from './support.ts';
 
 const SECONDS = Number(process.argv[2] ?? 10);

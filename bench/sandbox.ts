@@ -12,7 +12,8 @@ import { Routes } from 'discord.js';
 import { createDiscordRest } from '../src/discord/rest.ts';
 import { parseEnv } from '../src/main/env.ts';
 import { createLogger } from '../src/logging/logger.ts';
-import { startSandbox } from '../src/sandbox/start-sandbox.ts';
+import { sandboxHost } from '../src/main/sandbox-host.ts';
+import { startSandbox } from '@backstop/sandbox';
 import { openEventStream, type Frame } from '../test/support/event-stream.ts';
 import { pct, REDIS, round, withBenchDatabase } from './support.ts';
 
@@ -21,7 +22,7 @@ const MESSAGES = Number(process.argv[2] ?? 50);
 async function main(databaseUrl: string) {
   const env = parseEnv({ DATABASE_URL: databaseUrl, REDIS_URL: REDIS, BACKSTOP_QUEUE_PREFIX: `bsb${randomBytes(3).toString('hex')}`, HOST: '127.0.0.1', PORT: '0' });
   if (!env.ok) throw new Error(JSON.stringify(env.errors));
-  const sandbox = await startSandbox({ env: env.env, logger: createLogger({ level: 'warn', name: 'bench-sandbox' }), paceMs: 0 });
+  const sandbox = await startSandbox({ host: sandboxHost(env.env, createLogger({ level: 'warn', name: 'bench-sandbox' })), paceMs: 0 });
   const base = sandbox.url.replace(/\/sandbox$/, '');
   const { emu } = sandbox.world;
   const results: Record<string, Record<string, number>> = {};

@@ -1,5 +1,5 @@
 import type { ConstitutionPolicy } from '../config/schema.ts';
-import type { RollbackPlan } from '../rollback/plan-types.ts';
+import type { RollbackPlan } from '../core/plan.ts';
 
 export type TriggerType = 'automatic' | 'manual' | 'alert';
 

@@ -3,8 +3,8 @@ import { appendAudit } from '../audit/append-audit.ts';
 import { getDeployment } from '../db/queries/deployments.ts';
 import { deployments, type DeploymentRow } from '../db/schema/index.ts';
 import { AppError } from '../errors/app-error.ts';
-import type { Actor, CoreDeps } from '../rollback/deps.ts';
-import { takeSnapshot } from '../rollback/take-snapshot.ts';
+import type { Actor, CoreDeps } from '../core/deps.ts';
+import { takeSnapshot } from './take-snapshot.ts';
 
 export interface NewDeployment {
   service: string;

@@ -4,7 +4,7 @@ import { formatDuration } from '../config/duration.ts';
 import { AppError } from '../errors/app-error.ts';
 import { isUniqueViolation } from '../errors/infra.ts';
 import { appendAudit } from '../audit/append-audit.ts';
-import type { Actor, CoreDeps } from '../rollback/deps.ts';
+import type { Actor, CoreDeps } from '../core/deps.ts';
 
 export interface NewMigration {
   name: string;

@@ -1,6 +1,6 @@
 import { REST } from '@discordjs/rest';
 import { Routes, type APIMessage } from 'discord.js';
-import type { MessageBody } from './cards/rollback-card.ts';
+import type { MessageBody } from '../notify/discord/cards/rollback-card.ts';
 
 /** What the worker and gateway need from Discord's REST API to post cards: no gateway connection involved. */
 export interface DiscordChannelApi {

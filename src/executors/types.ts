@@ -1,4 +1,4 @@
-import type { RollbackPlan } from '../rollback/plan-types.ts';
+import type { RollbackPlan } from '../core/plan.ts';
 
 export interface ExecutionRequest {
   eventId: string;

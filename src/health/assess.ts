@@ -1,11 +1,11 @@
 import { sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client.ts';
 import { readPushedObservations, windowKey } from './pushed-observations.ts';
-import { evaluateRule, type RuleOutcome } from '../rules/evaluate-rule.ts';
+import { evaluateRule, type RuleOutcome } from './rules/evaluate-rule.ts';
 import { observe, pulledMetrics, readsPushed } from './observe.ts';
 import { judge, plainReason, type HealthVerdict } from './verdict.ts';
 import type { Action } from '../config/monitoring-schema.ts';
-import type { CoreDeps } from '../rollback/deps.ts';
+import type { CoreDeps } from '../core/deps.ts';
 
 export type AssessDeps = Pick<CoreDeps, 'config' | 'clock' | 'readSources'> & { db: Queryable };
 

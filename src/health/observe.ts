@@ -1,7 +1,7 @@
 import { sourceMetrics, type ResolvedPolicy, type ResolvedRule } from '../config/load.ts';
 import { PUSHED_METRICS } from '../config/monitoring-schema.ts';
 import { windowKey, type PushedSummary } from './pushed-observations.ts';
-import type { Observation } from '../rules/evaluate-rule.ts';
+import type { Observation } from './rules/evaluate-rule.ts';
 import type { MetricReading } from './sources/types.ts';
 
 const isPushed = (m: string) => (PUSHED_METRICS as readonly string[]).includes(m);

@@ -1,6 +1,6 @@
 import type { Action } from '../config/monitoring-schema.ts';
-import type { RuleOutcome } from '../rules/evaluate-rule.ts';
-import { rank, strongest } from '../rules/ladder.ts';
+import type { RuleOutcome } from './rules/evaluate-rule.ts';
+import { rank, strongest } from './rules/ladder.ts';
 
 export type HealthVerdict = 'healthy' | 'degraded' | 'unhealthy' | 'inconclusive';
 

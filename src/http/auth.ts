@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../config/load.ts';
 import { RoleSchema, type Role, type TokenRole } from '../config/schema.ts';
 import { tokenEnvName } from '../main/env.ts';
-import type { Actor } from '../rollback/deps.ts';
+import type { Actor } from '../core/deps.ts';
 import { AppError } from '../errors/app-error.ts';
 
 export interface TokenPrincipal {

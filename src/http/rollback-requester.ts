@@ -1,7 +1,7 @@
 import type { Role } from '../config/schema.ts';
 import type { TriggerType } from '../constitution/types.ts';
 import { AppError } from '../errors/app-error.ts';
-import type { Actor } from '../rollback/deps.ts';
+import type { Actor } from '../core/deps.ts';
 import { actingAs, type TokenPrincipal } from './auth.ts';
 
 export interface RequesterClaim {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { rollbackStatus } from '../db/schema/ops.ts';
 import { RoleSchema } from '../config/schema.ts';
-import { ReasonSchema, UuidSchema } from '../rollback/validate-input.ts';
+import { ReasonSchema, UuidSchema } from '../admission/validate-input.ts';
 
 const Text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 const Metric = z.number().finite().min(0);

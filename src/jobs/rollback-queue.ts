@@ -4,8 +4,9 @@ import { Redis } from 'ioredis';
 import type { Db } from '../db/client.ts';
 import { rollbackEvents } from '../db/schema/index.ts';
 import type { Logger } from '../logging/logger.ts';
-import type { Enqueue } from '../rollback/deps.ts';
+import type { Enqueue } from '../core/deps.ts';
 import { JOBS, ROLLBACK_QUEUE, rollbackJobId } from './catalog.ts';
+import { closeWithin } from './close-within.ts';
 
 export interface RollbackQueue {
   queue: Queue;
@@ -62,7 +63,7 @@ export function createRollbackQueue(deps: { redisUrl: string; prefix: string; db
     queue,
     enqueue,
     async close() {
-      await Promise.race([queue.close(), new Promise((r) => setTimeout(r, 2_000))]);
+      await closeWithin(queue.close(), 2_000);
       connection.disconnect();
     },
   };

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { Routes } from 'discord.js';
 import { loadConfig } from '../config/load.ts';
 import { createDiscordRest } from '../discord/rest.ts';
-import { registerCommands } from '../discord/register-commands.ts';
+import { registerCommands } from '../gateway/register-commands.ts';
 import { parseEnv } from './env.ts';
 
 // `backstop commands register`: needs only the bot token (and the policy file for the guild), not Postgres or Redis.

@@ -1,8 +1,17 @@
-import { resetSandboxDatabase, resetSandboxQueues, SANDBOX_QUEUE_PREFIX } from '../sandbox/sandbox-state.ts';
-import { startSandbox } from '../sandbox/start-sandbox.ts';
 import { parseEnv } from './env.ts';
 import { createLogger, maskUrlCredentials } from '../logging/logger.ts';
 import { closeOnSignals } from './roles.ts';
+import { sandboxHost } from './sandbox-host.ts';
+
+/** The sandbox is a package of the repository, not of the product: a checkout has it, the image does not. */
+async function loadSandbox(): Promise<typeof import('@backstop/sandbox')> {
+  try {
+    return await import('@backstop/sandbox');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND' || !String((err as Error).message).includes('@backstop/sandbox')) throw err;
+    throw new Error('the sandbox is not part of this installation (the product image leaves it out): run `npm ci && npx backstop demo` in a checkout of backstop');
+  }
+}
 
 /**
  * `backstop demo`: the sandbox. It needs only PostgreSQL and Redis (the policy file and Discord are built in), uses
@@ -21,6 +30,7 @@ export async function runDemo(source: Record<string, string | undefined>): Promi
     pretty: source.LOG_PRETTY ? base.LOG_PRETTY === 'true' || base.LOG_PRETTY === '1' : Boolean(process.stdout.isTTY),
     name: 'backstop-demo',
   });
+  const { resetSandboxDatabase, resetSandboxQueues, startSandbox, SANDBOX_QUEUE_PREFIX } = await loadSandbox();
   // The two services the sandbox cannot bring itself: say which one is missing and where it was looked for.
   const databaseUrl = await resetSandboxDatabase(base.DATABASE_URL).catch((err: Error) => {
     throw new Error(`backstop demo needs PostgreSQL (DATABASE_URL ${maskUrlCredentials(base.DATABASE_URL)}): ${err.message}`);
@@ -28,10 +38,8 @@ export async function runDemo(source: Record<string, string | undefined>): Promi
   await resetSandboxQueues(base.REDIS_URL).catch((err: Error) => {
     throw new Error(`backstop demo needs Redis (REDIS_URL ${maskUrlCredentials(base.REDIS_URL)}): ${err.message}`);
   });
-  const sandbox = await startSandbox({
-    env: { ...base, DATABASE_URL: databaseUrl, BACKSTOP_QUEUE_PREFIX: SANDBOX_QUEUE_PREFIX, HOST: source.HOST ? base.HOST : '127.0.0.1' },
-    logger,
-  });
+  const env = { ...base, DATABASE_URL: databaseUrl, BACKSTOP_QUEUE_PREFIX: SANDBOX_QUEUE_PREFIX, HOST: source.HOST ? base.HOST : '127.0.0.1' };
+  const sandbox = await startSandbox({ host: sandboxHost(env, logger) });
   console.log(`backstop sandbox is running: open ${sandbox.url}  (Ctrl-C stops it)`);
-  closeOnSignals({ ...sandbox.running, close: () => sandbox.close() }, logger);
+  closeOnSignals(sandbox, logger);
 }

@@ -6,14 +6,14 @@ import { createAuthenticator } from '../http/auth.ts';
 import { createApp } from '../http/app.ts';
 import { createMetrics } from '../metrics/registry.ts';
 import { combineNotifiers, createLogNotifier, type Notifier } from '../notify/notifier.ts';
-import { startRollbackWorker } from '../worker/create-worker.ts';
+import { startRollbackWorker } from '../jobs/rollback-worker.ts';
 import { createRedisConnection } from '../jobs/rollback-queue.ts';
 import type { Booted } from './boot.ts';
 import { createAppDeps, type AppDeps } from './deps.ts';
-import { createDiscordNotifier, type DiscordNotifier } from '../discord/card-publisher.ts';
+import { createDiscordNotifier, type DiscordNotifier } from '../notify/discord/discord-notifier.ts';
 import { createChannelApi, createDiscordRest } from '../discord/rest.ts';
 import { createSharedLimiter, withSharedRateLimit } from '../discord/shared-rate-limit.ts';
-import { startGateway } from '../discord/gateway.ts';
+import { startGateway } from '../gateway/start-gateway.ts';
 import { startMonitorWorker } from '../monitor/monitor-worker.ts';
 
 export interface RunningRoles {
@@ -141,7 +141,7 @@ export async function runRoles(booted: Booted, roles: RoleSet, extra: { extraNot
 }
 
 /** SIGTERM/SIGINT: stop taking work, let the running step finish or hand it back, close connections. */
-export function closeOnSignals(running: RunningRoles, logger: Booted['logger']): void {
+export function closeOnSignals(running: Pick<RunningRoles, 'close'>, logger: Booted['logger']): void {
   let closing = false;
   const stop = (signal: string) => {
     if (closing) return;

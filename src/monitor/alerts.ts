@@ -2,7 +2,7 @@ import { and, desc, eq, ne, sql } from 'drizzle-orm';
 import type { ResolvedRule } from '../config/load.ts';
 import { deployments, healthDecisions } from '../db/schema/index.ts';
 import type { AlertmanagerAlert, AlertmanagerPayload } from '../health/alertmanager-payload.ts';
-import type { RuleOutcome } from '../rules/evaluate-rule.ts';
+import type { RuleOutcome } from '../health/rules/evaluate-rule.ts';
 import { act } from './act.ts';
 import type { MonitorDeps } from './types.ts';
 

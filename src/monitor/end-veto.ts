@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { appendAudit } from '../audit/append-audit.ts';
 import { rollbackEvents } from '../db/schema/index.ts';
-import { noticeFor } from '../rollback/notices.ts';
+import { noticeFor } from '../notify/notice-for.ts';
 import type { MonitorDeps } from './types.ts';
 
 /**

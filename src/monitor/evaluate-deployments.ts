@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { ResolvedPolicy } from '../config/load.ts';
 import { observe, pulledMetrics, readsPushed } from '../health/observe.ts';
 import type { MetricReading } from '../health/sources/types.ts';
-import { evaluateRule } from '../rules/evaluate-rule.ts';
+import { evaluateRule } from '../health/rules/evaluate-rule.ts';
 import { readPushedObservations, windowKey } from '../health/pushed-observations.ts';
 import { loadRuleStates, stateKey, writeRuleStates, type StateWrite } from './rule-states.ts';
 import type { DeploymentVerdict, MonitorDeps, WatchedDeployment } from './types.ts';

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { getDeployment } from '../db/queries/deployments.ts';
 import { healthDecisions } from '../db/schema/index.ts';
-import { takeSnapshot } from '../rollback/take-snapshot.ts';
+import { takeSnapshot } from '../deployments/take-snapshot.ts';
 import type { MonitorDeps } from './types.ts';
 
 /**

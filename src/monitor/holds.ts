@@ -2,7 +2,7 @@ import { and, eq, isNull } from 'drizzle-orm';
 import { appendAudit } from '../audit/append-audit.ts';
 import { automationHolds } from '../db/schema/index.ts';
 import { AppError } from '../errors/app-error.ts';
-import { hasAnyRole, type Actor, type CoreDeps } from '../rollback/deps.ts';
+import { hasAnyRole, type Actor, type CoreDeps } from '../core/deps.ts';
 
 /** A person says they have looked: automatic rollbacks of this service and environment may resume. */
 export async function acknowledgeHold(deps: CoreDeps, actor: Actor, service: string, environment: string): Promise<number> {

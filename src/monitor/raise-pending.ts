@@ -3,9 +3,9 @@ import { appendAudit } from '../audit/append-audit.ts';
 import type { Action } from '../config/monitoring-schema.ts';
 import { getDeployment } from '../db/queries/deployments.ts';
 import { rollbackEvents, type RollbackEventRow } from '../db/schema/index.ts';
-import { judgeRollback } from '../rollback/judge-rollback.ts';
-import { noticeFor } from '../rollback/notices.ts';
-import { rank } from '../rules/ladder.ts';
+import { judgeRollback } from '../admission/judge-rollback.ts';
+import { noticeFor } from '../notify/notice-for.ts';
+import { rank } from '../health/rules/ladder.ts';
 import type { MonitorDeps } from './types.ts';
 
 export type RaiseOutcome = { raised: 'auto' | 'auto_with_veto'; event: RollbackEventRow } | { raised: null; why: string };

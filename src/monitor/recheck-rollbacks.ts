@@ -3,7 +3,7 @@ import { appendAudit } from '../audit/append-audit.ts';
 import { automationHolds, deployments, healthDecisions } from '../db/schema/index.ts';
 import { getEvent } from '../db/queries/rollback-events.ts';
 import { assessDeployment } from '../health/assess.ts';
-import { noticeFor } from '../rollback/notices.ts';
+import { noticeFor } from '../notify/notice-for.ts';
 import type { MonitorDeps } from './types.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client.ts';
-import type { PriorState } from '../rules/evaluate-rule.ts';
+import type { PriorState } from '../health/rules/evaluate-rule.ts';
 import { uuidArray } from '../health/pushed-observations.ts';
 
 export const stateKey = (deploymentId: string, rule: string) => `${deploymentId}/${rule}`;

@@ -1,5 +1,5 @@
-import type { CoreDeps } from '../rollback/deps.ts';
-import type { RuleOutcome } from '../rules/evaluate-rule.ts';
+import type { CoreDeps } from '../core/deps.ts';
+import type { RuleOutcome } from '../health/rules/evaluate-rule.ts';
 
 /** A deployment under watch, as the tick reads it. */
 export interface WatchedDeployment {

@@ -2,8 +2,8 @@ import type pg from 'pg';
 import type { ResolvedPolicy } from '../config/load.ts';
 import type { DeploymentRow } from '../db/schema/index.ts';
 import type { Executor } from '../executors/types.ts';
-import type { CoreDeps } from '../rollback/deps.ts';
-import type { RollbackPlan } from '../rollback/plan-types.ts';
+import type { CoreDeps } from '../core/deps.ts';
+import type { RollbackPlan } from '../core/plan.ts';
 import type { Claim, EventPatch } from './ledger.ts';
 
 export interface PipelineDeps extends CoreDeps {

@@ -1,6 +1,6 @@
 import { AppError } from '../errors/app-error.ts';
 import type { StartProof } from '../executors/types.ts';
-import { noticeFor } from '../rollback/notices.ts';
+import { noticeFor } from '../notify/notice-for.ts';
 import type { StepContext, StepResult } from './context.ts';
 import type { StepEntry } from './ledger.ts';
 

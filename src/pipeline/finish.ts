@@ -1,8 +1,8 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { appendAudit } from '../audit/append-audit.ts';
 import { deployments, migrationHistory } from '../db/schema/index.ts';
-import { noticeFor } from '../rollback/notices.ts';
-import { takeSnapshot } from '../rollback/take-snapshot.ts';
+import { noticeFor } from '../notify/notice-for.ts';
+import { takeSnapshot } from '../deployments/take-snapshot.ts';
 import type { StepContext, StepResult } from './context.ts';
 import { UNKNOWN_OUTCOME } from './execute.ts';
 

@@ -1,4 +1,4 @@
-import { takeSnapshot } from '../rollback/take-snapshot.ts';
+import { takeSnapshot } from '../deployments/take-snapshot.ts';
 import type { StepContext, StepResult } from './context.ts';
 
 // Snapshot: the state right before executing. Law of Inhabitance: no snapshot, no rollback.

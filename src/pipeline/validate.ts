@@ -1,5 +1,5 @@
-import { loadVotes, approvalStateOf } from '../rollback/approval-state.ts';
-import { judgeRollback } from '../rollback/judge-rollback.ts';
+import { loadVotes, approvalStateOf } from '../admission/approval-state.ts';
+import { judgeRollback } from '../admission/judge-rollback.ts';
 import type { StepContext, StepResult } from './context.ts';
 
 // Validate: the plan must be the one people approved, and the constitution must still hold right before executing.

@@ -1,6 +1,6 @@
 import { AppError } from '../errors/app-error.ts';
 import { assessDeployment, type AssessedDeployment, type Assessment } from '../health/assess.ts';
-import { probeHealth } from '../health/http-probe.ts';
+import { probeHealth } from '../health/probe-health.ts';
 import type { StepContext, StepResult } from './context.ts';
 
 // Verify: after executing, actively assess the restored version through the configured window, from the same sources

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningSandbox } from '../../src/sandbox/start-sandbox.ts';
+import type { RunningSandbox } from '../../packages/sandbox/src/start-sandbox.ts';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
 
 // The sandbox as a newcomer meets it: the real backstop against the built-in Discord, the page in a real headless

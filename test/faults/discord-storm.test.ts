@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDiscordRest } from '../../src/discord/rest.ts';
-import { registerCommands } from '../../src/discord/register-commands.ts';
-import { startDiscordEmulator, type DiscordEmulator } from '../../src/emulator/index.ts';
+import { registerCommands } from '../../src/gateway/register-commands.ts';
+import { startDiscordEmulator, type DiscordEmulator } from '@backstop/discord-emulator';
 import { owedToDiscord } from '../support/discord-owed.ts';
 import { startBackstop, waitFor, type Backstop } from '../support/harness.ts';
 

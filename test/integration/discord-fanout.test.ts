@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDiscordEmulator, type DiscordEmulator } from '../../src/emulator/index.ts';
+import { startDiscordEmulator, type DiscordEmulator } from '@backstop/discord-emulator';
 import { startBackstop, waitFor, type Backstop } from '../support/harness.ts';
 
 // Twenty rollbacks progressing at once through one channel: every card and outcome arrives, edits are coalesced,

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { startDiscordEmulator, type DiscordEmulator, type EmulatedMessage, type EmulatedUser } from '../../src/emulator/index.ts';
+import { startDiscordEmulator, type DiscordEmulator, type EmulatedMessage, type EmulatedUser } from '@backstop/discord-emulator';
 import { owedToDiscord } from '../support/discord-owed.ts';
 import { startBackstop, testPolicy, waitFor, type Backstop } from '../support/harness.ts';
 

@@ -4,12 +4,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../../src/db/client.ts';
 import { insertEscalation } from '../../src/db/queries/escalations.ts';
 import { automationHolds, deployments, healthDecisions, rollbackEvents, type RollbackEventRow } from '../../src/db/schema/index.ts';
-import { createDiscordNotifier, type DiscordNotifier } from '../../src/discord/card-publisher.ts';
+import { createDiscordNotifier, type DiscordNotifier } from '../../src/notify/discord/discord-notifier.ts';
 import { createChannelApi, createDiscordRest } from '../../src/discord/rest.ts';
-import { startDiscordEmulator, type DiscordEmulator, type EmulatedMessage } from '../../src/emulator/index.ts';
+import { startDiscordEmulator, type DiscordEmulator, type EmulatedMessage } from '@backstop/discord-emulator';
 import { createLogger } from '../../src/logging/logger.ts';
 import type { NoticeKind } from '../../src/notify/notifier.ts';
-import { noticeFor } from '../../src/rollback/notices.ts';
+import { noticeFor } from '../../src/notify/notice-for.ts';
 import { samplePlan } from '../support/sample-plan.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-db.ts';
 

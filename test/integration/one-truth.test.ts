@@ -4,11 +4,11 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findVotes, getEvent } from '../../src/db/queries/rollback-events.ts';
 import { getDeployment } from '../../src/db/queries/deployments.ts';
-import { rollbackCard } from '../../src/discord/cards/rollback-card.ts';
-import { historyPage, historyQuery } from '../../src/discord/handlers/history.ts';
-import { checkReply, planReply } from '../../src/discord/handlers/inspect.ts';
+import { rollbackCard } from '../../src/notify/discord/cards/rollback-card.ts';
+import { historyPage, historyQuery } from '../../src/gateway/handlers/history.ts';
+import { checkReply, planReply } from '../../src/gateway/handlers/inspect.ts';
 import { assessDeployment } from '../../src/health/assess.ts';
-import { previewPlan } from '../../src/rollback/preview-plan.ts';
+import { previewPlan } from '../../src/views/preview-plan.ts';
 import { startBackstop, testPolicy, waitFor, type Backstop } from '../support/harness.ts';
 
 const SCRIPT = resolve('test/fixtures/rollback.sh');

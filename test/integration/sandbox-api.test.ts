@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningSandbox } from '../../src/sandbox/start-sandbox.ts';
+import type { RunningSandbox } from '../../packages/sandbox/src/start-sandbox.ts';
 import { openEventStream, type Frame } from '../support/event-stream.ts';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
 

@@ -1,6 +1,6 @@
 import type { Db } from '../../src/db/client.ts';
 import { findCardsBehind, findEventsOwingOutcomes } from '../../src/db/queries/discord-messages.ts';
-import { CONSTITUTION_REFUSED } from '../../src/rollback/request-rollback.ts';
+import { CONSTITUTION_REFUSED } from '../../src/admission/request-rollback.ts';
 
 /**
  * The events the delivery sweep would re-send to the channel if it ran now without its settle delay: cards behind

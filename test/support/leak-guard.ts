@@ -1,7 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll } from 'vitest';
-import { isKnownLeak } from './leaks/known-leaks.ts';
 import { framesOf, installProbes, stillRunning } from './leaks/probes.ts';
 import { trackedQueuePrefixes, unclosed } from './leaks/track.ts';
 import { REDIS_URL } from './pg-admin.ts';
@@ -20,9 +19,7 @@ const describeSite = (site: Error) => framesOf(site).join(' ← ');
 function leaksNow(): string[] {
   return [
     ...unclosed().map((s) => `${s.what} was never closed (started at ${describeSite(s.site)})`),
-    ...stillRunning()
-      .filter((r) => !isKnownLeak(r))
-      .map((r) => `${r.what} (started at ${describeSite(r.site)})`),
+    ...stillRunning().map((r) => `${r.what} (started at ${describeSite(r.site)})`),
   ];
 }
 
@@ -46,11 +43,9 @@ afterAll(async () => {
   let leaks = leaksNow();
   for (const deadline = Date.now() + SETTLE_MS; leaks.length && Date.now() < deadline; leaks = leaksNow()) await delay(25);
   leaks.push(...(await openQueueClients(trackedQueuePrefixes())));
-  // LEAK_GUARD_DEBUG=1 prints the known leaks let through, to see whether an entry in known-leaks.ts is still needed.
-  if (process.env.LEAK_GUARD_DEBUG) for (const r of stillRunning().filter(isKnownLeak)) console.log(`KNOWNLEAK ${r.what} @ ${describeSite(r.site)}`);
   if (leaks.length === 0) return;
   // Stop them, so the leak is reported once and does not keep this test process (or a port, or a CPU) busy.
-  for (const r of stillRunning()) if (!isKnownLeak(r)) r.stop();
+  for (const r of stillRunning()) r.stop();
   // The first lines name the cause (what the harness started); the rest are what it left behind, so keep it readable.
   const shown = leaks.length > 15 ? [...leaks.slice(0, 15), `… and ${leaks.length - 15} more`] : leaks;
   throw new Error(`this test file left ${leaks.length} thing(s) running that it started:\n  - ${shown.join('\n  - ')}`);

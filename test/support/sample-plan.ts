@@ -1,4 +1,4 @@
-import type { RollbackPlan } from '../../src/rollback/plan-types.ts';
+import type { RollbackPlan } from '../../src/core/plan.ts';
 
 /** payments/production rolling back from v2.5.3 to v2.5.2, the seed's own example. */
 export const samplePlan: RollbackPlan = {

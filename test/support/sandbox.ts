@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { parseEnv } from '../../src/main/env.ts';
 import { createLogger } from '../../src/logging/logger.ts';
-import { startSandbox, type RunningSandbox } from '../../src/sandbox/start-sandbox.ts';
+import { sandboxHost } from '../../src/main/sandbox-host.ts';
+import { startSandbox, type RunningSandbox } from '@backstop/sandbox';
 import { trackClose, trackQueuePrefix } from './leaks/track.ts';
 import { REDIS_URL } from './pg-admin.ts';
 import { createTestDatabase } from './test-db.ts';
@@ -22,7 +23,8 @@ export async function startTestSandbox(opts: { name: string; paceMs: number; env
     trackQueuePrefix(prefix);
     const env = parseEnv({ DATABASE_URL: db.url, REDIS_URL, BACKSTOP_QUEUE_PREFIX: prefix, HOST: '127.0.0.1', PORT: '0', ...opts.env });
     if (!env.ok) throw new Error(JSON.stringify(env.errors));
-    sandbox = await startSandbox({ env: env.env, logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'warn', name: opts.name }), paceMs: opts.paceMs });
+    const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'warn', name: opts.name });
+    sandbox = await startSandbox({ host: sandboxHost(env.env, logger), paceMs: opts.paceMs });
   } catch (err) {
     await db.drop();
     throw err;

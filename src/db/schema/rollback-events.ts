@@ -6,7 +6,7 @@ import { ACTIVE_ROLLBACK_STATUSES, ops, rollbackStatus, triggerType } from './op
 import type { Action } from '../../config/monitoring-schema.ts';
 import type { ValidationResult } from '../../constitution/types.ts';
 import type { StepEntry } from '../../pipeline/ledger.ts';
-import type { RollbackPlan } from '../../rollback/plan-types.ts';
+import type { RollbackPlan } from '../../core/plan.ts';
 
 /** What a rollback row remembers beside its columns. */
 export interface RollbackMetadata {

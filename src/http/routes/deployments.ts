@@ -1,6 +1,6 @@
 import { completeDeployment, recordDeployment } from '../../deployments/record-deployment.ts';
 import { recordHealthSample, recordMigration } from '../../deployments/record-facts.ts';
-import { deploymentItem } from '../../rollback/views.ts';
+import { deploymentItem } from '../../views/rollback-views.ts';
 import { evaluateOnArrival } from '../../monitor/run-tick.ts';
 import { defineRoute } from '../route.ts';
 import { CompleteDeploymentSchema, CreateDeploymentSchema, DeploymentParams, HealthSampleSchema, MigrationSchema } from '../schemas.ts';

@@ -1,6 +1,6 @@
-import { describeApprovals } from '../../approvals/policy.ts';
-import { cancelRollback } from '../../rollback/cancel-rollback.ts';
-import { decideRollback } from '../../rollback/decide-rollback.ts';
+import { describeApprovals } from '../../admission/approval-policy.ts';
+import { cancelRollback } from '../../admission/cancel-rollback.ts';
+import { decideRollback } from '../../admission/decide-rollback.ts';
 import { actingAs } from '../auth.ts';
 import { defineRoute } from '../route.ts';
 import { ApprovalSchema, CancelSchema, EventParams } from '../schemas.ts';

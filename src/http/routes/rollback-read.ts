@@ -1,8 +1,8 @@
-import { checkDeployment } from '../../rollback/check-deployment.ts';
-import { buildEvidence } from '../../rollback/evidence.ts';
+import { checkDeployment } from '../../views/check-deployment.ts';
+import { buildEvidence } from '../../views/evidence.ts';
 import { findHistory, findVotes, getEvent } from '../../db/queries/rollback-events.ts';
 import { AppError } from '../../errors/app-error.ts';
-import { decodeCursor, encodeCursor, eventDetail, historyItem } from '../../rollback/views.ts';
+import { decodeCursor, encodeCursor, eventDetail, historyItem } from '../../views/rollback-views.ts';
 import { defineRoute } from '../route.ts';
 import { CheckSchema, EventParams, HistoryQuery } from '../schemas.ts';
 

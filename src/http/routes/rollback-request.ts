@@ -1,7 +1,7 @@
 import type { ValidationResult } from '../../constitution/types.ts';
-import { requestRollback, type RequestOutcome } from '../../rollback/request-rollback.ts';
-import { approvalsNeeded } from '../../rollback/approval-state.ts';
-import { targetItem } from '../../rollback/views.ts';
+import { requestRollback, type RequestOutcome } from '../../admission/request-rollback.ts';
+import { approvalsNeeded } from '../../admission/approval-state.ts';
+import { targetItem } from '../../views/rollback-views.ts';
 import { requesterFor } from '../rollback-requester.ts';
 import { defineRoute } from '../route.ts';
 import { RollbackRequestSchema } from '../schemas.ts';

@@ -1,9 +1,9 @@
 import type fc from 'fast-check';
 import { expect } from 'vitest';
 import { runRollback } from '../../../src/pipeline/run-rollback.ts';
-import { cancelRollback, expireOverdue } from '../../../src/rollback/cancel-rollback.ts';
-import { decideRollback } from '../../../src/rollback/decide-rollback.ts';
-import { requestRollback } from '../../../src/rollback/request-rollback.ts';
+import { cancelRollback, expireOverdue } from '../../../src/admission/cancel-rollback.ts';
+import { decideRollback } from '../../../src/admission/decide-rollback.ts';
+import { requestRollback } from '../../../src/admission/request-rollback.ts';
 import { checkInvariants, checkVerdicts } from './rollback-invariants.ts';
 import * as model from './rollback-model.ts';
 import type { Crash, Metric, Migration, Model, Person, PersonRole } from './rollback-model.ts';

@@ -1,9 +1,9 @@
 import { expect } from 'vitest';
 import { getDeployment } from '../../../src/db/queries/deployments.ts';
 import { assessDeployment } from '../../../src/health/assess.ts';
-import { planHashOf } from '../../../src/rollback/build-plan.ts';
-import { checkDeployment } from '../../../src/rollback/check-deployment.ts';
-import type { RollbackPlan } from '../../../src/rollback/plan-types.ts';
+import { planHashOf } from '../../../src/admission/build-plan.ts';
+import { checkDeployment } from '../../../src/views/check-deployment.ts';
+import type { RollbackPlan } from '../../../src/core/plan.ts';
 import { predictedHealth, type Model } from './rollback-model.ts';
 import { sideEffects, type World } from './rollback-world.ts';
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type { AppDeps } from '../../../src/main/deps.ts';
 import type { Executor } from '../../../src/executors/types.ts';
-import type { Actor } from '../../../src/rollback/deps.ts';
+import type { Actor } from '../../../src/core/deps.ts';
 import { TOKEN_ROLES_YAML, type Backstop } from '../harness.ts';
 import { ENVIRONMENTS, EXPIRES_AFTER_MIN, type Crash, type Env, type Person, type PersonRole } from './rollback-model.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkVote, describeApprovals, evaluateApprovals, type ApprovalInput, type ApprovalVote } from '../../../src/approvals/policy.ts';
+import { checkVote, describeApprovals, evaluateApprovals, type ApprovalInput, type ApprovalVote } from '../../../src/admission/approval-policy.ts';
 
 const NOW = new Date('2026-11-22T14:00:00Z');
 const LATER = new Date('2026-11-22T14:15:00Z');

@@ -1,5 +1,5 @@
 import type { LawFacts } from '../../../src/constitution/types.ts';
-import type { PlanMigration } from '../../../src/rollback/plan-types.ts';
+import type { PlanMigration } from '../../../src/core/plan.ts';
 import { samplePlan } from '../../support/sample-plan.ts';
 
 /** A rollback every law passes; each case overrides what it is about. */

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { ApprovalRow } from '../../../src/db/schema/index.ts';
-import { rollbackCard } from '../../../src/discord/cards/rollback-card.ts';
+import { rollbackCard } from '../../../src/notify/discord/cards/rollback-card.ts';
 import { fitEmbeds, LIMITS } from '../../../src/discord/limits.ts';
 import { codeText, userText } from '../../../src/discord/text.ts';
-import { deploymentLabel } from '../../../src/discord/cards/format.ts';
+import { deploymentLabel } from '../../../src/notify/discord/cards/format.ts';
 import { eventRow, NOW } from '../../support/rollback-rows.ts';
-import { checkMessageLimits, checkSchema } from '../../../src/emulator/validate.ts';
+import { checkMessageLimits, checkSchema } from '@backstop/discord-emulator';
 
 // The emulator's own checks: Discord's OpenAPI schemas plus the limits the schemas do not state.
 const problems = (route: 'MessageCreateRequestSchema' | 'MessageEditRequestPartialSchema', body: object) => [...checkSchema(route, body), ...checkMessageLimits(body as Record<string, unknown>)];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createCoalescer } from '../../../src/discord/coalescer.ts';
+import { createCoalescer } from '../../../src/notify/discord/coalescer.ts';
 
 /** A manual clock: timers fire only when the test advances time. */
 function manualTimers() {

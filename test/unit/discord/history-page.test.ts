@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { historyEmbed } from '../../../src/discord/cards/history-page.ts';
+import { historyEmbed } from '../../../src/notify/discord/cards/history-page.ts';
 import { fitLines, LIMITS } from '../../../src/discord/limits.ts';
-import { checkMessageLimits, checkSchema } from '../../../src/emulator/validate.ts';
+import { checkMessageLimits, checkSchema } from '@backstop/discord-emulator';
 import { eventRow, voteRow } from '../../support/rollback-rows.ts';
 
 // The /rollback history page as the dispatcher sends it: the first page edits the deferred reply, Previous and Next

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { outcomeMessage, type Outcome } from '../../../src/discord/cards/outcome.ts';
-import { finalOutcomeKind, outcomesOf } from '../../../src/discord/outcomes-owed.ts';
-import { checkMessageLimits, checkSchema } from '../../../src/emulator/validate.ts';
-import { CONSTITUTION_REFUSED } from '../../../src/rollback/request-rollback.ts';
+import { outcomeMessage, type Outcome } from '../../../src/notify/discord/cards/outcome.ts';
+import { finalOutcomeKind, outcomesOf } from '../../../src/notify/discord/outcomes-owed.ts';
+import { checkMessageLimits, checkSchema } from '@backstop/discord-emulator';
+import { CONSTITUTION_REFUSED } from '../../../src/admission/request-rollback.ts';
 import { decisionRow, EVENT_ID, eventRow, NOW } from '../../support/rollback-rows.ts';
 
 // Every outcome message comes from the rows alone (live or re-sent by the sweep), so these tables are the words

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ResolvedRule } from '../../../src/config/load.ts';
 import { RuleSchema, type RuleInput } from '../../../src/config/monitoring-schema.ts';
-import { evaluateRule, type Observation, type PriorState } from '../../../src/rules/evaluate-rule.ts';
-import { capAt, strongest } from '../../../src/rules/ladder.ts';
+import { evaluateRule, type Observation, type PriorState } from '../../../src/health/rules/evaluate-rule.ts';
+import { capAt, strongest } from '../../../src/health/rules/ladder.ts';
 
 const rule = (over: Partial<RuleInput> = {}): ResolvedRule => ({
   ...RuleSchema.parse({ name: 'error-rate', metric: 'error_rate_per_minute', op: '>', threshold: 5, action: 'auto', ...over }),

@@ -1,0 +1,159 @@
+import { eq } from 'drizzle-orm';
+import { checkVote, describeApprovals, type ApprovalState } from './approval-policy.ts';
+import { appendAudit } from '../audit/append-audit.ts';
+import { getDeployment } from '../db/queries/deployments.ts';
+import { getEventForUpdate } from '../db/queries/rollback-events.ts';
+import { rollbackEvents, type RollbackEventRow } from '../db/schema/index.ts';
+import { AppError } from '../errors/app-error.ts';
+import { isUniqueViolation } from '../errors/infra.ts';
+import { approvalStateOf, loadVotes } from './approval-state.ts';
+import { buildPlan } from './build-plan.ts';
+import type { Actor, CoreDeps } from '../core/deps.ts';
+import { judgeRollback } from './judge-rollback.ts';
+import { recordVote } from './record-vote.ts';
+import { EXPIRED_REASON, expiryNotice } from './cancel-rollback.ts';
+import { noticeFor } from '../notify/notice-for.ts';
+import { requireReason, requireUuid } from './validate-input.ts';
+
+export interface Decision {
+  eventId: string;
+  actor: Actor;
+  decision: 'approve' | 'reject';
+  reason: string;
+  override?: boolean;
+}
+
+export type DecisionOutcome =
+  | { kind: 'recorded'; event: RollbackEventRow; approval: ApprovalState; planChanged: boolean; enqueued: boolean }
+  | { kind: 'refused'; code: string; message: string; event: RollbackEventRow }
+  | { kind: 'already_resolved'; event: RollbackEventRow; by: string };
+
+// One approval policy for every source: the vote is checked, recorded against the current plan hash, and the
+// event moves to approved (then the queue) or rejected in the same transaction that records the vote.
+export async function decideRollback(deps: CoreDeps, input: Decision): Promise<DecisionOutcome> {
+  const eventId = requireUuid(input.eventId, 'event_id');
+  const reason = requireReason(input.reason);
+  const outcome = await deps.db.transaction(async (tx): Promise<DecisionOutcome> => {
+    let event = await getEventForUpdate(tx, eventId);
+    if (!event) throw new AppError('NOT_FOUND', `rollback ${eventId} not found`);
+    const now = deps.clock();
+    if (event.status !== 'awaiting_approval') {
+      return { kind: 'already_resolved', event, by: await resolvedBy(tx, event) };
+    }
+    // Past the deadline the request is over, whatever the reconciler has not yet noticed: the vote is refused and
+    // the event expires now (a late approval must never execute a request that had expired).
+    if (event.expiresAt && now.getTime() >= event.expiresAt.getTime()) {
+      const [expired] = await tx
+        .update(rollbackEvents)
+        .set({ status: 'expired', statusReason: EXPIRED_REASON, completedAt: now, updatedAt: now })
+        .where(eq(rollbackEvents.eventId, eventId))
+        .returning();
+      await appendAudit(tx, { actor: input.actor.id, source: input.actor.source, action: `rollback.${input.decision}`, subject: eventId, reason, result: 'refused: EXPIRED' });
+      await appendAudit(tx, { actor: 'backstop', source: 'system', action: 'rollback.expire', subject: eventId, result: 'expired', severity: 'warning' });
+      return {
+        kind: 'refused',
+        code: 'EXPIRED',
+        message: `this rollback request expired ${event.expiresAt.toISOString()} without enough approvals, so your vote was not counted and it will not run; request a new rollback if it is still needed`,
+        event: expired!,
+      };
+    }
+
+    // Re-derive the plan: if the target, the migrations or the policy moved, earlier approvals no longer count.
+    const from = await getDeployment(tx, event.deploymentId);
+    const policy = from ? deps.config.resolve(from.service, from.environment) : undefined;
+    let planChanged = false;
+    if (from && policy) {
+      const mode = event.rollbackPlan?.mode ?? 'full';
+      const built = await buildPlan(tx, from, mode, deps.config.policyVersion);
+      if (built.planHash !== event.planHash) {
+        planChanged = true;
+        const { validation } = await judgeRollback(deps, tx, { from, policy, mode: mode, triggerType: event.triggerType, eventId, snapshot: null });
+        const [updated] = await tx
+          .update(rollbackEvents)
+          .set({
+            rollbackPlan: built.plan,
+            planHash: built.planHash,
+            targetDeploymentId: built.target?.deploymentId ?? null,
+            constitutionalValidation: validation,
+            updatedAt: now,
+          })
+          .where(eq(rollbackEvents.eventId, eventId))
+          .returning();
+        event = updated!;
+      }
+    }
+
+    const votes = await loadVotes(tx, eventId);
+    const refusal = checkVote({
+      approver: input.actor.id,
+      decision: input.decision,
+      requester: event.initiatedBy,
+      requesterCounts: event.requesterCounts,
+      roles: input.actor.roles,
+      override: Boolean(input.override),
+      votes,
+    });
+    if (refusal) {
+      await appendAudit(tx, { actor: input.actor.id, source: input.actor.source, action: `rollback.${input.decision}`, subject: eventId, reason, result: `refused: ${refusal.code}` });
+      return { kind: 'refused', code: refusal.code, message: refusal.message, event };
+    }
+
+    const withOverrideRole = Boolean(input.override) || input.actor.roles.has('override') || input.actor.roles.has('admin');
+    try {
+      votes.push(await recordVote(tx, { eventId, actor: input.actor, decision: input.decision, reason, planHash: event.planHash ?? '', withOverrideRole, at: now }));
+    } catch (err) {
+      if (isUniqueViolation(err, 'approvals_event_approver_uq')) {
+        return { kind: 'refused', code: 'ALREADY_DECIDED', message: 'you have already decided on this rollback', event };
+      }
+      throw err;
+    }
+    const state = approvalStateOf(event, votes, now);
+
+    if (state.state !== 'pending') {
+      const status = state.state;
+      const [updated] = await tx
+        .update(rollbackEvents)
+        .set({
+          status,
+          statusReason:
+            status === 'rejected' ? `rejected by ${state.rejectedBy}: ${reason}` : status === 'expired' ? 'approval window expired' : null,
+          approvedAt: status === 'approved' ? now : null,
+          completedAt: status === 'approved' ? null : now,
+          updatedAt: now,
+        })
+        .where(eq(rollbackEvents.eventId, eventId))
+        .returning();
+      event = updated!;
+    }
+    await appendAudit(tx, {
+      actor: input.actor.id,
+      source: input.actor.source,
+      action: `rollback.${input.decision}`,
+      subject: eventId,
+      reason,
+      result: event.status,
+      severity: input.override || event.overrideRequested ? 'high' : 'info',
+      details: { approvals: describeApprovals(state), plan_changed: planChanged, override: Boolean(input.override) },
+    });
+    return { kind: 'recorded', event, approval: state, planChanged, enqueued: false };
+  });
+
+  if (outcome.kind === 'refused' && outcome.code === 'EXPIRED') {
+    await deps.notifier.notify(noticeFor(outcome.event, 'expired', expiryNotice(outcome.event)));
+  }
+  if (outcome.kind === 'recorded') {
+    const { event, approval } = outcome;
+    const kind = event.status === 'approved' ? 'approved' : event.status === 'rejected' ? 'rejected' : event.status === 'expired' ? 'expired' : 'approval_recorded';
+    await deps.notifier.notify(noticeFor(event, kind, `${input.actor.name ?? input.actor.id} ${input.decision === 'approve' ? 'approved' : 'rejected'}: ${describeApprovals(approval)}`, { approvers: approval.approvedBy, reason }));
+    if (event.status === 'approved') outcome.enqueued = await deps.enqueue(event.eventId);
+  }
+  return outcome;
+}
+
+/** For a late click: who resolved this rollback ("approved by alice, bob", "cancelled by carol"). */
+export async function resolvedBy(q: Parameters<typeof loadVotes>[0], event: RollbackEventRow): Promise<string> {
+  if (event.statusReason) return event.statusReason;
+  const votes = await loadVotes(q, event.eventId);
+  const approvers = votes.filter((v) => v.decision === 'approve').map((v) => v.approverName ?? v.approver);
+  return approvers.length ? `approved by ${approvers.join(', ')}` : event.status;
+}

@@ -1,0 +1,42 @@
+import type { Config } from '../config/load.ts';
+import type { Role } from '../config/schema.ts';
+import type { Actor } from '../core/deps.ts';
+
+/** Who clicked or typed, as the interaction payload tells it. */
+export interface DiscordCaller {
+  userId: string;
+  name: string;
+  roleIds: readonly string[];
+  channelId: string | null;
+}
+
+export type Authorization = { ok: true; actor: Actor } | { ok: false; reason: string };
+
+/** What each command and button needs. Viewing is open to every configured role; deciding is not. */
+export const NEEDS = {
+  view: ['viewer', 'approver', 'override'],
+  decide: ['approver', 'override'],
+} as const satisfies Record<string, readonly Role[]>;
+
+/**
+ * backstop's own check, from the policy file's Discord role ids and channel allowlist. Discord's command permissions
+ * can be changed by any server admin, so they are never the boundary. Roles are matched by id, never by name: a
+ * name can be given to a new role by anyone who manages roles.
+ */
+export function authorize(config: Config, caller: DiscordCaller, needs: readonly Role[]): Authorization {
+  const discord = config.raw.discord;
+  if (!discord) return { ok: false, reason: 'Discord is not configured in the policy file' };
+  const allowed = new Set([...discord.allowed_channels, ...(discord.channel_id ? [discord.channel_id] : [])]);
+  if (allowed.size > 0 && (!caller.channelId || !allowed.has(caller.channelId))) {
+    return { ok: false, reason: 'backstop does not take commands in this channel; use the rollback channel' };
+  }
+  const roles = new Set<Role>();
+  const has = (ids: readonly string[]) => ids.some((id) => caller.roleIds.includes(id));
+  if (has(discord.roles.viewer)) roles.add('viewer');
+  if (has(discord.roles.approver)) roles.add('approver');
+  if (has(discord.roles.override)) roles.add('override');
+  if (!needs.some((r) => roles.has(r))) {
+    return { ok: false, reason: `you need the ${needs.join(' or ')} role in backstop's policy to do this` };
+  }
+  return { ok: true, actor: { id: `discord:${caller.userId}`, name: caller.name, roles, source: 'discord' } };
+}

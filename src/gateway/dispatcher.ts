@@ -1,0 +1,185 @@
+import {
+  ActionRowBuilder,
+  MessageFlags,
+  ModalBuilder,
+  TextInputBuilder,
+  TextInputStyle,
+  type AutocompleteInteraction,
+  type ButtonInteraction,
+  type ChatInputCommandInteraction,
+  type Interaction,
+  type ModalSubmitInteraction,
+} from 'discord.js';
+import { REASON_MAX } from '../../commands/limits.ts';
+import { recordAudit } from '../audit/append-audit.ts';
+import { getEvent } from '../db/queries/rollback-events.ts';
+import type { Role } from '../config/schema.ts';
+import { decideRollback, resolvedBy } from '../admission/decide-rollback.ts';
+import type { Actor, CoreDeps } from '../core/deps.ts';
+import { authorize, NEEDS, type DiscordCaller } from './authorize.ts';
+import { customId, parseCustomId } from '../discord/custom-ids.ts';
+import { approveRollback } from './handlers/approve-rollback.ts';
+import { deploymentChoices } from './handlers/autocomplete.ts';
+import { decisionReply } from './handlers/decide.ts';
+import { decodePage, historyPage, historyQuery } from './handlers/history.ts';
+import { cancelReply, checkReply, planReply, statusReply } from './handlers/inspect.ts';
+import type { Reply } from './handlers/reply.ts';
+import { errorSummary, failureText } from './replies.ts';
+import { userText } from '../discord/text.ts';
+
+const NO_MENTIONS = { parse: [] as [] };
+// Showing a modal cannot be deferred, so the late-click lookup before it gets this long before we show it anyway.
+const MODAL_LOOKUP_BUDGET_MS = 1500;
+
+type Handler = (actor: Actor) => Promise<Reply>;
+
+function callerOf(interaction: Interaction): DiscordCaller {
+  const member = interaction.member;
+  const roles = member ? (Array.isArray(member.roles) ? member.roles : [...member.roles.cache.keys()]) : [];
+  return {
+    userId: interaction.user.id,
+    name: interaction.user.globalName ?? interaction.user.username,
+    roleIds: roles,
+    channelId: interaction.channelId,
+  };
+}
+
+/**
+ * The one place interactions enter: each is acknowledged first (within Discord's 3 s), authorized by backstop from
+ * its own role config, then handed to a handler that calls the same core as the API. Handlers never execute a
+ * rollback; the worker does.
+ */
+export function createDispatcher(deps: CoreDeps) {
+  const refuse = async (caller: DiscordCaller, what: string, reason: string) => {
+    await recordAudit(deps.db, { actor: `discord:${caller.userId}`, source: 'discord', action: 'discord.refused', subject: what, result: 'refused', reason, severity: 'warning' }).catch(
+      (err: unknown) => deps.logger.warn({ err: errorSummary(err) }, 'could not audit a refused interaction'),
+    );
+  };
+
+  /** Defer, authorize, run, answer: the shape of every command and button that is not a modal. */
+  async function respond(
+    interaction: ChatInputCommandInteraction | ButtonInteraction | ModalSubmitInteraction,
+    what: string,
+    needs: readonly Role[],
+    handler: Handler,
+    mode: 'reply' | 'update' = 'reply',
+  ): Promise<void> {
+    if (mode === 'update' && interaction.isMessageComponent()) await interaction.deferUpdate();
+    else await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    const caller = callerOf(interaction);
+    const auth = authorize(deps.config, caller, needs);
+    let reply: Reply;
+    if (!auth.ok) {
+      await refuse(caller, what, auth.reason);
+      reply = { content: `⛔ ${auth.reason}.` };
+      // A refused page turn must not replace the page the person is looking at.
+      if (mode === 'update') {
+        await interaction.followUp({ ...reply, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
+        return;
+      }
+    } else {
+      try {
+        reply = await handler(auth.actor);
+      } catch (err) {
+        reply = { content: failureText(err, deps.logger, { what, user: caller.userId }) };
+      }
+    }
+    await interaction.editReply({ content: reply.content ?? '', embeds: reply.embeds ?? [], components: reply.components ?? [], allowedMentions: NO_MENTIONS });
+  }
+
+  async function onCommand(i: ChatInputCommandInteraction): Promise<void> {
+    const sub = i.options.getSubcommand(false);
+    const what = `/${i.commandName} ${sub ?? ''}`.trim();
+    const opt = (name: string) => i.options.getString(name);
+    if (i.commandName === 'approve' && sub === 'rollback') {
+      return respond(i, what, NEEDS.decide, (actor) =>
+        approveRollback(deps, actor, { deploymentId: opt('deployment_id'), reason: opt('reason') ?? '', override: i.options.getBoolean('override') ?? false }),
+      );
+    }
+    if (i.commandName === 'rollback') {
+      switch (sub) {
+        case 'history':
+          return respond(i, what, NEEDS.view, () =>
+            historyPage(deps, historyQuery(deps.config, { service: opt('service'), environment: opt('environment'), status: opt('status'), limit: i.options.getInteger('limit') })),
+          );
+        case 'check':
+          return respond(i, what, NEEDS.view, () => checkReply(deps, opt('deployment_id')));
+        case 'plan':
+          return respond(i, what, NEEDS.view, () => planReply(deps, opt('deployment_id')));
+        case 'status':
+          return respond(i, what, NEEDS.view, () => statusReply(deps, opt('event_id')));
+        case 'cancel':
+          return respond(i, what, NEEDS.decide, (actor) => cancelReply(deps, actor, { eventId: opt('event_id'), reason: opt('reason') }));
+      }
+    }
+    return respond(i, what, NEEDS.view, async () => ({ content: `⚠️ backstop does not know ${userText(what)}; run \`backstop commands register\` to refresh the commands.` }));
+  }
+
+  async function onButton(i: ButtonInteraction): Promise<void> {
+    const id = parseCustomId(i.customId);
+    if (!id || id.action === 'decide-modal') {
+      return respond(i, 'button', NEEDS.view, async () => ({ content: '⚠️ This button is not one of backstop\'s, or it is out of date.' }));
+    }
+    if (id.action === 'history') return respond(i, 'history page', NEEDS.view, () => historyPage(deps, decodePage(deps.config, id.page)), 'update');
+    if (id.action === 'details') return respond(i, 'details', NEEDS.view, () => statusReply(deps, id.eventId));
+
+    // Approve / Reject: a modal asks for the reason. It must be the first response, so authorize and look for a
+    // late click now, quickly, and answer ephemerally instead of opening a modal that cannot succeed.
+    const caller = callerOf(i);
+    const auth = authorize(deps.config, caller, NEEDS.decide);
+    if (!auth.ok) {
+      await i.reply({ content: `⛔ ${auth.reason}.`, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
+      await refuse(caller, `${id.action} button`, auth.reason);
+      return;
+    }
+    const late = await Promise.race([
+      getEvent(deps.db, id.eventId).then(async (e) => (e && e.status !== 'awaiting_approval' ? `This rollback is already ${e.status.replace('_', ' ')}: ${await resolvedBy(deps.db, e)}.` : null)),
+      new Promise<null>((r) => setTimeout(() => r(null), MODAL_LOOKUP_BUDGET_MS).unref()),
+    ]).catch(() => null);
+    if (late) {
+      await i.reply({ content: userText(late), flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
+      return;
+    }
+    const modal = new ModalBuilder()
+      .setCustomId(customId.decideModal(id.action, id.eventId))
+      .setTitle(id.action === 'approve' ? 'Approve rollback' : 'Reject rollback')
+      .addComponents(
+        new ActionRowBuilder<TextInputBuilder>().addComponents(
+          new TextInputBuilder().setCustomId('reason').setLabel('Reason (recorded in the audit log)').setStyle(TextInputStyle.Paragraph).setRequired(true).setMinLength(1).setMaxLength(REASON_MAX),
+        ),
+      );
+    await i.showModal(modal);
+  }
+
+  async function onModal(i: ModalSubmitInteraction): Promise<void> {
+    const id = parseCustomId(i.customId);
+    if (!id || id.action !== 'decide-modal') {
+      return respond(i, 'modal', NEEDS.view, async () => ({ content: '⚠️ This form is not one of backstop\'s.' }));
+    }
+    return respond(i, `${id.decision} modal`, NEEDS.decide, async (actor) => {
+      // An approver holding the override role approves an override as that role (decideRollback reads the roles).
+      const outcome = await decideRollback(deps, { eventId: id.eventId, actor, decision: id.decision, reason: i.fields.getTextInputValue('reason') });
+      return decisionReply(outcome, id.decision);
+    });
+  }
+
+  async function onAutocomplete(i: AutocompleteInteraction): Promise<void> {
+    // Autocomplete cannot be deferred: answer within 3 s, empty when the caller may not see deployments.
+    const auth = authorize(deps.config, callerOf(i), NEEDS.view);
+    const focused = i.options.getFocused(true);
+    const choices = auth.ok && focused.name === 'deployment_id' ? await deploymentChoices(deps, String(focused.value)).catch(() => []) : [];
+    await i.respond(choices);
+  }
+
+  return async function dispatch(interaction: Interaction): Promise<void> {
+    try {
+      if (interaction.isChatInputCommand()) await onCommand(interaction);
+      else if (interaction.isAutocomplete()) await onAutocomplete(interaction);
+      else if (interaction.isButton()) await onButton(interaction);
+      else if (interaction.isModalSubmit()) await onModal(interaction);
+    } catch (err) {
+      // Discord itself failed us (token expired, unreachable): nothing more can be said to the person.
+      deps.logger.error({ err: errorSummary(err), interactionId: interaction.id, type: interaction.type }, 'could not answer a Discord interaction');
+    }
+  };
+}

@@ -1,0 +1,100 @@
+import type { ResolvedRule } from '../../config/load.ts';
+
+/** What a source saw for one metric: the newest value, or the mean over the rule's window. */
+export interface Observation {
+  /** null: no data (missing, stale, NaN, source down): inconclusive, never healthy. */
+  value: number | null;
+  /** When the value was observed (a value is counted once, so a tick with no newer sample changes nothing); for
+   * no data, when the check was made (each check without data counts). */
+  observedAt: Date;
+  /** How many samples the value stands for (1 for the newest, n for a window mean). */
+  samples: number;
+  source: string;
+  detail?: string;
+  /** The min_traffic metric's value, when the rule has one. */
+  traffic?: number | null;
+}
+
+export interface PriorState {
+  verdict: 'breach' | 'ok' | 'inconclusive';
+  consecutive: number;
+  observedAt: Date;
+}
+
+export interface RuleOutcome {
+  rule: ResolvedRule;
+  verdict: PriorState['verdict'];
+  consecutive: number;
+  /** True exactly once per breach: when the streak reaches the rule's `for`. */
+  fires: boolean;
+  /** What the stored state remembers as the last counted sample (unchanged by a check without data). */
+  stateObservedAt: Date;
+  observation: Observation;
+  explanation: string;
+  evidence: Record<string, unknown>;
+}
+
+export const COMPARE = {
+  '>': (a: number, b: number) => a > b,
+  '>=': (a: number, b: number) => a >= b,
+  '<': (a: number, b: number) => a < b,
+  '<=': (a: number, b: number) => a <= b,
+} as const;
+
+const windowLabel = (ms: number) => (ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms % 60_000 === 0 ? `${ms / 60_000}m` : `${ms / 1000}s`);
+
+/**
+ * One rule against one new observation. Pure: the prior state in, the next state out. Returns null when the
+ * observation is not newer than the one the prior state was computed from (it was already counted).
+ */
+export function evaluateRule(rule: ResolvedRule, obs: Observation, prior: PriorState | undefined): RuleOutcome | null {
+  if (obs.value !== null && prior && obs.observedAt.getTime() <= prior.observedAt.getTime()) return null;
+
+  let verdict: PriorState['verdict'];
+  let why: string;
+  const lowTraffic = rule.min_traffic && (obs.traffic === null || obs.traffic === undefined || obs.traffic < rule.min_traffic.at_least);
+  if (obs.value === null) {
+    verdict = rule.on_missing === 'fail' ? 'breach' : 'inconclusive';
+    why = `no data for ${rule.metric}${obs.detail ? ` (${obs.detail})` : ''}: ${rule.on_missing === 'fail' ? 'counted as a failure' : 'inconclusive'}`;
+  } else if (lowTraffic) {
+    verdict = 'inconclusive';
+    why = `${rule.min_traffic!.metric} = ${obs.traffic ?? 'no data'} is below the ${rule.min_traffic!.at_least} needed to judge ${rule.metric}: inconclusive`;
+  } else {
+    verdict = COMPARE[rule.op](obs.value, rule.threshold) ? 'breach' : 'ok';
+    const over = rule.window ? ` (mean of ${obs.samples} sample${obs.samples === 1 ? '' : 's'} over ${windowLabel(rule.window)})` : '';
+    why = `${rule.metric} = ${round(obs.value)} ${verdict === 'breach' ? rule.op : `not ${rule.op}`} ${rule.threshold}${over}`;
+  }
+
+  // An inconclusive check neither extends nor breaks a streak.
+  const streak = prior && prior.verdict !== 'ok' ? prior.consecutive : 0;
+  const consecutive = verdict === 'breach' ? streak + 1 : verdict === 'inconclusive' ? streak : 0;
+  const fires = verdict === 'breach' && consecutive === rule.for;
+  const explanation = `${rule.name}: ${why}${verdict === 'breach' ? `, ${Math.min(consecutive, rule.for)}/${rule.for} consecutive` : ''}`;
+  return {
+    rule,
+    verdict,
+    consecutive,
+    fires,
+    stateObservedAt: obs.value === null ? (prior?.observedAt ?? new Date(0)) : obs.observedAt,
+    observation: obs,
+    explanation,
+    evidence: {
+      rule: rule.name,
+      origin: rule.origin,
+      metric: rule.metric,
+      op: rule.op,
+      threshold: rule.threshold,
+      observed: obs.value === null ? null : round(obs.value),
+      window: rule.window ? windowLabel(rule.window) : null,
+      samples: obs.samples,
+      consecutive,
+      for: rule.for,
+      action: rule.action,
+      source: obs.source,
+      observed_at: obs.observedAt.toISOString(),
+      ...(obs.detail ? { detail: obs.detail } : {}),
+    },
+  };
+}
+
+const round = (x: number) => Math.round(x * 1000) / 1000;

@@ -1,0 +1,39 @@
+import type { ValidationResult } from '../constitution/types.ts';
+import { getDeployment } from '../db/queries/deployments.ts';
+import { getActiveEvent } from '../db/queries/rollback-events.ts';
+import { AppError } from '../errors/app-error.ts';
+import type { Assessment } from '../health/assess.ts';
+import type { CoreDeps } from '../core/deps.ts';
+import { judgeRollback } from '../admission/judge-rollback.ts';
+import type { RollbackPlan } from '../core/plan.ts';
+import { requireUuid } from '../admission/validate-input.ts';
+
+export interface PlanPreview {
+  plan: RollbackPlan;
+  validation: ValidationResult;
+  /** The deployment's health, from the same assessment as the check and the card. */
+  health: Assessment;
+  approvals: { required: number; requesterCounts: boolean; expiresAfterMs: number };
+}
+
+// No event exists yet, so no other rollback can be "this one".
+const NO_EVENT = '00000000-0000-0000-0000-000000000000';
+
+/** What a manual rollback of this deployment would do, judged now, without admitting anything. */
+export async function previewPlan(deps: CoreDeps, rawId: string): Promise<PlanPreview> {
+  const deploymentId = requireUuid(rawId, 'deployment_id');
+  const from = await getDeployment(deps.db, deploymentId);
+  if (!from) throw new AppError('NOT_FOUND', `deployment ${deploymentId} not found`);
+  const policy = deps.config.resolve(from.service, from.environment);
+  if (!policy) throw new AppError('UNKNOWN_SERVICE', `service "${from.service}" in environment "${from.environment}" is not configured in the policy file`);
+  // The deployment's own pending rollback is this rollback, not "another one in flight".
+  const own = await getActiveEvent(deps.db, from.service, from.environment);
+  const eventId = own?.deploymentId === from.deploymentId ? own.eventId : NO_EVENT;
+  const { built, validation, health } = await judgeRollback(deps, deps.db, { from, policy, mode: 'full', triggerType: 'manual', eventId, snapshot: null });
+  return {
+    plan: built.plan,
+    validation,
+    health,
+    approvals: { required: policy.approvals.required, requesterCounts: policy.approvals.requester_counts, expiresAfterMs: policy.approvals.expires_after },
+  };
+}
