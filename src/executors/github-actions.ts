@@ -169,7 +169,7 @@ export function createGithubActionsExecutor(config: GithubActionsExecutorConfig,
    */
   async function dispatch(token: string, req: ExecutionRequest, dispatchedAt: number): Promise<Failure | WorkflowRun | undefined> {
     // Backstop's own inputs last: the schema refuses extra inputs of these names, and this keeps the event id honest anyway.
-    const inputs = { ...config.inputs, target_version: req.target.version, target_commit: req.target.gitCommit, event_id: req.eventId };
+    const inputs = { ...config.inputs, target_version: req.plan.target.version, target_commit: req.plan.target.git_commit, event_id: req.eventId };
     for (let attempt = 1; ; attempt++) {
       const a = await request('POST', `${workflowPath}/dispatches`, token, req, 'the workflow dispatch', { ref: config.ref, inputs });
       if ('transient' in a) {

@@ -1,14 +1,14 @@
-import type { RollbackPlan } from '../core/plan.ts';
+import type { PlanDeployment, RollbackPlan } from '../core/plan.ts';
+
+/** The plan the rollback was approved with, as admission built it; an executor only ever runs one that has a target. */
+export type ExecutablePlan = RollbackPlan & { target: PlanDeployment };
 
 export interface ExecutionRequest {
   eventId: string;
   /** The event id: a retried job sends the same key, so a receiver can deduplicate. */
   idempotencyKey: string;
-  service: string;
-  environment: string;
-  target: { deploymentId: string; version: string; gitCommit: string };
-  from: { deploymentId: string; version: string; gitCommit: string };
-  plan: RollbackPlan;
+  /** What to roll back to and from: the same plan shape from admission to the executor, never copied field by field. */
+  plan: ExecutablePlan;
   /** Aborted on shutdown or timeout; the executor stops and reports. */
   signal: AbortSignal;
   /** One line of progress (a stdout line, a status change). Never throws. */

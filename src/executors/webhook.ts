@@ -1,4 +1,5 @@
 import type { WebhookExecutorConfig } from '../config/schema.ts';
+import type { PlanDeployment } from '../core/plan.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { ExecutionOutcome, ExecutionRequest, Executor } from './types.ts';
 import { signWebhook } from './webhook-signature.ts';
@@ -13,6 +14,7 @@ export interface WebhookExecutorDeps {
 type Attempt = { kind: 'answer'; status: number; body: unknown; text: string; retryAfter: number | null } | { kind: 'network'; message: string };
 
 const TERMINAL_OK = new Set(['succeeded', 'success']);
+const pick = (d: PlanDeployment) => ({ deployment_id: d.deployment_id, version: d.version, git_commit: d.git_commit });
 const TERMINAL_FAIL = new Set(['failed', 'failure', 'error']);
 
 // POSTs the signed rollback request. The receiver deduplicates on Idempotency-Key (the event id), which is what
@@ -75,10 +77,11 @@ export function createWebhookExecutor(config: WebhookExecutorConfig, deps: Webho
       const body = JSON.stringify({
         event_id: req.eventId,
         idempotency_key: req.idempotencyKey,
-        service: req.service,
-        environment: req.environment,
-        target: { deployment_id: req.target.deploymentId, version: req.target.version, git_commit: req.target.gitCommit },
-        from: { deployment_id: req.from.deploymentId, version: req.from.version, git_commit: req.from.gitCommit },
+        service: req.plan.service,
+        environment: req.plan.environment,
+        // The receiver's summary of the plan (its contract since the first release), then the plan itself.
+        target: pick(req.plan.target),
+        from: pick(req.plan.from),
         plan: req.plan,
       });
       let problem = '';

@@ -45,11 +45,7 @@ export async function execute(ctx: StepContext): Promise<StepResult | { ok: 'int
   const outcome = await executor.execute({
     eventId: claim.eventId,
     idempotencyKey: claim.eventId,
-    service: plan.service,
-    environment: plan.environment,
-    target: { deploymentId: plan.target.deployment_id, version: plan.target.version, gitCommit: plan.target.git_commit },
-    from: { deploymentId: plan.from.deployment_id, version: plan.from.version, gitCommit: plan.from.git_commit },
-    plan,
+    plan: { ...plan, target: plan.target },
     // Shutdown does not abort a running executor: a half-applied deploy is worse than a late exit. The worker
     // waits for it, and if the process dies anyway the ledger marks the step interrupted.
     signal: new AbortController().signal,

@@ -7,10 +7,6 @@ export function executionRequest(over: Partial<ExecutionRequest> = {}): Executio
   return {
     eventId: '3f1c9a52-8d1e-4b7a-9c3e-2a6f0b1d4e5c',
     idempotencyKey: '3f1c9a52-8d1e-4b7a-9c3e-2a6f0b1d4e5c',
-    service: 'payments',
-    environment: 'production',
-    target: { deploymentId: 'd-good', version: 'v2.5.2', gitCommit: 'a7f3b29' },
-    from: { deploymentId: 'd-bad', version: 'v2.5.3', gitCommit: 'b81c0de' },
     plan: samplePlan,
     signal: new AbortController().signal,
     onProgress: (line) => lines.push(line),

@@ -1,7 +1,7 @@
 import type { RollbackPlan } from '../../src/core/plan.ts';
 
 /** payments/production rolling back from v2.5.3 to v2.5.2, the seed's own example. */
-export const samplePlan: RollbackPlan = {
+export const samplePlan = {
   service: 'payments',
   environment: 'production',
   from: { deployment_id: 'd-bad', version: 'v2.5.3', git_commit: 'b81c0de', deployed_at: '2026-11-22T14:00:00.000Z', health_check_passed: false },
@@ -9,4 +9,4 @@ export const samplePlan: RollbackPlan = {
   migrations: [],
   mode: 'full',
   policy_version: 'p1',
-};
+} satisfies RollbackPlan;
