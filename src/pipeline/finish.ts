@@ -69,8 +69,11 @@ export async function finishSucceeded(ctx: StepContext): Promise<void> {
   );
 }
 
-/** Ends a rollback that cannot go on, with the reason; fenced like every pipeline write. */
-export async function finishStopped(ctx: StepContext, result: Extract<StepResult, { ok: false }>): Promise<void> {
+/**
+ * Ends a rollback that cannot go on, with the reason; fenced like every pipeline write. It needs only the claim: a
+ * rollback can stop before its deployment or policy is known.
+ */
+export async function finishStopped(ctx: Pick<StepContext, 'deps' | 'claim'>, result: Extract<StepResult, { ok: false }>): Promise<void> {
   const { deps, claim } = ctx;
   const now = deps.clock();
   await deps.db.transaction(async (tx) => {

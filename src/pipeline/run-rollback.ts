@@ -2,7 +2,6 @@ import { getDeployment } from '../db/queries/deployments.ts';
 import { getEvent, isFinal } from '../db/queries/rollback-events.ts';
 import { AppError, isAppError } from '../errors/app-error.ts';
 import { isDatabaseUnavailable } from '../errors/infra.ts';
-import type { RollbackPlan } from '../core/plan.ts';
 import { noticeFor } from '../notify/notice-for.ts';
 import { claimRollback } from './claim.ts';
 import type { PipelineDeps, StepContext, StepResult } from './context.ts';
@@ -27,12 +26,14 @@ export async function runRollback(deps: PipelineDeps, eventId: string, workerId:
     if (!claim) return 'nothing_to_do';
     const from = await getDeployment(deps.db, claim.event.deploymentId);
     const policy = from && deps.config.resolve(from.service, from.environment);
-    const ctx = { deps, claim, from: from!, policy: policy!, plan: claim.event.rollbackPlan as RollbackPlan } satisfies StepContext;
+    const plan = claim.event.rollbackPlan;
     try {
-      if (!from || !policy) {
-        await finishStopped(ctx, { ok: false, status: 'failed', reason: `service ${event.service}/${event.environment} is no longer configured` });
+      if (!from || !policy || !plan) {
+        const reason = plan ? `service ${event.service}/${event.environment} is no longer configured` : 'the rollback has no plan';
+        await finishStopped({ deps, claim }, { ok: false, status: 'failed', reason });
         return 'finished';
       }
+      const ctx: StepContext = { deps, claim, from, policy, plan };
       if (claim.steps.length === 0) {
         await deps.notifier.notify(noticeFor(claim.event, 'started', `Rollback of ${event.service} in ${event.environment} started`, { plan: ctx.plan }));
       }
