@@ -1,8 +1,5 @@
 import type { Command } from 'commander';
-import { Routes } from 'discord.js';
 import { loadConfig } from '../config/load.ts';
-import { createDiscordRest } from '../discord/rest.ts';
-import { registerCommands } from '../gateway/register-commands.ts';
 import { parseEnv } from './env.ts';
 
 // `backstop commands register`: needs only the bot token (and the policy file for the guild), not Postgres or Redis.
@@ -26,6 +23,8 @@ export function registerDiscordCommands(program: Command): void {
         guildId = config.config.raw.discord?.guild_id;
         if (!guildId) throw new Error('no guild: set discord.guild_id in the policy file, or pass --guild <id> or --global');
       }
+      // discord.js loads here, not when any other command runs.
+      const [{ Routes }, { createDiscordRest }, { registerCommands }] = await Promise.all([import('discord.js'), import('../discord/rest.ts'), import('../gateway/register-commands.ts')]);
       const rest = createDiscordRest(env.DISCORD_TOKEN, env.DISCORD_API_URL);
       const applicationId = env.DISCORD_APPLICATION_ID ?? ((await rest.get(Routes.currentApplication())) as { id: string }).id;
       const done = await registerCommands(rest, { applicationId, guildId: opts.global ? undefined : guildId });

@@ -14,7 +14,7 @@ import { requireUuid } from '../admission/validate-input.ts';
 import { eventDetail, historyItem } from '../views/rollback-views.ts';
 import { boot } from './boot.ts';
 import { acknowledgeHold } from '../monitor/holds.ts';
-import { createAppDeps, type AppDeps } from './deps.ts';
+import { createCliDeps, type CliDeps } from './cli-deps.ts';
 
 const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
 
@@ -24,9 +24,9 @@ function cliActor(opts: { as?: string; name?: string }): Actor {
   return { id, name: opts.name ?? id, roles: new Set<Role>(ROLES), source: 'cli' };
 }
 
-async function withCore(fn: (deps: AppDeps) => Promise<number | void>): Promise<void> {
+async function withCore(fn: (deps: CliDeps) => Promise<number | void>): Promise<void> {
   const { env, config, logger } = await boot('cli');
-  const deps = createAppDeps({ env, config, logger: logger.child({}, { level: env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL }), baseEnv: process.env });
+  const deps = createCliDeps({ env, config, logger: logger.child({}, { level: env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL }) });
   try {
     process.exitCode = (await fn(deps)) ?? 0;
   } catch (err) {

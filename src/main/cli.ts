@@ -2,13 +2,13 @@ import { Command, CommanderError } from 'commander';
 import { parseEnv } from './env.ts';
 import { loadConfig } from '../config/load.ts';
 import { boot } from './boot.ts';
-import { closeOnSignals, runRoles, type RoleSet } from './roles.ts';
+import type { RoleSet } from './roles.ts';
 import { registerDiscordCommands } from './cli-discord.ts';
 import { registerRollbackCommands } from './cli-rollback.ts';
 import { createDatabase } from '../db/client.ts';
-import { runMigrations } from '../db/migrate.ts';
-import { verifyAuditChain } from '../audit/verify-audit.ts';
-import { runDemo } from './demo.ts';
+
+// The roles (discord.js, Hono, prom-client, BullMQ workers) load only for the commands that run them: a one-shot
+// command such as `backstop rollback status` should answer in the time it takes to ask the database.
 
 const program = new Command()
   .name('backstop')
@@ -18,6 +18,7 @@ const program = new Command()
 
 async function runProcess(name: string, roles: RoleSet) {
   const booted = await boot(name);
+  const { closeOnSignals, runRoles } = await import('./roles.ts');
   const running = await runRoles(booted, roles);
   closeOnSignals(running, booted.logger);
 }
@@ -33,7 +34,7 @@ program.command('gateway').description('run the Discord gateway (slash commands 
 program
   .command('demo')
   .description('the sandbox: backstop against its built-in Discord, with a page at http://localhost:3000/sandbox (needs only PostgreSQL and Redis)')
-  .action(() => runDemo(process.env));
+  .action(async () => (await import('./demo.ts')).runDemo(process.env));
 
 program
   .command('migrate')
@@ -41,6 +42,7 @@ program
   .action(async () => {
     const { env, logger } = await boot('migrate');
     const database = createDatabase(env.DATABASE_URL, logger, { max: 1 });
+    const { runMigrations } = await import('../db/migrate.ts');
     try {
       await runMigrations(database.pool);
       console.log('migrations applied');
@@ -85,6 +87,7 @@ program
   .action(async () => {
     const { env, logger } = await boot('audit');
     const database = createDatabase(env.DATABASE_URL, logger, { max: 1 });
+    const { verifyAuditChain } = await import('../audit/verify-audit.ts');
     try {
       const verdict = await verifyAuditChain(database.db);
       if (verdict.ok) console.log(`audit chain intact: ${verdict.rows} rows, head ${verdict.head.slice(0, 16)}…`);

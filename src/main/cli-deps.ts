@@ -1,0 +1,35 @@
+import type { CoreDeps } from '../core/deps.ts';
+import { createDatabase } from '../db/client.ts';
+import type { RollbackQueue } from '../jobs/rollback-queue.ts';
+import { createSourceReader } from '../monitor/read-sources.ts';
+import { createLogNotifier } from '../notify/notifier.ts';
+import type { Booted } from './boot.ts';
+
+export interface CliDeps extends CoreDeps {
+  close(): Promise<void>;
+}
+
+/**
+ * The deps of one CLI command: the same core as the roles use, with the queue (BullMQ and its Redis connection)
+ * loaded only when the command enqueues, so reading a rollback waits on the database alone.
+ */
+export function createCliDeps({ env, config, logger }: Booted): CliDeps {
+  const database = createDatabase(env.DATABASE_URL, logger, { max: 2 });
+  let queue: Promise<RollbackQueue> | undefined;
+  const rollbackQueue = () =>
+    (queue ??= import('../jobs/rollback-queue.ts').then((m) => m.createRollbackQueue({ redisUrl: env.REDIS_URL, prefix: env.BACKSTOP_QUEUE_PREFIX, db: database.db, logger })));
+  return {
+    db: database.db,
+    config,
+    logger,
+    notifier: createLogNotifier(logger),
+    enqueue: async (eventId) => (await rollbackQueue()).enqueue(eventId),
+    clock: () => new Date(),
+    readSources: createSourceReader({ fetch: globalThis.fetch, clock: () => new Date() }),
+    secret: env.secret,
+    async close() {
+      if (queue) await (await queue).close();
+      await database.close();
+    },
+  };
+}
