@@ -1,7 +1,8 @@
 import { ApplicationCommandOptionType, type RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
 import { REASON_MAX } from './limits.ts';
 
-// `/approve rollback deployment_id:<autocomplete> reason:<text> [override:<bool>]`, exactly as in the seed.
+// `/approve rollback deployment_id:<autocomplete> reason:<text> [override:<bool>]`, exactly as in the seed. `as const`
+// keeps the option names and types literal: the handler registry derives its argument types from them.
 export const approveCommand = {
   name: 'approve',
   description: 'Approve a rollback (requests one if none is pending)',
@@ -25,4 +26,4 @@ export const approveCommand = {
       ],
     },
   ],
-} satisfies RESTPostAPIChatInputApplicationCommandsJSONBody;
+} as const satisfies RESTPostAPIChatInputApplicationCommandsJSONBody;

@@ -1,7 +1,6 @@
 import { ApplicationCommandOptionType, type RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
+import { rollbackStatus } from '../src/db/schema/ops.ts';
 import { HISTORY_LIMIT_MAX, REASON_MAX } from './limits.ts';
-
-const STATUSES = ['awaiting_approval', 'approved', 'queued', 'running', 'verifying', 'succeeded', 'failed', 'rejected', 'expired', 'cancelled'];
 
 const deploymentOption = {
   type: ApplicationCommandOptionType.String,
@@ -21,6 +20,7 @@ const eventOption = {
   max_length: 36,
 } as const;
 
+// `as const`: the handler registry derives each subcommand's argument types from these literal names and types.
 export const rollbackCommand = {
   name: 'rollback',
   description: 'Inspect and manage rollbacks',
@@ -37,7 +37,9 @@ export const rollbackCommand = {
           type: ApplicationCommandOptionType.String,
           name: 'status',
           description: 'Only rollbacks in this state',
-          choices: STATUSES.map((s) => ({ name: s, value: s })),
+          // The database enum itself, so the choices are the statuses history's filter accepts; less `requested`, which
+          // names the lifecycle's start but is never stored (admission writes awaiting_approval), so it would list nothing.
+          choices: rollbackStatus.enumValues.filter((s) => s !== 'requested').map((s) => ({ name: s, value: s })),
         },
         { type: ApplicationCommandOptionType.Integer, name: 'limit', description: 'Rollbacks per page (default 5)', min_value: 1, max_value: HISTORY_LIMIT_MAX },
       ],
@@ -52,4 +54,4 @@ export const rollbackCommand = {
       options: [eventOption, { type: ApplicationCommandOptionType.String, name: 'reason', description: 'Why', max_length: REASON_MAX }],
     },
   ],
-} satisfies RESTPostAPIChatInputApplicationCommandsJSONBody;
+} as const satisfies RESTPostAPIChatInputApplicationCommandsJSONBody;

@@ -1,3 +1,4 @@
+import type { Interaction } from 'discord.js';
 import type { Config } from '../config/load.ts';
 import type { Role } from '../config/schema.ts';
 import type { Actor } from '../core/deps.ts';
@@ -8,6 +9,18 @@ export interface DiscordCaller {
   name: string;
   roleIds: readonly string[];
   channelId: string | null;
+}
+
+/** Read from the interaction's own payload (member roles included), so no member cache or intent is needed. */
+export function callerOf(interaction: Interaction): DiscordCaller {
+  const member = interaction.member;
+  const roles = member ? (Array.isArray(member.roles) ? member.roles : [...member.roles.cache.keys()]) : [];
+  return {
+    userId: interaction.user.id,
+    name: interaction.user.globalName ?? interaction.user.username,
+    roleIds: roles,
+    channelId: interaction.channelId,
+  };
 }
 
 export type Authorization = { ok: true; actor: Actor } | { ok: false; reason: string };

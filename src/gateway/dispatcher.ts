@@ -1,28 +1,16 @@
-import {
-  ActionRowBuilder,
-  MessageFlags,
-  ModalBuilder,
-  TextInputBuilder,
-  TextInputStyle,
-  type AutocompleteInteraction,
-  type ButtonInteraction,
-  type ChatInputCommandInteraction,
-  type Interaction,
-  type ModalSubmitInteraction,
-} from 'discord.js';
-import { REASON_MAX } from '../../commands/limits.ts';
+import { MessageFlags, type AutocompleteInteraction, type ButtonInteraction, type ChatInputCommandInteraction, type Interaction, type ModalSubmitInteraction } from 'discord.js';
 import { recordAudit } from '../audit/append-audit.ts';
 import { getEvent } from '../db/queries/rollback-events.ts';
 import type { Role } from '../config/schema.ts';
 import { decideRollback, resolvedBy } from '../admission/decide-rollback.ts';
 import type { Actor, CoreDeps } from '../core/deps.ts';
-import { authorize, NEEDS, type DiscordCaller } from './authorize.ts';
-import { customId, parseCustomId } from '../discord/custom-ids.ts';
-import { approveRollback } from './handlers/approve-rollback.ts';
+import { authorize, callerOf, NEEDS, type DiscordCaller } from './authorize.ts';
+import { parseCustomId } from '../discord/custom-ids.ts';
+import { findRoute } from './command-registry.ts';
 import { deploymentChoices } from './handlers/autocomplete.ts';
-import { decisionReply } from './handlers/decide.ts';
-import { decodePage, historyPage, historyQuery } from './handlers/history.ts';
-import { cancelReply, checkReply, planReply, statusReply } from './handlers/inspect.ts';
+import { decisionReply, reasonModal } from './handlers/decide.ts';
+import { decodePage, historyPage } from './handlers/history.ts';
+import { statusReply } from './handlers/status.ts';
 import type { Reply } from './handlers/reply.ts';
 import { errorSummary, failureText } from './replies.ts';
 import { userText } from '../discord/text.ts';
@@ -32,17 +20,6 @@ const NO_MENTIONS = { parse: [] as [] };
 const MODAL_LOOKUP_BUDGET_MS = 1500;
 
 type Handler = (actor: Actor) => Promise<Reply>;
-
-function callerOf(interaction: Interaction): DiscordCaller {
-  const member = interaction.member;
-  const roles = member ? (Array.isArray(member.roles) ? member.roles : [...member.roles.cache.keys()]) : [];
-  return {
-    userId: interaction.user.id,
-    name: interaction.user.globalName ?? interaction.user.username,
-    roleIds: roles,
-    channelId: interaction.channelId,
-  };
-}
 
 /**
  * The one place interactions enter: each is acknowledged first (within Discord's 3 s), authorized by backstop from
@@ -90,28 +67,9 @@ export function createDispatcher(deps: CoreDeps) {
   async function onCommand(i: ChatInputCommandInteraction): Promise<void> {
     const sub = i.options.getSubcommand(false);
     const what = `/${i.commandName} ${sub ?? ''}`.trim();
-    const opt = (name: string) => i.options.getString(name);
-    if (i.commandName === 'approve' && sub === 'rollback') {
-      return respond(i, what, NEEDS.decide, (actor) =>
-        approveRollback(deps, actor, { deploymentId: opt('deployment_id'), reason: opt('reason') ?? '', override: i.options.getBoolean('override') ?? false }),
-      );
-    }
-    if (i.commandName === 'rollback') {
-      switch (sub) {
-        case 'history':
-          return respond(i, what, NEEDS.view, () =>
-            historyPage(deps, historyQuery(deps.config, { service: opt('service'), environment: opt('environment'), status: opt('status'), limit: i.options.getInteger('limit') })),
-          );
-        case 'check':
-          return respond(i, what, NEEDS.view, () => checkReply(deps, opt('deployment_id')));
-        case 'plan':
-          return respond(i, what, NEEDS.view, () => planReply(deps, opt('deployment_id')));
-        case 'status':
-          return respond(i, what, NEEDS.view, () => statusReply(deps, opt('event_id')));
-        case 'cancel':
-          return respond(i, what, NEEDS.decide, (actor) => cancelReply(deps, actor, { eventId: opt('event_id'), reason: opt('reason') }));
-      }
-    }
+    const route = findRoute(i.commandName, sub);
+    // Options are read inside the handler, after authorization, so a refused caller gets the refusal and not a complaint about the input.
+    if (route) return respond(i, what, route.needs, (actor) => route.run(deps, actor, i.options));
     return respond(i, what, NEEDS.view, async () => ({ content: `⚠️ backstop does not know ${userText(what)}; run \`backstop commands register\` to refresh the commands.` }));
   }
 
@@ -140,15 +98,7 @@ export function createDispatcher(deps: CoreDeps) {
       await i.reply({ content: userText(late), flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
       return;
     }
-    const modal = new ModalBuilder()
-      .setCustomId(customId.decideModal(id.action, id.eventId))
-      .setTitle(id.action === 'approve' ? 'Approve rollback' : 'Reject rollback')
-      .addComponents(
-        new ActionRowBuilder<TextInputBuilder>().addComponents(
-          new TextInputBuilder().setCustomId('reason').setLabel('Reason (recorded in the audit log)').setStyle(TextInputStyle.Paragraph).setRequired(true).setMinLength(1).setMaxLength(REASON_MAX),
-        ),
-      );
-    await i.showModal(modal);
+    await i.showModal(reasonModal(id.action, id.eventId));
   }
 
   async function onModal(i: ModalSubmitInteraction): Promise<void> {

@@ -1,5 +1,8 @@
+import { ActionRowBuilder, ModalBuilder, TextInputBuilder, TextInputStyle } from 'discord.js';
+import { REASON_MAX } from '../../../commands/limits.ts';
 import { describeApprovals } from '../../admission/approval-policy.ts';
 import type { DecisionOutcome } from '../../admission/decide-rollback.ts';
+import { customId } from '../../discord/custom-ids.ts';
 import { userText } from '../../discord/text.ts';
 import type { Reply } from './reply.ts';
 
@@ -17,4 +20,16 @@ export function decisionReply(outcome: DecisionOutcome, decision: 'approve' | 'r
       return { content: `${verb}: ${userText(describeApprovals(outcome.approval))}.${next}${changed}` };
     }
   }
+}
+
+/** The card's Approve / Reject buttons ask for the reason in this modal; its submission carries the decision. */
+export function reasonModal(decision: 'approve' | 'reject', eventId: string): ModalBuilder {
+  return new ModalBuilder()
+    .setCustomId(customId.decideModal(decision, eventId))
+    .setTitle(decision === 'approve' ? 'Approve rollback' : 'Reject rollback')
+    .addComponents(
+      new ActionRowBuilder<TextInputBuilder>().addComponents(
+        new TextInputBuilder().setCustomId('reason').setLabel('Reason (recorded in the audit log)').setStyle(TextInputStyle.Paragraph).setRequired(true).setMinLength(1).setMaxLength(REASON_MAX),
+      ),
+    );
 }
