@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { findStaleActiveEvents, getEvent } from '../../src/db/queries/rollback-events.ts';
+import type { RollbackEventRow } from '../../src/db/schema/index.ts';
+import { claimRollback } from '../../src/pipeline/claim.ts';
+import { withExecutionLock } from '../../src/pipeline/execution-lock.ts';
+import { approvedRollback } from '../support/layer/rollback.ts';
+import { createLayerWorld, type LayerWorld } from '../support/layer/world.ts';
+
+// The fenced claim on a real database with a fake clock. A claim itself never waits for anyone: claiming bumps the
+// fence, and from then on every write of an older holder is refused (LOST_CLAIM). Two live workers are kept apart by
+// the per-service execution lock; a worker presumed dead is taken over once its row has been quiet longer than the
+// reconciler's stale-after (its "lease"), measured on the injected clock.
+
+const T0 = new Date('2031-03-01T10:00:00.000Z');
+const LEASE_MS = 30_000;
+const SERVICES = ['locked', 'lease', 'stale', 'final', 'stamp'];
+
+const stale = async (w: LayerWorld) => (await findStaleActiveEvents(w.db, new Date(w.clock.now().getTime() - LEASE_MS))).map((e) => e.eventId);
+
+describe('the fenced claim', () => {
+  let w: LayerWorld;
+  beforeAll(async () => {
+    w = await createLayerWorld({ start: T0, services: SERVICES });
+  });
+  afterAll(async () => {
+    await w?.close();
+  });
+  beforeEach(() => w.clock.set(T0));
+
+  const approved = async (service: string): Promise<RollbackEventRow> => (await approvedRollback(w, service)).event;
+
+  it('keeps a second claimant out while the first holds the execution lock, and lets it in once released', async () => {
+    const event = await approved('locked');
+    const first = await withExecutionLock(w.deps.pool, 'locked', 'staging', async () => {
+      const a = await claimRollback(w.db, event.eventId, 'worker-a', w.deps.clock);
+      const second = withExecutionLock(w.deps.pool, 'locked', 'staging', () => claimRollback(w.db, event.eventId, 'worker-b', w.deps.clock));
+      await expect(second).rejects.toMatchObject({ name: 'AppError', code: 'EXECUTION_LOCKED', retryable: true });
+      // The lock is per service and environment: another pair is not held up.
+      expect(await withExecutionLock(w.deps.pool, 'locked', 'production', async () => 'ran')).toBe('ran');
+      return a;
+    });
+    expect(first).toMatchObject({ fence: 1 });
+    expect(await getEvent(w.db, event.eventId)).toMatchObject({ status: 'running', claimFence: 1, claimedBy: 'worker-a' });
+
+    const b = await withExecutionLock(w.deps.pool, 'locked', 'staging', () => claimRollback(w.db, event.eventId, 'worker-b', w.deps.clock));
+    expect(b?.fence).toBe(2);
+    expect(await getEvent(w.db, event.eventId)).toMatchObject({ claimFence: 2, claimedBy: 'worker-b' });
+  });
+
+  it('lets another worker take over once the holder has been quiet longer than the lease, on the fake clock', async () => {
+    const event = await approved('lease');
+    const a = (await claimRollback(w.db, event.eventId, 'worker-a', w.deps.clock))!;
+    await a.begin('validate');
+    expect(await getEvent(w.db, event.eventId)).toMatchObject({ heartbeatAt: T0, updatedAt: T0 });
+
+    w.clock.advance(LEASE_MS);
+    expect(await stale(w)).not.toContain(event.eventId);
+    w.clock.advance(1);
+    expect(await stale(w)).toContain(event.eventId);
+
+    const b = (await claimRollback(w.db, event.eventId, 'worker-b', w.deps.clock))!;
+    expect(b.fence).toBe(2);
+    // The new holder resumes from the ledger the old one left.
+    expect(b.steps).toEqual([{ step: 'validate', status: 'running', attempt: 1, started_at: T0.toISOString() }]);
+    await b.begin('validate');
+    const row = await getEvent(w.db, event.eventId);
+    expect(row).toMatchObject({ status: 'running', claimFence: 2, claimedBy: 'worker-b', heartbeatAt: w.clock.now() });
+    expect(row?.rollbackSteps).toEqual([{ step: 'validate', status: 'running', attempt: 2, started_at: w.clock.now().toISOString() }]);
+  });
+
+  it('refuses every write of a holder whose claim was taken over, and leaves the new holder\'s ledger as it was', async () => {
+    const event = await approved('stale');
+    const a = (await claimRollback(w.db, event.eventId, 'worker-a', w.deps.clock))!;
+    await a.begin('validate');
+    w.clock.advance(LEASE_MS + 1);
+    const b = (await claimRollback(w.db, event.eventId, 'worker-b', w.deps.clock))!;
+    await b.begin('validate');
+    const before = await getEvent(w.db, event.eventId);
+
+    w.clock.advance(1_000);
+    await expect(a.end('validate', 'done', { compliant: true })).rejects.toMatchObject({ code: 'LOST_CLAIM', retryable: false });
+    await expect(a.begin('snapshot')).rejects.toMatchObject({ code: 'LOST_CLAIM' });
+    await expect(a.save({ status: 'succeeded' })).rejects.toMatchObject({ code: 'LOST_CLAIM' });
+
+    const after = await getEvent(w.db, event.eventId);
+    expect(after).toEqual(before);
+    expect(after).toMatchObject({ status: 'running', claimFence: 2, claimedBy: 'worker-b' });
+  });
+
+  it('gives nothing to claim once the rollback is final, and refuses the last holder\'s writes after it', async () => {
+    const event = await approved('final');
+    const a = (await claimRollback(w.db, event.eventId, 'worker-a', w.deps.clock))!;
+    await a.save({ status: 'succeeded', completedAt: w.clock.now() });
+
+    expect(await claimRollback(w.db, event.eventId, 'worker-b', w.deps.clock)).toBeNull();
+    await expect(a.begin('verify')).rejects.toMatchObject({ code: 'LOST_CLAIM' });
+    expect(await getEvent(w.db, event.eventId)).toMatchObject({ status: 'succeeded', claimFence: 1, claimedBy: 'worker-a', completedAt: T0 });
+  });
+
+  // Product seam: the claim (claimRollback, its UPDATE at src/pipeline/claim.ts:15-18) stamps heartbeat_at, updated_at
+  // and started_at with the database's now(), while every later write (Claim.save) and the reconciler's staleness
+  // cut-off (reconcile → findStaleActiveEvents) use the injected clock. Two clocks meet in one comparison: with the fake
+  // clock here (or a worker host whose clock runs ahead of the database's), a rollback claimed a moment ago already
+  // looks stale to the reconciler.
+  it.fails('stamps a fresh claim with the injected clock, so the reconciler does not see it as stale', async () => {
+    const event = await approved('stamp');
+    const claim = await claimRollback(w.db, event.eventId, 'worker-a', w.deps.clock);
+    expect(claim?.fence).toBe(1);
+    expect(await getEvent(w.db, event.eventId)).toMatchObject({ heartbeatAt: T0, updatedAt: T0, startedAt: T0 });
+    expect(await stale(w)).not.toContain(event.eventId);
+  });
+});

@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findRollbackTarget } from '../../src/db/queries/deployments.ts';
+import { findHistory, findOtherActiveEvents, findStaleActiveEvents, findVotes, findVotesForEvents, getActiveEvent } from '../../src/db/queries/rollback-events.ts';
+import { approvals, deployments, rollbackEvents, type RollbackEventRow } from '../../src/db/schema/index.ts';
+import { isUniqueViolation } from '../../src/errors/infra.ts';
+import { insertDeployment, insertRollbackRow } from '../support/layer/rows.ts';
+import { createLayerWorld, type LayerWorld } from '../support/layer/world.ts';
+
+// The queries in src/db/queries/ against rows written straight to a real database. Each test uses services of its own.
+
+const T0 = new Date('2031-03-01T10:00:00.000Z');
+const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
+
+const rejectionOf = (p: Promise<unknown>) => p.then(() => null, (err: unknown) => err);
+
+describe('rollback and deployment queries', () => {
+  let w: LayerWorld;
+  beforeAll(async () => {
+    w = await createLayerWorld({ start: T0 });
+  });
+  afterAll(async () => {
+    await w?.close();
+  });
+
+  const deployment = (service: string, environment = 'staging', version = 'v2.0.0', minutes = -30) =>
+    insertDeployment(w.db, { service, environment, version, deployedAt: at(minutes), status: 'failed', healthy: false });
+
+  it('finds the one active rollback per service and environment, and the index refuses a second', async () => {
+    const prod = await deployment('act', 'production');
+    const staging = await deployment('act', 'staging');
+    const waiting = await insertRollbackRow(w.db, prod, { status: 'awaiting_approval', initiatedAt: at(0) });
+    await insertRollbackRow(w.db, prod, { status: 'succeeded', initiatedAt: at(-10) });
+    const running = await insertRollbackRow(w.db, staging, { status: 'running', initiatedAt: at(1) });
+
+    expect((await getActiveEvent(w.db, 'act', 'production'))?.eventId).toBe(waiting.eventId);
+    expect((await getActiveEvent(w.db, 'act', 'staging'))?.eventId).toBe(running.eventId);
+    expect(await getActiveEvent(w.db, 'act', 'dev')).toBeNull();
+    expect(await findOtherActiveEvents(w.db, 'act', 'production', waiting.eventId)).toEqual([]);
+    expect(await findOtherActiveEvents(w.db, 'act', 'production', randomUUID())).toEqual([waiting.eventId]);
+
+    const second = await rejectionOf(insertRollbackRow(w.db, prod, { status: 'approved', initiatedAt: at(2) }));
+    expect(isUniqueViolation(second, 'rollback_events_one_active_idx')).toBe(true);
+
+    await w.db.update(rollbackEvents).set({ status: 'cancelled' }).where(eq(rollbackEvents.eventId, waiting.eventId));
+    expect(await getActiveEvent(w.db, 'act', 'production')).toBeNull();
+    const next = await insertRollbackRow(w.db, prod, { status: 'approved', initiatedAt: at(3) });
+    expect((await getActiveEvent(w.db, 'act', 'production'))?.eventId).toBe(next.eventId);
+  });
+
+  it('pages history newest first by cursor and by offset, ties broken by id, with filters', async () => {
+    const from = await deployment('hist');
+    const other = await deployment('hist-other');
+    const made: RollbackEventRow[] = [];
+    // Seven rollbacks of hist, two of them started in the same millisecond, and one of another service in between.
+    for (const [minutes, status] of [[0, 'succeeded'], [1, 'failed'], [2, 'succeeded'], [3, 'failed'], [3, 'succeeded'], [4, 'failed'], [5, 'rejected']] as const) {
+      made.push(await insertRollbackRow(w.db, from, { status, initiatedAt: at(minutes) }));
+    }
+    await insertRollbackRow(w.db, other, { status: 'failed', initiatedAt: at(2.5) });
+    const newestFirst = [...made].sort((a, b) => b.initiatedAt.getTime() - a.initiatedAt.getTime() || b.id - a.id).map((e) => e.eventId);
+    expect(newestFirst.slice(2, 4)).toEqual([made[4]!.eventId, made[3]!.eventId]);
+
+    const pages: string[][] = [];
+    let cursor: { initiatedAt: Date; id: number } | undefined;
+    for (;;) {
+      const page = await findHistory(w.db, { service: 'hist', limit: 3, ...(cursor ? { cursor } : {}) });
+      if (page.length === 0) break;
+      pages.push(page.map((e) => e.eventId));
+      const last = page.at(-1)!;
+      cursor = { initiatedAt: last.initiatedAt, id: last.id };
+    }
+    expect(pages.map((p) => p.length)).toEqual([3, 3, 1]);
+    expect(pages.flat()).toEqual(newestFirst);
+
+    expect((await findHistory(w.db, { service: 'hist', limit: 3, offset: 3 })).map((e) => e.eventId)).toEqual(pages[1]);
+    expect((await findHistory(w.db, { service: 'hist', status: 'failed', limit: 10 })).map((e) => e.initiatedAt)).toEqual([at(4), at(3), at(1)]);
+    expect((await findHistory(w.db, { deploymentId: other.deploymentId, limit: 10 })).map((e) => e.service)).toEqual(['hist-other']);
+  });
+
+  it('lists votes in the order they were cast, for one rollback or a page of them, one per person', async () => {
+    const from = await deployment('votes');
+    const first = await insertRollbackRow(w.db, from, { status: 'awaiting_approval', initiatedAt: at(0) });
+    const second = await insertRollbackRow(w.db, from, { status: 'succeeded', initiatedAt: at(-20) });
+    const vote = (eventId: string, name: string, minutes: number, decision: 'approve' | 'reject' = 'approve') =>
+      w.db.insert(approvals).values({ eventId, approver: `discord:${name}`, approverName: name, decision, reason: 'r', source: 'discord', planHash: 'h1', decidedAt: at(minutes) });
+    await vote(first.eventId, 'alice', 2);
+    await vote(first.eventId, 'bob', 1);
+    await vote(first.eventId, 'carol', 1, 'reject');
+    await vote(second.eventId, 'dave', -19);
+
+    expect((await findVotes(w.db, first.eventId)).map((v) => `${v.approverName}:${v.decision}`)).toEqual(['bob:approve', 'carol:reject', 'alice:approve']);
+    expect((await findVotesForEvents(w.db, [first.eventId, second.eventId])).map((v) => v.approverName)).toEqual(['dave', 'bob', 'carol', 'alice']);
+    expect(await findVotesForEvents(w.db, [])).toEqual([]);
+    expect(isUniqueViolation(await rejectionOf(vote(first.eventId, 'alice', 3)), 'approvals_event_approver_uq')).toBe(true);
+  });
+
+  it('finds the rollbacks the reconciler must look at: worker states only, untouched since the cut-off, oldest first', async () => {
+    const rows: Record<string, RollbackEventRow> = {};
+    for (const [name, status, minutes] of [
+      ['st-approved', 'approved', -10],
+      ['st-running', 'running', -30],
+      ['st-verifying', 'verifying', -1],
+      ['st-awaiting', 'awaiting_approval', -60],
+      ['st-failed', 'failed', -60],
+    ] as const) {
+      rows[name] = await insertRollbackRow(w.db, await deployment(name), { status, initiatedAt: at(minutes - 5), updatedAt: at(minutes) });
+    }
+    const stale = async (cutoff: Date) => (await findStaleActiveEvents(w.db, cutoff)).filter((e) => e.service.startsWith('st-')).map((e) => e.service);
+    expect(await stale(at(-5))).toEqual(['st-running', 'st-approved']);
+    expect(await stale(at(-10))).toEqual(['st-running']);
+    expect(await stale(at(0))).toEqual(['st-running', 'st-approved', 'st-verifying']);
+  });
+
+  it('picks the last known-good build before the bad one: success, health passed, not quarantined, another build', async () => {
+    const service = 'tgt';
+    const put = (version: string, minutes: number, over: { status?: 'success' | 'failed'; healthy?: boolean; gitCommit?: string } = {}) =>
+      insertDeployment(w.db, { service, environment: 'production', version, deployedAt: at(minutes), ...over });
+    const good = await put('v1.0.0', -300);
+    const quarantined = await put('v1.1.0', -240);
+    await w.db.update(deployments).set({ quarantined: true }).where(eq(deployments.deploymentId, quarantined.deploymentId));
+    await put('v1.2.0', -180, { status: 'failed', healthy: false });
+    await put('v1.3.0', -120, { healthy: false });
+    await put('v2.0.0', -90, { gitCommit: 'samebuild' });
+    const bad = await put('v2.0.0', -60, { status: 'failed', healthy: false, gitCommit: 'samebuild' });
+    // Same service in another environment, and a newer good build: neither is a candidate.
+    await insertDeployment(w.db, { service, environment: 'staging', version: 'v1.9.0', deployedAt: at(-70) });
+    await put('v3.0.0', -10);
+
+    expect((await findRollbackTarget(w.db, bad))?.deploymentId).toBe(good.deploymentId);
+  });
+});
