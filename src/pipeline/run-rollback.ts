@@ -89,12 +89,13 @@ const DATABASE_PATIENCE_MS = 30_000;
 
 /** Retries a write while the database is unreachable (a restart takes seconds); any other error, or time up, throws. */
 async function whileDatabaseDown<T>(deps: PipelineDeps, write: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + DATABASE_PATIENCE_MS;
+  // The injected clock and sleep together: under a fake clock the patience runs out in fake time, not 30 real seconds.
+  const deadline = deps.clock().getTime() + DATABASE_PATIENCE_MS;
   for (;;) {
     try {
       return await write();
     } catch (err) {
-      if (!isDatabaseUnavailable(err) || Date.now() > deadline) throw err;
+      if (!isDatabaseUnavailable(err) || deps.clock().getTime() > deadline) throw err;
       await deps.sleep(250);
     }
   }
