@@ -1,7 +1,7 @@
-import { and, eq, lte } from 'drizzle-orm';
 import { appendAudit, recordAudit } from '../audit/append-audit.ts';
 import { getEventForUpdate, isFinal } from '../db/queries/rollback-events.ts';
-import { rollbackEvents, type RollbackEventRow } from '../db/schema/index.ts';
+import { markCancelled, markOverdueExpired } from '../db/queries/rollback-transitions.ts';
+import type { RollbackEventRow } from '../db/schema/index.ts';
 import { AppError } from '../errors/app-error.ts';
 import { hasAnyRole, type Actor, type CoreDeps } from '../core/deps.ts';
 import { noticeFor } from '../notify/notice-for.ts';
@@ -27,13 +27,9 @@ export async function cancelRollback(deps: CoreDeps, input: { eventId: string; a
     if (isFinal(event.status)) return { kind: 'already_final', event };
     if (!(CANCELLABLE as readonly string[]).includes(event.status)) return { kind: 'too_late', event };
     const now = deps.clock();
-    const [updated] = await tx
-      .update(rollbackEvents)
-      .set({ status: 'cancelled', statusReason: `cancelled by ${input.actor.name ?? input.actor.id}: ${reason}`, completedAt: now, updatedAt: now })
-      .where(eq(rollbackEvents.eventId, eventId))
-      .returning();
+    const updated = await markCancelled(tx, eventId, `cancelled by ${input.actor.name ?? input.actor.id}: ${reason}`, now);
     await appendAudit(tx, { actor: input.actor.id, source: input.actor.source, action: 'rollback.cancel', subject: eventId, reason, result: 'cancelled' });
-    return { kind: 'cancelled', event: updated! };
+    return { kind: 'cancelled', event: updated };
   });
   if (outcome.kind === 'cancelled') {
     await deps.notifier.notify(noticeFor(outcome.event, 'cancelled', outcome.event.statusReason ?? 'cancelled'));
@@ -47,11 +43,7 @@ export const expiryNotice = (event: RollbackEventRow) => `Approval for the rollb
 /** Approval requests past their deadline become expired (and page on-call); nothing ever auto-approves. */
 export async function expireOverdue(deps: Pick<CoreDeps, 'db' | 'notifier' | 'clock'>): Promise<number> {
   const now = deps.clock();
-  const expired = await deps.db
-    .update(rollbackEvents)
-    .set({ status: 'expired', statusReason: EXPIRED_REASON, completedAt: now, updatedAt: now })
-    .where(and(eq(rollbackEvents.status, 'awaiting_approval'), lte(rollbackEvents.expiresAt, now)))
-    .returning();
+  const expired = await markOverdueExpired(deps.db, EXPIRED_REASON, now);
   for (const event of expired) {
     await recordAudit(deps.db, { actor: 'backstop', source: 'system', action: 'rollback.expire', subject: event.eventId, result: 'expired', severity: 'warning' });
     await deps.notifier.notify(noticeFor(event, 'expired', expiryNotice(event)));

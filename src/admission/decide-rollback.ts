@@ -1,9 +1,9 @@
-import { eq } from 'drizzle-orm';
 import { checkVote, describeApprovals, type ApprovalState } from './approval-policy.ts';
 import { appendAudit } from '../audit/append-audit.ts';
 import { getDeployment } from '../db/queries/deployments.ts';
-import { getEventForUpdate } from '../db/queries/rollback-events.ts';
-import { rollbackEvents, type RollbackEventRow } from '../db/schema/index.ts';
+import { getEventForUpdate, updateEventPlan } from '../db/queries/rollback-events.ts';
+import { markDecided, markExpired } from '../db/queries/rollback-transitions.ts';
+import type { RollbackEventRow } from '../db/schema/index.ts';
 import { AppError } from '../errors/app-error.ts';
 import { isUniqueViolation } from '../errors/infra.ts';
 import { approvalStateOf, loadVotes } from './approval-state.ts';
@@ -43,18 +43,14 @@ export async function decideRollback(deps: CoreDeps, input: Decision): Promise<D
     // Past the deadline the request is over, whatever the reconciler has not yet noticed: the vote is refused and
     // the event expires now (a late approval must never execute a request that had expired).
     if (event.expiresAt && now.getTime() >= event.expiresAt.getTime()) {
-      const [expired] = await tx
-        .update(rollbackEvents)
-        .set({ status: 'expired', statusReason: EXPIRED_REASON, completedAt: now, updatedAt: now })
-        .where(eq(rollbackEvents.eventId, eventId))
-        .returning();
+      const expired = await markExpired(tx, eventId, EXPIRED_REASON, now);
       await appendAudit(tx, { actor: input.actor.id, source: input.actor.source, action: `rollback.${input.decision}`, subject: eventId, reason, result: 'refused: EXPIRED' });
       await appendAudit(tx, { actor: 'backstop', source: 'system', action: 'rollback.expire', subject: eventId, result: 'expired', severity: 'warning' });
       return {
         kind: 'refused',
         code: 'EXPIRED',
         message: `this rollback request expired ${event.expiresAt.toISOString()} without enough approvals, so your vote was not counted and it will not run; request a new rollback if it is still needed`,
-        event: expired!,
+        event: expired,
       };
     }
 
@@ -68,18 +64,12 @@ export async function decideRollback(deps: CoreDeps, input: Decision): Promise<D
       if (built.planHash !== event.planHash) {
         planChanged = true;
         const { validation } = await judgeRollback(deps, tx, { from, policy, mode: mode, triggerType: event.triggerType, eventId, snapshot: null });
-        const [updated] = await tx
-          .update(rollbackEvents)
-          .set({
-            rollbackPlan: built.plan,
-            planHash: built.planHash,
-            targetDeploymentId: built.target?.deploymentId ?? null,
-            constitutionalValidation: validation,
-            updatedAt: now,
-          })
-          .where(eq(rollbackEvents.eventId, eventId))
-          .returning();
-        event = updated!;
+        event = await updateEventPlan(
+          tx,
+          eventId,
+          { rollbackPlan: built.plan, planHash: built.planHash, targetDeploymentId: built.target?.deploymentId ?? null, constitutionalValidation: validation },
+          now,
+        );
       }
     }
 
@@ -111,19 +101,8 @@ export async function decideRollback(deps: CoreDeps, input: Decision): Promise<D
 
     if (state.state !== 'pending') {
       const status = state.state;
-      const [updated] = await tx
-        .update(rollbackEvents)
-        .set({
-          status,
-          statusReason:
-            status === 'rejected' ? `rejected by ${state.rejectedBy}: ${reason}` : status === 'expired' ? 'approval window expired' : null,
-          approvedAt: status === 'approved' ? now : null,
-          completedAt: status === 'approved' ? null : now,
-          updatedAt: now,
-        })
-        .where(eq(rollbackEvents.eventId, eventId))
-        .returning();
-      event = updated!;
+      const statusReason = status === 'rejected' ? `rejected by ${state.rejectedBy}: ${reason}` : status === 'expired' ? 'approval window expired' : null;
+      event = await markDecided(tx, eventId, status, statusReason, now);
     }
     await appendAudit(tx, {
       actor: input.actor.id,

@@ -1,6 +1,6 @@
 import type { ApprovalVote } from './approval-policy.ts';
 import type { Queryable } from '../db/client.ts';
-import { approvals } from '../db/schema/index.ts';
+import { insertVote } from '../db/queries/rollback-events.ts';
 import type { Actor } from '../core/deps.ts';
 
 /**
@@ -12,7 +12,7 @@ export async function recordVote(
   input: { eventId: string; actor: Actor; decision: 'approve' | 'reject'; reason: string; planHash: string; withOverrideRole: boolean; at: Date },
 ): Promise<ApprovalVote> {
   const { actor } = input;
-  await q.insert(approvals).values({
+  await insertVote(q, {
     eventId: input.eventId,
     approver: actor.id,
     approverName: actor.name ?? null,

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { eq } from 'drizzle-orm';
 import type { TriggerType, ValidationResult } from '../constitution/types.ts';
 import { appendAudit } from '../audit/append-audit.ts';
-import { getDeployment } from '../db/queries/deployments.ts';
-import { getActiveEvent } from '../db/queries/rollback-events.ts';
-import { deployments, rollbackEvents, type DeploymentRow, type RollbackEventRow } from '../db/schema/index.ts';
+import { getDeployment, getDeploymentStatusForUpdate } from '../db/queries/deployments.ts';
+import { getActiveEvent, insertEvent } from '../db/queries/rollback-events.ts';
+import { markApproved } from '../db/queries/rollback-transitions.ts';
+import type { DeploymentRow, RollbackEventRow } from '../db/schema/index.ts';
 import type { ResolvedPolicy } from '../config/load.ts';
 import { noticeFor } from '../notify/notice-for.ts';
 import { AppError } from '../errors/app-error.ts';
@@ -97,11 +97,11 @@ async function admit(
       // A deployment rolls back once. Locked, so a request racing the finishing rollback (which marks the row in its
       // own transaction) waits for it and then sees rolled_back: a retried request, a late click or a re-firing
       // alert must not run the executor again.
-      const [current] = await tx.select({ status: deployments.status }).from(deployments).where(eq(deployments.deploymentId, deploymentId)).for('update');
+      const current = await getDeploymentStatusForUpdate(tx, deploymentId);
       if (current?.status === 'rolled_back') {
         throw new AppError('CONFLICT', `deployment ${deploymentId} (${from.service} ${from.version}) was already rolled back; roll back its successor instead`);
       }
-      const snapshotId = await takeSnapshot(tx, { type: 'pre_rollback', deployment: from, eventId, policy, policyVersion: deps.config.policyVersion });
+      const snapshotId = await takeSnapshot(tx, { type: 'pre_rollback', deployment: from, eventId, policy, policyVersion: deps.config.policyVersion, at: deps.clock() });
       // At admission the partial unique index is the guard against a concurrent rollback (it answers "already in
       // progress"), so a racing request must not be judged a Law 4 violation and recorded as rejected.
       const { built, validation } = await judgeRollback(deps, tx, {
@@ -117,39 +117,35 @@ async function admit(
       // An override can set aside a violation, but never the lack of a target: there is nothing to roll back to.
       const refused = (!validation.compliant && !req.override) || !built.target;
 
-      const [inserted] = await tx
-        .insert(rollbackEvents)
-        .values({
-          eventId,
-          deploymentId,
-          targetDeploymentId: built.target?.deploymentId ?? null,
-          service: from.service,
-          environment: from.environment,
-          triggerType: req.triggerType,
-          triggerReason: reason,
-          triggerData: req.triggerData ?? null,
-          initiatedBy: requester?.id ?? null,
-          initiatedAt: now,
-          status: refused ? 'rejected' : req.preapproved ? 'approved' : 'awaiting_approval',
-          statusReason: refused ? CONSTITUTION_REFUSED : null,
-          rollbackPlan: built.plan,
-          planHash: built.planHash,
-          constitutionalValidation: validation,
-          overrideRequested: Boolean(req.override),
-          approvalsRequired: req.preapproved ? 0 : policy.approvals.required,
-          requesterCounts: policy.approvals.requester_counts,
-          expiresAt: new Date(now.getTime() + policy.approvals.expires_after),
-          approvedAt: req.preapproved ? now : null,
-          completedAt: refused ? now : null,
-          metadata: {
-            requester_name: requester?.name ?? null,
-            source: requester?.source ?? 'system',
-            ...(req.automation ? { automation: req.automation } : {}),
-            ...(req.autoAt ? { auto_at: req.autoAt.toISOString() } : {}),
-          },
-        })
-        .returning();
-      let event = inserted!;
+      let event = await insertEvent(tx, {
+        eventId,
+        deploymentId,
+        targetDeploymentId: built.target?.deploymentId ?? null,
+        service: from.service,
+        environment: from.environment,
+        triggerType: req.triggerType,
+        triggerReason: reason,
+        triggerData: req.triggerData ?? null,
+        initiatedBy: requester?.id ?? null,
+        initiatedAt: now,
+        status: refused ? 'rejected' : req.preapproved ? 'approved' : 'awaiting_approval',
+        statusReason: refused ? CONSTITUTION_REFUSED : null,
+        rollbackPlan: built.plan,
+        planHash: built.planHash,
+        constitutionalValidation: validation,
+        overrideRequested: Boolean(req.override),
+        approvalsRequired: req.preapproved ? 0 : policy.approvals.required,
+        requesterCounts: policy.approvals.requester_counts,
+        expiresAt: new Date(now.getTime() + policy.approvals.expires_after),
+        approvedAt: req.preapproved ? now : null,
+        completedAt: refused ? now : null,
+        metadata: {
+          requester_name: requester?.name ?? null,
+          source: requester?.source ?? 'system',
+          ...(req.automation ? { automation: req.automation } : {}),
+          ...(req.autoAt ? { auto_at: req.autoAt.toISOString() } : {}),
+        },
+      });
 
       // Whoever asks counts as the first approval, when the environment allows it and they may approve at all.
       if (!refused && !req.preapproved && requester && policy.approvals.requester_counts && hasAnyRole(requester, 'approver', 'override')) {
@@ -164,12 +160,7 @@ async function admit(
         });
         const state = approvalStateOf(event, [vote], now);
         if (state.state === 'approved') {
-          const [approved] = await tx
-            .update(rollbackEvents)
-            .set({ status: 'approved', approvedAt: now, updatedAt: now })
-            .where(eq(rollbackEvents.eventId, eventId))
-            .returning();
-          event = approved!;
+          event = await markApproved(tx, eventId, now);
         }
       }
 

@@ -1,6 +1,5 @@
-import { asc, gt } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { auditLog } from '../db/schema/index.ts';
+import { findAuditRowsAfter } from '../db/queries/audit-log.ts';
 import { GENESIS_HASH, auditRowHash } from './append-audit.ts';
 
 export type AuditVerdict =
@@ -13,7 +12,7 @@ export async function verifyAuditChain(db: Db, batchSize = 5_000): Promise<Audit
   let lastId = 0;
   let rows = 0;
   for (;;) {
-    const batch = await db.select().from(auditLog).where(gt(auditLog.id, lastId)).orderBy(asc(auditLog.id)).limit(batchSize);
+    const batch = await findAuditRowsAfter(db, lastId, batchSize);
     if (batch.length === 0) return { ok: true, rows, head: prev };
     for (const row of batch) {
       rows++;

@@ -1,7 +1,7 @@
-import { and, eq, isNotNull, isNull } from 'drizzle-orm';
 import { appendAudit } from '../audit/append-audit.ts';
-import { getDeployment } from '../db/queries/deployments.ts';
-import { deployments, type DeploymentRow } from '../db/schema/index.ts';
+import { getDeployment, getQuarantinedDeployment, insertDeployment, updateDeploymentCompletion } from '../db/queries/deployments.ts';
+import { supersedeWatches } from '../db/queries/watches.ts';
+import type { DeploymentRow } from '../db/schema/index.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { Actor, CoreDeps } from '../core/deps.ts';
 import { takeSnapshot } from './take-snapshot.ts';
@@ -23,35 +23,25 @@ export async function recordDeployment(deps: CoreDeps, actor: Actor, input: NewD
     throw new AppError('UNKNOWN_SERVICE', `service "${input.service}" in environment "${input.environment}" is not configured in the policy file`);
   }
   return deps.db.transaction(async (tx) => {
-    const [bad] = await tx
-      .select({ id: deployments.deploymentId })
-      .from(deployments)
-      .where(and(eq(deployments.service, input.service), eq(deployments.environment, input.environment), eq(deployments.version, input.version), eq(deployments.quarantined, true)))
-      .limit(1);
+    const bad = await getQuarantinedDeployment(tx, input);
     const warnings = bad ? [`version ${input.version} was rolled back before (deployment ${bad.id}) and is quarantined`] : [];
     // The newest deployment is the one to watch: an older one still under watch is superseded, not judged.
-    await tx
-      .update(deployments)
-      .set({ watchResult: 'superseded' })
-      .where(and(eq(deployments.service, input.service), eq(deployments.environment, input.environment), isNull(deployments.watchResult), isNotNull(deployments.watchEndsAt)));
-    const [row] = await tx
-      .insert(deployments)
-      .values({
-        service: input.service,
-        environment: input.environment,
-        version: input.version,
-        gitCommit: input.git_commit,
-        gitBranch: input.git_branch ?? null,
-        deployedBy: input.deployed_by ?? actor.id,
-        status: 'in_progress',
-        quarantined: Boolean(bad),
-        metadata: input.metadata ?? null,
-        watchEndsAt: new Date(deps.clock().getTime() + deps.config.raw.monitoring.watch_window),
-      })
-      .returning();
-    await takeSnapshot(tx, { type: 'pre_deployment', deployment: row!, eventId: null, policy, policyVersion: deps.config.policyVersion });
-    await appendAudit(tx, { actor: actor.id, source: actor.source, action: 'deployment.record', subject: row!.deploymentId, result: 'recorded', details: { service: input.service, environment: input.environment, version: input.version, quarantined: Boolean(bad) } });
-    return { deployment: row!, warnings };
+    await supersedeWatches(tx, input.service, input.environment);
+    const row = await insertDeployment(tx, {
+      service: input.service,
+      environment: input.environment,
+      version: input.version,
+      gitCommit: input.git_commit,
+      gitBranch: input.git_branch ?? null,
+      deployedBy: input.deployed_by ?? actor.id,
+      status: 'in_progress',
+      quarantined: Boolean(bad),
+      metadata: input.metadata ?? null,
+      watchEndsAt: new Date(deps.clock().getTime() + deps.config.raw.monitoring.watch_window),
+    });
+    await takeSnapshot(tx, { type: 'pre_deployment', deployment: row, eventId: null, policy, policyVersion: deps.config.policyVersion, at: deps.clock() });
+    await appendAudit(tx, { actor: actor.id, source: actor.source, action: 'deployment.record', subject: row.deploymentId, result: 'recorded', details: { service: input.service, environment: input.environment, version: input.version, quarantined: Boolean(bad) } });
+    return { deployment: row, warnings };
   });
 }
 
@@ -65,15 +55,16 @@ export async function completeDeployment(
     const current = await getDeployment(tx, deploymentId);
     if (!current) throw new AppError('NOT_FOUND', `deployment ${deploymentId} not found`);
     if (current.status === 'rolled_back') throw new AppError('CONFLICT', `deployment ${deploymentId} was rolled back; it cannot be completed`);
-    const [row] = await tx
-      .update(deployments)
-      .set({ status: input.status, healthCheckPassed: input.health_check_passed, healthCheckDetails: input.health_check_details ?? null, completedAt: deps.clock() })
-      .where(eq(deployments.deploymentId, deploymentId))
-      .returning();
+    const row = await updateDeploymentCompletion(tx, deploymentId, {
+      status: input.status,
+      healthCheckPassed: input.health_check_passed,
+      healthCheckDetails: input.health_check_details ?? null,
+      completedAt: deps.clock(),
+    });
     if (input.status === 'success') {
-      await takeSnapshot(tx, { type: 'post_deployment', deployment: row!, eventId: null, policy: deps.config.resolve(row!.service, row!.environment), policyVersion: deps.config.policyVersion });
+      await takeSnapshot(tx, { type: 'post_deployment', deployment: row, eventId: null, policy: deps.config.resolve(row.service, row.environment), policyVersion: deps.config.policyVersion, at: deps.clock() });
     }
     await appendAudit(tx, { actor: actor.id, source: actor.source, action: 'deployment.complete', subject: deploymentId, result: input.status, details: { health_check_passed: input.health_check_passed } });
-    return row!;
+    return row;
   });
 }

@@ -1,5 +1,6 @@
-import { migrationHistory, healthSamples } from '../db/schema/index.ts';
 import { getDeployment } from '../db/queries/deployments.ts';
+import { insertHealthSample } from '../db/queries/health-samples.ts';
+import { insertMigration } from '../db/queries/migrations.ts';
 import { formatDuration } from '../config/duration.ts';
 import { AppError } from '../errors/app-error.ts';
 import { isUniqueViolation } from '../errors/infra.ts';
@@ -18,19 +19,16 @@ export async function recordMigration(deps: CoreDeps, actor: Actor, deploymentId
   if (!(await getDeployment(deps.db, deploymentId))) throw new AppError('NOT_FOUND', `deployment ${deploymentId} not found`);
   try {
     return await deps.db.transaction(async (tx) => {
-      const [row] = await tx
-        .insert(migrationHistory)
-        .values({
-          deploymentId,
-          migrationName: input.name,
-          migrationHash: input.hash,
-          reversibility: input.reversibility,
-          rollbackScript: input.rollback_script ?? null,
-          executionTimeMs: input.execution_time_ms ?? null,
-        })
-        .returning();
+      const row = await insertMigration(tx, {
+        deploymentId,
+        migrationName: input.name,
+        migrationHash: input.hash,
+        reversibility: input.reversibility,
+        rollbackScript: input.rollback_script ?? null,
+        executionTimeMs: input.execution_time_ms ?? null,
+      });
       await appendAudit(tx, { actor: actor.id, source: actor.source, action: 'migration.record', subject: deploymentId, result: 'recorded', details: { name: input.name, reversibility: input.reversibility } });
-      return row!;
+      return row;
     });
   } catch (err) {
     if (isUniqueViolation(err)) throw new AppError('CONFLICT', `migration "${input.name}" is already recorded for deployment ${deploymentId}`);
@@ -67,19 +65,15 @@ function observedAtOf(deps: CoreDeps, input: NewSample): Date {
 export async function recordHealthSample(deps: CoreDeps, deploymentId: string, input: NewSample) {
   const observedAt = observedAtOf(deps, input);
   if (!(await getDeployment(deps.db, deploymentId))) throw new AppError('NOT_FOUND', `deployment ${deploymentId} not found`);
-  const [row] = await deps.db
-    .insert(healthSamples)
-    .values({
-      deploymentId,
-      source: input.source ?? 'push',
-      observedAt,
-      errorRatePerMinute: input.error_rate_per_minute ?? null,
-      recentErrors: input.recent_errors ?? null,
-      databaseConnectionsPct: input.database_connections_pct ?? null,
-      activeQueries: input.active_queries ?? null,
-      p95Ms: input.p95_ms ?? null,
-      memoryPct: input.memory_pct ?? null,
-    })
-    .returning({ id: healthSamples.id, observedAt: healthSamples.observedAt });
-  return row!;
+  return insertHealthSample(deps.db, {
+    deploymentId,
+    source: input.source ?? 'push',
+    observedAt,
+    errorRatePerMinute: input.error_rate_per_minute ?? null,
+    recentErrors: input.recent_errors ?? null,
+    databaseConnectionsPct: input.database_connections_pct ?? null,
+    activeQueries: input.active_queries ?? null,
+    p95Ms: input.p95_ms ?? null,
+    memoryPct: input.memory_pct ?? null,
+  });
 }

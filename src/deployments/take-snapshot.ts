@@ -1,26 +1,15 @@
-import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import { canonicalHash, type ResolvedPolicy } from '../config/load.ts';
 import type { Queryable } from '../db/client.ts';
-import { deployments, healthSamples, migrationHistory, systemSnapshots } from '../db/schema/index.ts';
+import { getLatestHealthSample } from '../db/queries/health-samples.ts';
+import { findAppliedMigrations } from '../db/queries/migrations.ts';
+import { insertSnapshot } from '../db/queries/snapshots.ts';
 import type { DeploymentRow } from '../db/schema/index.ts';
 
 type SnapshotType = 'pre_deployment' | 'post_deployment' | 'pre_rollback' | 'post_rollback';
 
 async function captureState(q: Queryable, service: string, environment: string) {
-  const migrations = await q
-    .select({ name: migrationHistory.migrationName, hash: migrationHistory.migrationHash })
-    .from(migrationHistory)
-    .innerJoin(deployments, eq(deployments.deploymentId, migrationHistory.deploymentId))
-    .where(and(eq(deployments.service, service), eq(deployments.environment, environment), isNull(migrationHistory.rolledBackAt)))
-    .orderBy(migrationHistory.appliedAt, migrationHistory.id);
-  const [latest] = await q
-    .select()
-    .from(healthSamples)
-    .innerJoin(deployments, eq(deployments.deploymentId, healthSamples.deploymentId))
-    .where(and(eq(deployments.service, service), eq(deployments.environment, environment)))
-    .orderBy(desc(healthSamples.observedAt))
-    .limit(1);
-  const s = latest?.health_samples;
+  const migrations = await findAppliedMigrations(q, service, environment);
+  const s = await getLatestHealthSample(q, service, environment);
   return {
     // The schema as backstop knows it: the applied, not-yet-reverted migrations in order.
     schemaHash: canonicalHash(migrations.map((m) => [m.name, m.hash])),
@@ -45,13 +34,14 @@ async function captureState(q: Queryable, service: string, environment: string) 
  */
 export async function takeSnapshot(
   q: Queryable,
-  input: { type: SnapshotType; deployment: DeploymentRow; eventId: string | null; policy: ResolvedPolicy | undefined; policyVersion: string },
+  input: { type: SnapshotType; deployment: DeploymentRow; eventId: string | null; policy: ResolvedPolicy | undefined; policyVersion: string; at: Date },
 ): Promise<string> {
   const state = await captureState(q, input.deployment.service, input.deployment.environment);
   const values = {
     deploymentId: input.deployment.deploymentId,
     eventId: input.eventId,
     snapshotType: input.type,
+    createdAt: input.at,
     databaseSchemaHash: state.schemaHash,
     // Row counts of the service's own database would need a probe into it; this records only what backstop itself knows.
     tableCounts: { known_migrations: state.migrationCount },
@@ -64,24 +54,5 @@ export async function takeSnapshot(
       policy_version: input.policyVersion,
     },
   };
-  if (!input.eventId) {
-    const [row] = await q.insert(systemSnapshots).values(values).returning({ id: systemSnapshots.snapshotId });
-    return row!.id;
-  }
-  const [row] = await q
-    .insert(systemSnapshots)
-    .values(values)
-    .onConflictDoUpdate({
-      target: [systemSnapshots.eventId, systemSnapshots.snapshotType],
-      targetWhere: sql`event_id is not null`,
-      set: {
-        databaseSchemaHash: values.databaseSchemaHash,
-        tableCounts: values.tableCounts,
-        keyMetrics: values.keyMetrics,
-        environmentConfig: values.environmentConfig,
-        createdAt: sql`now()`,
-      },
-    })
-    .returning({ id: systemSnapshots.snapshotId });
-  return row!.id;
+  return insertSnapshot(q, values);
 }

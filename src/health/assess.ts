@@ -1,5 +1,5 @@
-import { sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client.ts';
+import { findFiringAlerts, type FiringAlert } from '../db/queries/health-decisions.ts';
 import { readPushedObservations, windowKey } from './pushed-observations.ts';
 import { evaluateRule, type RuleOutcome } from './rules/evaluate-rule.ts';
 import { observe, pulledMetrics, readsPushed } from './observe.ts';
@@ -90,25 +90,6 @@ function inconclusiveWhy(outcomes: RuleOutcome[], pulled: ReadonlySet<string>): 
   const silent = outcomes.filter((o) => o.verdict === 'inconclusive' && pulled.has(o.rule.metric));
   if (silent.length) return `no data from ${[...new Set(silent.map((o) => `${o.rule.metric}${o.observation.detail ? ` (${o.observation.detail})` : ''}`))].join(', ')}`;
   return 'no health data for this deployment';
-}
-
-interface FiringAlert {
-  alertname: string | null;
-  fingerprint: string;
-  starts_at: string;
-  summary: string;
-}
-
-/** Alerts acted on for this deployment whose resolution has not arrived. */
-async function findFiringAlerts(q: Queryable, deploymentId: string): Promise<FiringAlert[]> {
-  const rows = await q.execute<{ alert: { alertname: string | null; fingerprint: string; starts_at: string; annotations?: Record<string, string> }; summary: string }>(sql`
-    select d.evidence->'fired'->0 as alert, d.summary from ops.health_decisions d
-    where d.deployment_id = ${deploymentId} and d.evidence->'fired'->0->>'fingerprint' is not null
-      and not exists (
-        select 1 from ops.health_decisions r
-        where r.deployment_id = d.deployment_id and r.action = 'alert_resolved'
-          and r.evidence->>'fingerprint' = d.evidence->'fired'->0->>'fingerprint' and r.decided_at >= d.decided_at)`);
-  return rows.rows.map((r) => ({ alertname: r.alert.alertname, fingerprint: r.alert.fingerprint, starts_at: r.alert.starts_at, summary: r.alert.annotations?.summary ?? r.summary }));
 }
 
 function alertOutcome(action: Action, a: FiringAlert): RuleOutcome {

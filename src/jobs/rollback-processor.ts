@@ -1,8 +1,7 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import { and, eq, notInArray } from 'drizzle-orm';
 import { recordAudit } from '../audit/append-audit.ts';
-import { FINAL_STATUSES, getEvent } from '../db/queries/rollback-events.ts';
-import { rollbackEvents } from '../db/schema/index.ts';
+import { getEvent } from '../db/queries/rollback-events.ts';
+import { markFailed } from '../db/queries/rollback-transitions.ts';
 import { isAppError } from '../errors/app-error.ts';
 import { classifyInfraError } from '../errors/infra.ts';
 import { parseJob } from './catalog.ts';
@@ -13,11 +12,7 @@ import { noticeFor } from '../notify/notice-for.ts';
 /** Marks a rollback failed when its job gives up for good, so no row is left in a non-final state. */
 export async function failRollback(deps: Pick<PipelineDeps, 'db' | 'notifier' | 'clock'>, eventId: string, reason: string): Promise<void> {
   const now = deps.clock();
-  const [row] = await deps.db
-    .update(rollbackEvents)
-    .set({ status: 'failed', statusReason: reason, completedAt: now, updatedAt: now })
-    .where(and(eq(rollbackEvents.eventId, eventId), notInArray(rollbackEvents.status, [...FINAL_STATUSES])))
-    .returning();
+  const row = await markFailed(deps.db, eventId, reason, now);
   if (!row) return;
   await recordAudit(deps.db, { actor: 'backstop', source: 'system', action: 'rollback.finish', subject: eventId, reason, result: 'failed', severity: 'warning' });
   await deps.notifier.notify(noticeFor(row, 'failed', reason));

@@ -1,8 +1,7 @@
 import { Queue } from 'bullmq';
-import { and, eq } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import type { Db } from '../db/client.ts';
-import { rollbackEvents } from '../db/schema/index.ts';
+import { markQueued } from '../db/queries/rollback-transitions.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Enqueue } from '../core/deps.ts';
 import { JOBS, ROLLBACK_QUEUE, rollbackJobId } from './catalog.ts';
@@ -31,7 +30,7 @@ export function createRedisConnection(url: string, role: 'producer' | 'worker'):
       new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000, lazyConnect: false });
 }
 
-export function createRollbackQueue(deps: { redisUrl: string; prefix: string; db: Db; logger: Logger }): RollbackQueue {
+export function createRollbackQueue(deps: { redisUrl: string; prefix: string; db: Db; logger: Logger; clock: () => Date }): RollbackQueue {
   const connection = createRedisConnection(deps.redisUrl, 'producer');
   connection.on('error', (err) => deps.logger.debug({ err }, 'redis producer connection error'));
   const queue = new Queue(ROLLBACK_QUEUE, { connection, prefix: deps.prefix });
@@ -47,10 +46,7 @@ export function createRollbackQueue(deps: { redisUrl: string; prefix: string; db
           timer = setTimeout(() => reject(new Error(`enqueue timed out after ${ENQUEUE_TIMEOUT_MS} ms`)), ENQUEUE_TIMEOUT_MS);
         }),
       ]).finally(() => clearTimeout(timer));
-      await deps.db
-        .update(rollbackEvents)
-        .set({ status: 'queued', updatedAt: new Date() })
-        .where(and(eq(rollbackEvents.eventId, eventId), eq(rollbackEvents.status, 'approved')));
+      await markQueued(deps.db, eventId, deps.clock());
       return true;
     } catch (err) {
       // The row stays 'approved': the reconciler (the outbox) enqueues it once Redis answers again.

@@ -14,18 +14,19 @@ export interface CliDeps extends CoreDeps {
  * loaded only when the command enqueues, so reading a rollback waits on the database alone.
  */
 export function createCliDeps({ env, config, logger }: Booted): CliDeps {
+  const clock = () => new Date();
   const database = createDatabase(env.DATABASE_URL, logger, { max: 2 });
   let queue: Promise<RollbackQueue> | undefined;
   const rollbackQueue = () =>
-    (queue ??= import('../jobs/rollback-queue.ts').then((m) => m.createRollbackQueue({ redisUrl: env.REDIS_URL, prefix: env.BACKSTOP_QUEUE_PREFIX, db: database.db, logger })));
+    (queue ??= import('../jobs/rollback-queue.ts').then((m) => m.createRollbackQueue({ redisUrl: env.REDIS_URL, prefix: env.BACKSTOP_QUEUE_PREFIX, db: database.db, logger, clock })));
   return {
     db: database.db,
     config,
     logger,
     notifier: createLogNotifier(logger),
     enqueue: async (eventId) => (await rollbackQueue()).enqueue(eventId),
-    clock: () => new Date(),
-    readSources: createSourceReader({ fetch: globalThis.fetch, clock: () => new Date() }),
+    clock,
+    readSources: createSourceReader({ fetch: globalThis.fetch, clock }),
     secret: env.secret,
     async close() {
       if (queue) await (await queue).close();

@@ -25,7 +25,8 @@ export function createAppDeps(input: { env: Env; config: Config; logger: Logger;
   // Each rollback executing holds one connection for its advisory lock the whole time, so the pool grows with the
   // worker's concurrency; the rest serves the API, the gateway, card updates and the reconciler.
   const database = createDatabase(env.DATABASE_URL, logger, { max: env.BACKSTOP_WORKER_CONCURRENCY + 10 });
-  const rollbackQueue = createRollbackQueue({ redisUrl: env.REDIS_URL, prefix: env.BACKSTOP_QUEUE_PREFIX, db: database.db, logger });
+  const clock = () => new Date();
+  const rollbackQueue = createRollbackQueue({ redisUrl: env.REDIS_URL, prefix: env.BACKSTOP_QUEUE_PREFIX, db: database.db, logger, clock });
   const monitorQueue = createMonitorQueue({ redisUrl: env.REDIS_URL, prefix: env.BACKSTOP_QUEUE_PREFIX });
   const abort = new AbortController();
   const executorBase = {
@@ -43,10 +44,10 @@ export function createAppDeps(input: { env: Env; config: Config; logger: Logger;
     rollbackQueue,
     monitorQueue,
     enqueue: rollbackQueue.enqueue,
-    readSources: createSourceReader({ fetch: globalThis.fetch, clock: () => new Date() }),
+    readSources: createSourceReader({ fetch: globalThis.fetch, clock }),
     scheduleVetoEnd: monitorQueue.scheduleVetoEnd,
     notifier: input.notifier ?? createLogNotifier(logger),
-    clock: () => new Date(),
+    clock,
     secret: env.secret,
     fetch: globalThis.fetch,
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),

@@ -1,7 +1,9 @@
-import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Action } from '../config/monitoring-schema.ts';
-import { automationHolds, healthDecisions, rollbackEvents, systemSnapshots } from '../db/schema/index.ts';
+import { getOpenHold } from '../db/queries/automation-holds.ts';
 import { insertEscalation } from '../db/queries/escalations.ts';
+import { insertHealthDecision } from '../db/queries/health-decisions.ts';
+import { countAutomaticRollbacksSince } from '../db/queries/rollback-events.ts';
+import { getPreDeploymentMetrics } from '../db/queries/snapshots.ts';
 import { noticeFor } from '../notify/notice-for.ts';
 import { requestRollback } from '../admission/request-rollback.ts';
 import { COMPARE, type RuleOutcome } from '../health/rules/evaluate-rule.ts';
@@ -24,41 +26,13 @@ export interface ActResult {
 
 /** Rules whose metric was already breaching before this deployment: the deploy probably did not cause them. */
 async function preexisting(deps: MonitorDeps, v: DeploymentVerdict, fired: RuleOutcome[]): Promise<RuleOutcome[]> {
-  const [snap] = await deps.db
-    .select({ keyMetrics: systemSnapshots.keyMetrics })
-    .from(systemSnapshots)
-    .where(and(eq(systemSnapshots.deploymentId, v.deployment.deploymentId), eq(systemSnapshots.snapshotType, 'pre_deployment')))
-    .limit(1);
+  const snap = await getPreDeploymentMetrics(deps.db, v.deployment.deploymentId);
   const baseline = (snap?.keyMetrics ?? null) as (Record<string, number | null> & { observed_at?: string }) | null;
   if (!baseline?.observed_at || v.deployment.deployedAt.getTime() - Date.parse(baseline.observed_at) > BASELINE_MAX_AGE_MS) return [];
   return fired.filter((o) => {
     const before = baseline[o.rule.metric];
     return typeof before === 'number' && COMPARE[o.rule.op](before, o.rule.threshold);
   });
-}
-
-async function automaticRollbacksWithin(deps: MonitorDeps, service: string, environment: string, sinceMs: number): Promise<number> {
-  const [row] = await deps.db
-    .select({ n: sql<number>`count(*)::int` })
-    .from(rollbackEvents)
-    .where(
-      and(
-        eq(rollbackEvents.service, service),
-        eq(rollbackEvents.environment, environment),
-        gt(rollbackEvents.initiatedAt, new Date(deps.clock().getTime() - sinceMs)),
-        sql`${rollbackEvents.metadata}->>'automation' in ('auto', 'auto_with_veto')`,
-      ),
-    );
-  return row?.n ?? 0;
-}
-
-async function openHold(deps: MonitorDeps, service: string, environment: string) {
-  const [hold] = await deps.db
-    .select()
-    .from(automationHolds)
-    .where(and(eq(automationHolds.service, service), eq(automationHolds.environment, environment), isNull(automationHolds.acknowledgedAt)))
-    .limit(1);
-  return hold ?? null;
 }
 
 /**
@@ -85,7 +59,7 @@ export async function act(deps: MonitorDeps, v: DeploymentVerdict, trigger: 'aut
   let escalate: string | null = null;
 
   if (action === 'auto' || action === 'auto_with_veto') {
-    const hold = await openHold(deps, d.service, d.environment);
+    const hold = await getOpenHold(deps.db, d.service, d.environment);
     if (hold) {
       heldBack.push(`automation is on hold until someone acknowledges: ${hold.reason}`);
       action = capAt(action, 'propose');
@@ -94,7 +68,7 @@ export async function act(deps: MonitorDeps, v: DeploymentVerdict, trigger: 'aut
       heldBack.push('this version was restored by a rollback; a person must decide whether to roll back again');
       action = capAt(action, 'propose');
     } else {
-      const recent = await automaticRollbacksWithin(deps, d.service, d.environment, monitoring.circuit_breaker.per);
+      const recent = await countAutomaticRollbacksSince(deps.db, d.service, d.environment, new Date(deps.clock().getTime() - monitoring.circuit_breaker.per));
       if (recent >= monitoring.circuit_breaker.max_automatic) {
         escalate = `circuit breaker open: ${recent} automatic rollbacks of ${d.service} in ${d.environment} within ${Math.round(monitoring.circuit_breaker.per / 60_000)} min; proposing instead`;
         heldBack.push(escalate);
@@ -136,7 +110,7 @@ export async function act(deps: MonitorDeps, v: DeploymentVerdict, trigger: 'aut
   } else if (action === 'warn') {
     await deps.notifier.warn?.({ kind: 'health_warning', deploymentId: d.deploymentId, service: d.service, environment: d.environment, summary: reason, evidence });
   }
-  await deps.db.insert(healthDecisions).values({ deploymentId: d.deploymentId, service: d.service, environment: d.environment, action, summary: reason, evidence: { fired: evidence, held_back: heldBack }, eventId });
+  await insertHealthDecision(deps.db, { deploymentId: d.deploymentId, service: d.service, environment: d.environment, action, summary: reason, evidence: { fired: evidence, held_back: heldBack }, eventId });
   deps.logger.info({ deploymentId: d.deploymentId, action, eventId, heldBack }, `health decision: ${reason}`);
   await deps.notifier.decided?.({ deploymentId: d.deploymentId, action, outcome: outcomeOf });
   return { deploymentId: d.deploymentId, action, summary: reason, eventId, heldBack };

@@ -1,6 +1,6 @@
-import { and, desc, eq, ne, sql } from 'drizzle-orm';
 import type { ResolvedRule } from '../config/load.ts';
-import { deployments, healthDecisions } from '../db/schema/index.ts';
+import { getCurrentDeployment } from '../db/queries/deployments.ts';
+import { getAlertDecision, insertHealthDecision } from '../db/queries/health-decisions.ts';
 import type { AlertmanagerAlert, AlertmanagerPayload } from '../health/alertmanager-payload.ts';
 import type { RuleOutcome } from '../health/rules/evaluate-rule.ts';
 import { act } from './act.ts';
@@ -36,24 +36,15 @@ async function handleAlert(deps: MonitorDeps, alert: AlertmanagerAlert): Promise
   if (!service || !environment) return { ...base, outcome: 'ignored', reason: `the alert has no "${cfg.service_label}" and "${cfg.environment_label}" labels` };
   const policy = deps.config.resolve(service, environment);
   if (!policy) return { ...base, outcome: 'ignored', reason: `service "${service}" in environment "${environment}" is not configured` };
-  const [current] = await deps.db
-    .select()
-    .from(deployments)
-    .where(and(eq(deployments.service, service), eq(deployments.environment, environment), ne(deployments.status, 'rolled_back')))
-    .orderBy(desc(deployments.deployedAt), desc(deployments.id))
-    .limit(1);
+  const current = await getCurrentDeployment(deps.db, service, environment);
   if (!current) return { ...base, outcome: 'ignored', reason: `no deployment of ${service} in ${environment} is recorded` };
 
   const evidence = { alertname, labels: alert.labels, annotations: alert.annotations, starts_at: alert.startsAt, fingerprint: alert.fingerprint, metric: `alert ${alertname ?? alert.fingerprint}`, observed: alert.status, op: 'is', threshold: 'firing' };
   if (alert.status === 'resolved') {
-    await deps.db.insert(healthDecisions).values({ deploymentId: current.deploymentId, service, environment, action: 'alert_resolved', summary: `alert ${alertname ?? alert.fingerprint} resolved`, evidence });
+    await insertHealthDecision(deps.db, { deploymentId: current.deploymentId, service, environment, action: 'alert_resolved', summary: `alert ${alertname ?? alert.fingerprint} resolved`, evidence });
     return { ...base, outcome: 'recorded' };
   }
-  const [seen] = await deps.db
-    .select({ id: healthDecisions.id })
-    .from(healthDecisions)
-    .where(and(eq(healthDecisions.deploymentId, current.deploymentId), sql`${healthDecisions.evidence}->'fired'->0->>'fingerprint' = ${alert.fingerprint}`, sql`${healthDecisions.evidence}->'fired'->0->>'starts_at' = ${alert.startsAt}`))
-    .limit(1);
+  const seen = await getAlertDecision(deps.db, current.deploymentId, { fingerprint: alert.fingerprint, startsAt: alert.startsAt });
   if (seen) return { ...base, outcome: 'ignored', reason: 'already decided for this alert' };
 
   const rule: ResolvedRule = { name: `alert-${alertname ?? 'unnamed'}`.slice(0, 63), metric: 'alert', op: '>', threshold: 0, for: 1, action: cfg.action, on_missing: 'ignore', origin: 'monitoring.alertmanager' };

@@ -1,6 +1,5 @@
-import { and, eq } from 'drizzle-orm';
 import { appendAudit } from '../audit/append-audit.ts';
-import { rollbackEvents } from '../db/schema/index.ts';
+import { markAutoApproved } from '../db/queries/rollback-transitions.ts';
 import { noticeFor } from '../notify/notice-for.ts';
 import type { MonitorDeps } from './types.ts';
 
@@ -11,13 +10,9 @@ import type { MonitorDeps } from './types.ts';
 export async function endVeto(deps: MonitorDeps, eventId: string): Promise<'started' | 'vetoed'> {
   const now = deps.clock();
   const started = await deps.db.transaction(async (tx) => {
-    const [row] = await tx
-      .update(rollbackEvents)
-      .set({ status: 'approved', approvedAt: now, updatedAt: now, statusReason: null })
-      .where(and(eq(rollbackEvents.eventId, eventId), eq(rollbackEvents.status, 'awaiting_approval')))
-      .returning();
+    const row = await markAutoApproved(tx, eventId, now);
     if (row) await appendAudit(tx, { actor: 'backstop', source: 'system', action: 'rollback.auto_approve', subject: eventId, reason: 'veto window ended without a veto', result: 'approved', severity: 'high' });
-    return row ?? null;
+    return row;
   });
   if (!started) return 'vetoed';
   await deps.notifier.notify(noticeFor(started, 'approved', 'Nobody vetoed within the countdown: rolling back automatically'));

@@ -4,7 +4,7 @@ import { observe, pulledMetrics, readsPushed } from '../health/observe.ts';
 import type { MetricReading } from '../health/sources/types.ts';
 import { evaluateRule } from '../health/rules/evaluate-rule.ts';
 import { readPushedObservations, windowKey } from '../health/pushed-observations.ts';
-import { loadRuleStates, stateKey, writeRuleStates, type StateWrite } from './rule-states.ts';
+import { loadRuleStates, stateKey, writeRuleStates, type StateWrite } from '../db/queries/rule-states.ts';
 import type { DeploymentVerdict, MonitorDeps, WatchedDeployment } from './types.ts';
 
 // Ticks take this lock exclusively and arrival-time evaluations take it shared (plus one per deployment), so a rule's

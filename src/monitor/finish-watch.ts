@@ -1,6 +1,6 @@
-import { sql } from 'drizzle-orm';
 import { getDeployment } from '../db/queries/deployments.ts';
-import { healthDecisions } from '../db/schema/index.ts';
+import { insertHealthDecision } from '../db/queries/health-decisions.ts';
+import { endDueWatches } from '../db/queries/watches.ts';
 import { takeSnapshot } from '../deployments/take-snapshot.ts';
 import type { MonitorDeps } from './types.ts';
 
@@ -11,39 +11,15 @@ import type { MonitorDeps } from './types.ts';
  */
 export async function finishWatches(deps: MonitorDeps): Promise<{ healthy: number; other: number }> {
   const now = deps.clock();
-  const fresh = `${deps.config.raw.monitoring.stale_after} milliseconds`;
-  const rows = await deps.db.execute<{ deployment_id: string; watch_result: string }>(sql`
-    with due as (
-      select d.deployment_id,
-        case
-          when exists (select 1 from ops.rule_states s where s.deployment_id = d.deployment_id and s.verdict = 'breach') then 'unhealthy'
-          -- A source that went quiet at the end of the watch is not a pass, however healthy it looked before.
-          when exists (select 1 from ops.rule_states s where s.deployment_id = d.deployment_id and s.verdict = 'inconclusive') then 'inconclusive'
-          -- Judged healthy on fresh data at the end of the watch: a pushed sample (healthy pushed states are not
-          -- stored) or a healthy pulled reading, observed within stale_after of the watch's end.
-          when exists (select 1 from ops.health_samples h where h.deployment_id = d.deployment_id and h.observed_at >= d.deployed_at and h.observed_at >= d.watch_ends_at - ${fresh}::interval)
-            or exists (select 1 from ops.rule_states s where s.deployment_id = d.deployment_id and s.verdict = 'ok' and s.observed_at >= d.watch_ends_at - ${fresh}::interval) then 'healthy'
-          else 'inconclusive'
-        end as result
-      from ops.deployments d
-      where d.watch_ends_at is not null and d.watch_result is null and d.watch_ends_at <= ${now}
-      for update skip locked
-    )
-    update ops.deployments d set
-      watch_result = due.result,
-      status = case when due.result = 'healthy' and d.status in ('pending', 'in_progress', 'success') then 'success'::ops.deployment_status else d.status end,
-      health_check_passed = case when due.result = 'healthy' then true else d.health_check_passed end,
-      completed_at = case when due.result = 'healthy' then coalesce(d.completed_at, ${now}) else d.completed_at end
-    from due where d.deployment_id = due.deployment_id
-    returning d.deployment_id, d.watch_result`);
+  const rows = await endDueWatches(deps.db, now, deps.config.raw.monitoring.stale_after);
   let healthy = 0;
-  for (const r of rows.rows) {
+  for (const r of rows) {
     if (r.watch_result !== 'healthy') continue;
     healthy++;
     const deployment = await getDeployment(deps.db, r.deployment_id);
     if (!deployment) continue;
-    await takeSnapshot(deps.db, { type: 'post_deployment', deployment, eventId: null, policy: deps.config.resolve(deployment.service, deployment.environment), policyVersion: deps.config.policyVersion });
-    await deps.db.insert(healthDecisions).values({
+    await takeSnapshot(deps.db, { type: 'post_deployment', deployment, eventId: null, policy: deps.config.resolve(deployment.service, deployment.environment), policyVersion: deps.config.policyVersion, at: deps.clock() });
+    await insertHealthDecision(deps.db, {
       deploymentId: deployment.deploymentId,
       service: deployment.service,
       environment: deployment.environment,
@@ -52,5 +28,5 @@ export async function finishWatches(deps: MonitorDeps): Promise<{ healthy: numbe
       evidence: {},
     });
   }
-  return { healthy, other: rows.rows.length - healthy };
+  return { healthy, other: rows.length - healthy };
 }

@@ -1,6 +1,5 @@
-import { and, eq, isNull } from 'drizzle-orm';
 import { appendAudit } from '../audit/append-audit.ts';
-import { automationHolds } from '../db/schema/index.ts';
+import { acknowledgeHolds } from '../db/queries/automation-holds.ts';
 import { AppError } from '../errors/app-error.ts';
 import { hasAnyRole, type Actor, type CoreDeps } from '../core/deps.ts';
 
@@ -10,11 +9,7 @@ export async function acknowledgeHold(deps: CoreDeps, actor: Actor, service: str
   if (!deps.config.resolve(service, environment)) throw new AppError('UNKNOWN_SERVICE', `service "${service}" in environment "${environment}" is not configured in the policy file`);
   return deps.db.transaction(async (tx) => {
     const now = deps.clock();
-    const rows = await tx
-      .update(automationHolds)
-      .set({ acknowledgedBy: actor.name ?? actor.id, acknowledgedAt: now })
-      .where(and(eq(automationHolds.service, service), eq(automationHolds.environment, environment), isNull(automationHolds.acknowledgedAt)))
-      .returning({ id: automationHolds.id });
+    const rows = await acknowledgeHolds(tx, service, environment, actor.name ?? actor.id, now);
     await appendAudit(tx, { actor: actor.id, source: actor.source, action: 'automation.acknowledge', subject: `${service}/${environment}`, result: `${rows.length} holds released` });
     return rows.length;
   });

@@ -1,8 +1,8 @@
-import { and, eq, sql } from 'drizzle-orm';
 import { appendAudit } from '../audit/append-audit.ts';
 import type { Action } from '../config/monitoring-schema.ts';
 import { getDeployment } from '../db/queries/deployments.ts';
-import { rollbackEvents, type RollbackEventRow } from '../db/schema/index.ts';
+import { markRaised } from '../db/queries/rollback-transitions.ts';
+import type { RollbackEventRow } from '../db/schema/index.ts';
 import { judgeRollback } from '../admission/judge-rollback.ts';
 import { noticeFor } from '../notify/notice-for.ts';
 import { rank } from '../health/rules/ladder.ts';
@@ -39,19 +39,12 @@ export async function raisePending(deps: MonitorDeps, pending: RollbackEventRow,
     if (!validation.compliant) return { raised: null, why: `an automatic rollback is refused by the constitution: ${validation.violations.join('; ')}` };
   }
   const raised = await deps.db.transaction(async (tx) => {
-    const [row] = await tx
-      .update(rollbackEvents)
-      .set({
-        ...(action === 'auto' ? { status: 'approved' as const, approvedAt: now } : {}),
-        metadata: sql`coalesce(${rollbackEvents.metadata}, '{}'::jsonb) || ${JSON.stringify({ automation: action, raised_by: reason, ...(autoAt ? { auto_at: autoAt.toISOString() } : {}) })}::jsonb`,
-        updatedAt: now,
-      })
-      .where(and(eq(rollbackEvents.eventId, pending.eventId), eq(rollbackEvents.status, 'awaiting_approval')))
-      .returning();
+    const metadata = { automation: action, raised_by: reason, ...(autoAt ? { auto_at: autoAt.toISOString() } : {}) };
+    const row = await markRaised(tx, pending.eventId, { approve: action === 'auto', metadata }, now);
     if (row) {
       await appendAudit(tx, { actor: 'backstop', source: 'system', action: `rollback.raise_${action}`, subject: pending.eventId, reason, result: row.status, severity: 'high' });
     }
-    return row ?? null;
+    return row;
   });
   if (!raised) return { raised: null, why: 'a person decided first' };
   if (action === 'auto') {

@@ -1,7 +1,8 @@
-import { desc, eq, sql } from 'drizzle-orm';
 import { appendAudit } from '../audit/append-audit.ts';
-import { automationHolds, deployments, healthDecisions } from '../db/schema/index.ts';
-import { getEvent } from '../db/queries/rollback-events.ts';
+import { insertHold } from '../db/queries/automation-holds.ts';
+import { getRestoredDeployment } from '../db/queries/deployments.ts';
+import { insertHealthDecision } from '../db/queries/health-decisions.ts';
+import { findRollbacksDueRecheck, getEvent } from '../db/queries/rollback-events.ts';
 import { assessDeployment } from '../health/assess.ts';
 import { noticeFor } from '../notify/notice-for.ts';
 import type { MonitorDeps } from './types.ts';
@@ -15,15 +16,9 @@ import type { MonitorDeps } from './types.ts';
 export async function recheckRollbacks(deps: MonitorDeps): Promise<number> {
   const now = deps.clock();
   const monitoring = deps.config.raw.monitoring;
-  const due = await deps.db.execute<{ event_id: string }>(sql`
-    select e.event_id from ops.rollback_events e
-    where e.completed_at > ${new Date(now.getTime() - monitoring.recheck_after - 24 * 3_600_000)}
-      and ((e.status = 'succeeded' and e.completed_at <= ${new Date(now.getTime() - monitoring.recheck_after)})
-        or (e.status = 'failed' and e.rollback_steps @> '[{"step":"verify","status":"failed"}]'::jsonb))
-      and not exists (select 1 from ops.health_decisions h where h.event_id = e.event_id and h.action like 'recheck_%')
-    order by e.completed_at limit 50`);
-  for (const { event_id } of due.rows) await recheckOne(deps, event_id);
-  return due.rows.length;
+  const due = await findRollbacksDueRecheck(deps.db, now, monitoring.recheck_after);
+  for (const eventId of due) await recheckOne(deps, eventId);
+  return due.length;
 }
 
 async function recheckOne(deps: MonitorDeps, eventId: string): Promise<void> {
@@ -37,19 +32,14 @@ async function recheckOne(deps: MonitorDeps, eventId: string): Promise<void> {
   } else if (policy) {
     // The restored deployment is the row this rollback created (rollback_from → the bad one): judged by the same
     // assessment as everything else.
-    const [restored] = await deps.db
-      .select()
-      .from(deployments)
-      .where(eq(deployments.rollbackFrom, event.deploymentId))
-      .orderBy(desc(deployments.deployedAt))
-      .limit(1);
+    const restored = await getRestoredDeployment(deps.db, event.deploymentId);
     const a = restored ? await assessDeployment(deps, restored) : null;
     evidence = a ? { verdict: a.verdict, summary: a.summary, metrics: a.metrics } : { verdict: 'inconclusive', summary: 'the restored deployment was not found' };
     if (a?.verdict === 'unhealthy') problem = `rollback did not restore health: ${a.summary.replace(/^Unhealthy: /, '')}`;
     else if ((!a || a.verdict === 'inconclusive') && policy.verification.on_no_data === 'fail') problem = 'rollback did not restore health: no health data in the later verification phase';
   }
   await deps.db.transaction(async (tx) => {
-    await tx.insert(healthDecisions).values({
+    await insertHealthDecision(tx, {
       deploymentId: event.deploymentId,
       service: event.service,
       environment: event.environment,
@@ -59,7 +49,7 @@ async function recheckOne(deps: MonitorDeps, eventId: string): Promise<void> {
       eventId,
     });
     if (problem) {
-      await tx.insert(automationHolds).values({ service: event.service, environment: event.environment, reason: problem, eventId });
+      await insertHold(tx, { service: event.service, environment: event.environment, reason: problem, eventId });
       await appendAudit(tx, { actor: 'backstop', source: 'system', action: 'automation.hold', subject: eventId, reason: problem, result: 'held', severity: 'high' });
     }
   });

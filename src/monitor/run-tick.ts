@@ -3,7 +3,7 @@ import { evaluateDeployments } from './evaluate-deployments.ts';
 import { finishWatches } from './finish-watch.ts';
 import { recheckRollbacks } from './recheck-rollbacks.ts';
 import type { MonitorDeps } from './types.ts';
-import { findWatched, findWatchedOne } from './watched.ts';
+import { findWatched, findWatchedOne } from '../db/queries/watches.ts';
 
 export interface TickReport {
   watched: number;

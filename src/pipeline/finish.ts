@@ -1,6 +1,6 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
 import { appendAudit } from '../audit/append-audit.ts';
-import { deployments, migrationHistory } from '../db/schema/index.ts';
+import { insertDeployment, markDeploymentRolledBack } from '../db/queries/deployments.ts';
+import { markMigrationsRolledBack } from '../db/queries/migrations.ts';
 import { noticeFor } from '../notify/notice-for.ts';
 import { takeSnapshot } from '../deployments/take-snapshot.ts';
 import type { StepContext, StepResult } from './context.ts';
@@ -15,41 +15,30 @@ export async function finishSucceeded(ctx: StepContext): Promise<void> {
   // An executor the worker lost track of after starting it: health decided, and the record says so plainly.
   const outcomeUnknown = claim.entry('execute')?.status === 'interrupted' ? `${UNKNOWN_OUTCOME}; health is good` : null;
   const restoredId = await deps.db.transaction(async (tx) => {
-    await tx
-      .update(deployments)
-      .set({ status: 'rolled_back', quarantined: true, rolledBackAt: now, watchResult: sql`coalesce(${deployments.watchResult}, 'rolled_back')` })
-      .where(eq(deployments.deploymentId, from.deploymentId));
-    const [restored] = await tx
-      .insert(deployments)
-      .values({
-        service: from.service,
-        environment: from.environment,
-        version: target.version,
-        gitCommit: target.git_commit,
-        deployedBy: 'backstop',
-        deployedAt: now,
-        status: 'success',
-        rollbackFrom: from.deploymentId,
-        healthCheckPassed: true,
-        healthCheckDetails: { verified_by_rollback: claim.eventId },
-        completedAt: now,
-        metadata: { rollback_event_id: claim.eventId, restored_deployment_id: target.deployment_id },
-      })
-      .returning({ id: deployments.deploymentId });
+    await markDeploymentRolledBack(tx, from.deploymentId, now);
+    const restored = await insertDeployment(tx, {
+      service: from.service,
+      environment: from.environment,
+      version: target.version,
+      gitCommit: target.git_commit,
+      deployedBy: 'backstop',
+      deployedAt: now,
+      status: 'success',
+      rollbackFrom: from.deploymentId,
+      healthCheckPassed: true,
+      healthCheckDetails: { verified_by_rollback: claim.eventId },
+      completedAt: now,
+      metadata: { rollback_event_id: claim.eventId, restored_deployment_id: target.deployment_id },
+    });
     if (plan.mode === 'full' && plan.migrations.length > 0) {
-      await tx
-        .update(migrationHistory)
-        .set({ rolledBackAt: now, rollbackSuccessful: true })
-        .where(
-          and(
-            inArray(migrationHistory.deploymentId, [...new Set(plan.migrations.map((m) => m.deployment_id))]),
-            inArray(migrationHistory.migrationName, plan.migrations.map((m) => m.migration_name)),
-            sql`${migrationHistory.rolledBackAt} is null`,
-          ),
-        );
+      await markMigrationsRolledBack(
+        tx,
+        { deploymentIds: [...new Set(plan.migrations.map((m) => m.deployment_id))], names: plan.migrations.map((m) => m.migration_name) },
+        now,
+      );
     }
-    const snapshotId = await takeSnapshot(tx, { type: 'post_rollback', deployment: from, eventId: claim.eventId, policy: ctx.policy, policyVersion: deps.config.policyVersion });
-    claim.close('finish', 'done', { restored_deployment_id: restored!.id, post_rollback_snapshot_id: snapshotId });
+    const snapshotId = await takeSnapshot(tx, { type: 'post_rollback', deployment: from, eventId: claim.eventId, policy: ctx.policy, policyVersion: deps.config.policyVersion, at: deps.clock() });
+    claim.close('finish', 'done', { restored_deployment_id: restored.deploymentId, post_rollback_snapshot_id: snapshotId });
     await claim.save({ status: 'succeeded', statusReason: outcomeUnknown, completedAt: now }, tx);
     await appendAudit(tx, {
       actor: 'backstop',
@@ -57,9 +46,9 @@ export async function finishSucceeded(ctx: StepContext): Promise<void> {
       action: 'rollback.finish',
       subject: claim.eventId,
       result: 'succeeded',
-      details: { restored_deployment_id: restored!.id, target_version: target.version, ...(outcomeUnknown ? { executor_outcome: 'unknown' } : {}) },
+      details: { restored_deployment_id: restored.deploymentId, target_version: target.version, ...(outcomeUnknown ? { executor_outcome: 'unknown' } : {}) },
     });
-    return restored!.id;
+    return restored.deploymentId;
   });
   await deps.notifier.notify(
     noticeFor(claim.event, 'succeeded', `Rollback of ${from.service} in ${from.environment} to ${target.version} complete and verified healthy${outcomeUnknown ? ` (${outcomeUnknown})` : ''}`, {

@@ -1,7 +1,6 @@
-import { and, eq, notInArray } from 'drizzle-orm';
 import type { Db, Queryable } from '../db/client.ts';
-import { FINAL_STATUSES } from '../db/queries/rollback-events.ts';
-import { rollbackEvents, type RollbackEventRow } from '../db/schema/index.ts';
+import { updateClaimedEvent, type EventPatch } from '../db/queries/rollback-transitions.ts';
+import type { RollbackEventRow } from '../db/schema/index.ts';
 import { AppError } from '../errors/app-error.ts';
 
 export const STEPS = ['validate', 'snapshot', 'execute', 'verify', 'finish'] as const;
@@ -18,7 +17,7 @@ export interface StepEntry {
   detail?: Record<string, unknown>;
 }
 
-export type EventPatch = Partial<Omit<typeof rollbackEvents.$inferInsert, 'eventId' | 'claimFence'>>;
+export type { EventPatch };
 
 /**
  * A worker's hold on one rollback. Every write is fenced on the claim token, so a worker that was presumed dead
@@ -47,17 +46,7 @@ export class Claim {
 
   /** Writes a patch (and the ledger) only while this claim is the newest and the rollback is not final. */
   async save(patch: EventPatch = {}, q: Queryable = this.db): Promise<RollbackEventRow> {
-    const [row] = await q
-      .update(rollbackEvents)
-      .set({ ...this.pending, ...patch, rollbackSteps: this.steps, heartbeatAt: this.clock(), updatedAt: this.clock() })
-      .where(
-        and(
-          eq(rollbackEvents.eventId, this.eventId),
-          eq(rollbackEvents.claimFence, this.fence),
-          notInArray(rollbackEvents.status, [...FINAL_STATUSES]),
-        ),
-      )
-      .returning();
+    const row = await updateClaimedEvent(q, this.eventId, this.fence, { ...this.pending, ...patch, rollbackSteps: this.steps, heartbeatAt: this.clock(), updatedAt: this.clock() });
     if (!row) throw new AppError('LOST_CLAIM', `rollback ${this.eventId} was claimed by another worker or finished`);
     this.pending = {};
     return row;

@@ -1,8 +1,8 @@
-import { asc, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
+import { findAuditOf } from '../db/queries/audit-log.ts';
 import { getDeployment } from '../db/queries/deployments.ts';
 import { findVotes, getEvent } from '../db/queries/rollback-events.ts';
-import { auditLog, systemSnapshots } from '../db/schema/index.ts';
+import { findEventSnapshots } from '../db/queries/snapshots.ts';
 import { AppError } from '../errors/app-error.ts';
 import { approvalsNeeded } from '../admission/approval-state.ts';
 import { approvalItem, deploymentItem } from './rollback-views.ts';
@@ -17,8 +17,8 @@ export async function buildEvidence(db: Db, rawId: string) {
     getDeployment(db, event.deploymentId),
     event.targetDeploymentId ? getDeployment(db, event.targetDeploymentId) : null,
     findVotes(db, eventId),
-    db.select().from(systemSnapshots).where(eq(systemSnapshots.eventId, eventId)).orderBy(asc(systemSnapshots.createdAt)),
-    db.select().from(auditLog).where(eq(auditLog.subject, eventId)).orderBy(asc(auditLog.id)),
+    findEventSnapshots(db, eventId),
+    findAuditOf(db, eventId),
   ]);
   const steps = event.rollbackSteps;
   const validation = event.constitutionalValidation;

@@ -97,12 +97,10 @@ describe('the fenced claim', () => {
     expect(await getEvent(w.db, event.eventId)).toMatchObject({ status: 'succeeded', claimFence: 1, claimedBy: 'worker-a', completedAt: T0 });
   });
 
-  // Product seam: the claim (claimRollback, its UPDATE at src/pipeline/claim.ts:15-18) stamps heartbeat_at, updated_at
-  // and started_at with the database's now(), while every later write (Claim.save) and the reconciler's staleness
-  // cut-off (reconcile → findStaleActiveEvents) use the injected clock. Two clocks meet in one comparison: with the fake
-  // clock here (or a worker host whose clock runs ahead of the database's), a rollback claimed a moment ago already
-  // looks stale to the reconciler.
-  it.fails('stamps a fresh claim with the injected clock, so the reconciler does not see it as stale', async () => {
+  // The claim stamps heartbeat_at, updated_at and started_at with the injected clock, as every later write (Claim.save)
+  // and the reconciler's staleness cut-off do: with one clock in the comparison, a rollback claimed a moment ago never
+  // looks stale, whatever the database's own clock says.
+  it('stamps a fresh claim with the injected clock, so the reconciler does not see it as stale', async () => {
     const event = await approved('stamp');
     const claim = await claimRollback(w.db, event.eventId, 'worker-a', w.deps.clock);
     expect(claim?.fence).toBe(1);

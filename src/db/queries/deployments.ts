@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import type { Queryable } from '../client.ts';
 import { deployments, migrationHistory, type DeploymentRow } from '../schema/index.ts';
 
@@ -10,6 +10,57 @@ export async function getDeployment(q: Queryable, deploymentId: string): Promise
 export async function insertDeployment(q: Queryable, values: typeof deployments.$inferInsert): Promise<DeploymentRow> {
   const [row] = await q.insert(deployments).values(values).returning();
   return row!;
+}
+
+/** Locks the deployment row for the transaction: a request racing the rollback that finishes it waits, then sees rolled_back. */
+export async function getDeploymentStatusForUpdate(q: Queryable, deploymentId: string): Promise<{ status: DeploymentRow['status'] } | null> {
+  const [row] = await q.select({ status: deployments.status }).from(deployments).where(eq(deployments.deploymentId, deploymentId)).for('update');
+  return row ?? null;
+}
+
+/** A deployment of this very version that was rolled back before: deploying it again is allowed, and flagged. */
+export async function getQuarantinedDeployment(q: Queryable, d: { service: string; environment: string; version: string }): Promise<{ id: string } | null> {
+  const [row] = await q
+    .select({ id: deployments.deploymentId })
+    .from(deployments)
+    .where(and(eq(deployments.service, d.service), eq(deployments.environment, d.environment), eq(deployments.version, d.version), eq(deployments.quarantined, true)))
+    .limit(1);
+  return row ?? null;
+}
+
+/** The newest deployment of a service and environment that was not rolled back: what is running now. */
+export async function getCurrentDeployment(q: Queryable, service: string, environment: string): Promise<DeploymentRow | null> {
+  const [row] = await q
+    .select()
+    .from(deployments)
+    .where(and(eq(deployments.service, service), eq(deployments.environment, environment), ne(deployments.status, 'rolled_back')))
+    .orderBy(desc(deployments.deployedAt), desc(deployments.id))
+    .limit(1);
+  return row ?? null;
+}
+
+/** The deployment a successful rollback of `fromDeploymentId` created (rollback_from points back); the newest if several. */
+export async function getRestoredDeployment(q: Queryable, fromDeploymentId: string): Promise<DeploymentRow | null> {
+  const [row] = await q.select().from(deployments).where(eq(deployments.rollbackFrom, fromDeploymentId)).orderBy(desc(deployments.deployedAt)).limit(1);
+  return row ?? null;
+}
+
+/** CI reports how a deployment ended. */
+export async function updateDeploymentCompletion(
+  q: Queryable,
+  deploymentId: string,
+  done: { status: 'success' | 'failed'; healthCheckPassed: boolean; healthCheckDetails: Record<string, unknown> | null; completedAt: Date },
+): Promise<DeploymentRow> {
+  const [row] = await q.update(deployments).set(done).where(eq(deployments.deploymentId, deploymentId)).returning();
+  return row!;
+}
+
+/** The bad deployment after a successful rollback: rolled back and quarantined; an open watch ends as rolled_back. */
+export async function markDeploymentRolledBack(q: Queryable, deploymentId: string, at: Date): Promise<void> {
+  await q
+    .update(deployments)
+    .set({ status: 'rolled_back', quarantined: true, rolledBackAt: at, watchResult: sql`coalesce(${deployments.watchResult}, 'rolled_back')` })
+    .where(eq(deployments.deploymentId, deploymentId));
 }
 
 /** (deployed_at, id) orders deployments even when two share a timestamp. */

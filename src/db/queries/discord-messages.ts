@@ -25,6 +25,11 @@ export async function recordDiscordMessage(
   return inserted ?? (await findDiscordMessage(q, row.eventId, row.purpose))!;
 }
 
+/** Forgets a recorded message that was deleted in Discord, so the next render posts a fresh one. */
+export async function deleteDiscordMessage(q: Queryable, eventId: string, purpose: string): Promise<void> {
+  await q.delete(discordMessages).where(and(eq(discordMessages.eventId, eventId), eq(discordMessages.purpose, purpose)));
+}
+
 /** Rollbacks whose card is missing or shows an older status than the event has: what a Discord outage left behind. */
 export async function findCardsBehind(q: Queryable, window: { from: Date; to: Date }, limit: number): Promise<string[]> {
   const rows = await q.execute<{ event_id: string }>(sql`

@@ -1,5 +1,6 @@
 import { and, asc, eq } from 'drizzle-orm';
 import type { Queryable } from '../client.ts';
+import { insertHealthDecision } from './health-decisions.ts';
 import { escalationPredicate, healthDecisions, type HealthDecisionRow, type RollbackEventRow } from '../schema/index.ts';
 
 /**
@@ -7,7 +8,7 @@ import { escalationPredicate, healthDecisions, type HealthDecisionRow, type Roll
  * needs no call: its recheck_failed decision, written with the automation hold, is the record.)
  */
 export async function insertEscalation(q: Queryable, event: RollbackEventRow, e: { action: 'circuit_breaker_open'; summary: string; evidence: unknown }): Promise<void> {
-  await q.insert(healthDecisions).values({
+  await insertHealthDecision(q, {
     deploymentId: event.deploymentId,
     service: event.service,
     environment: event.environment,

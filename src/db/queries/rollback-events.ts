@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, lt, ne, or, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, lt, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { Queryable } from '../client.ts';
 import { ACTIVE_ROLLBACK_STATUSES, FINAL_ROLLBACK_STATUSES, approvals, rollbackEvents, type RollbackEventRow } from '../schema/index.ts';
 
@@ -31,6 +31,63 @@ export async function findOtherActiveEvents(q: Queryable, service: string, envir
     .from(rollbackEvents)
     .where(and(activeIn(service, environment), ne(rollbackEvents.eventId, except)));
   return rows.map((r) => r.eventId);
+}
+
+/** The request row, written at admission with its plan and validation; the one-active index may refuse it. */
+export async function insertEvent(q: Queryable, values: typeof rollbackEvents.$inferInsert): Promise<RollbackEventRow> {
+  const [row] = await q.insert(rollbackEvents).values(values).returning();
+  return row!;
+}
+
+/** A re-derived plan replaces the stored one (and with it what earlier approvals were bound to). */
+export async function updateEventPlan(
+  q: Queryable,
+  eventId: string,
+  plan: Pick<typeof rollbackEvents.$inferInsert, 'rollbackPlan' | 'planHash' | 'targetDeploymentId' | 'constitutionalValidation'>,
+  at: Date,
+): Promise<RollbackEventRow> {
+  const [row] = await q
+    .update(rollbackEvents)
+    .set({ ...plan, updatedAt: at })
+    .where(eq(rollbackEvents.eventId, eventId))
+    .returning();
+  return row!;
+}
+
+/** Rollbacks of one service the monitor started by itself since `since`: what the circuit breaker counts. */
+export async function countAutomaticRollbacksSince(q: Queryable, service: string, environment: string, since: Date): Promise<number> {
+  const [row] = await q
+    .select({ n: sql<number>`count(*)::int` })
+    .from(rollbackEvents)
+    .where(
+      and(
+        eq(rollbackEvents.service, service),
+        eq(rollbackEvents.environment, environment),
+        gt(rollbackEvents.initiatedAt, since),
+        sql`${rollbackEvents.metadata}->>'automation' in ('auto', 'auto_with_veto')`,
+      ),
+    );
+  return row?.n ?? 0;
+}
+
+/**
+ * Rollbacks due their later recheck: succeeded at least `recheckAfterMs` ago (looking back a day past that), or
+ * failed in verification. A recheck decision row marks one done, so each is rechecked once.
+ */
+export async function findRollbacksDueRecheck(q: Queryable, now: Date, recheckAfterMs: number): Promise<string[]> {
+  const due = await q.execute<{ event_id: string }>(sql`
+    select e.event_id from ops.rollback_events e
+    where e.completed_at > ${new Date(now.getTime() - recheckAfterMs - 24 * 3_600_000)}
+      and ((e.status = 'succeeded' and e.completed_at <= ${new Date(now.getTime() - recheckAfterMs)})
+        or (e.status = 'failed' and e.rollback_steps @> '[{"step":"verify","status":"failed"}]'::jsonb))
+      and not exists (select 1 from ops.health_decisions h where h.event_id = e.event_id and h.action like 'recheck_%')
+    order by e.completed_at limit 50`);
+  return due.rows.map((r) => r.event_id);
+}
+
+/** One person's vote, bound to the plan hash it was cast on; a second vote by the same person violates a unique index. */
+export async function insertVote(q: Queryable, values: typeof approvals.$inferInsert): Promise<void> {
+  await q.insert(approvals).values(values);
 }
 
 export async function findVotes(q: Queryable, eventId: string) {

@@ -1,9 +1,7 @@
 import { DiscordAPIError } from '@discordjs/rest';
-import { eq, and } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { findCardsBehind, findDiscordMessage, findEventsOwingOutcomes, markRendered, recordDiscordMessage } from '../../db/queries/discord-messages.ts';
+import { deleteDiscordMessage, findCardsBehind, findDiscordMessage, findEventsOwingOutcomes, markRendered, recordDiscordMessage } from '../../db/queries/discord-messages.ts';
 import { findVotes, getEvent } from '../../db/queries/rollback-events.ts';
-import { discordMessages } from '../../db/schema/index.ts';
 import type { Logger } from '../../logging/logger.ts';
 import type { HealthNotice, Notifier } from '../notifier.ts';
 import { warningMessage } from './cards/warning.ts';
@@ -83,7 +81,7 @@ export function createDiscordNotifier(deps: CardPublisherDeps): DiscordNotifier 
       } catch (err) {
         // Someone deleted the card: post a fresh one rather than go silent.
         if (reposting || !(err instanceof DiscordAPIError && err.code === UNKNOWN_MESSAGE)) throw err;
-        await deps.db.delete(discordMessages).where(and(eq(discordMessages.eventId, eventId), eq(discordMessages.purpose, purpose)));
+        await deleteDiscordMessage(deps.db, eventId, purpose);
         return upsert(eventId, purpose, body, status, true);
       }
     }

@@ -1,8 +1,9 @@
 import { sql } from 'drizzle-orm';
-import type { Queryable } from '../db/client.ts';
-import type { PriorState } from '../health/rules/evaluate-rule.ts';
-import { uuidArray } from '../health/pushed-observations.ts';
+import type { Queryable } from '../client.ts';
+import type { PriorState } from '../../health/rules/evaluate-rule.ts';
+import { uuidArray } from '../../health/pushed-observations.ts';
 
+/** The key of loadRuleStates' map: one state per deployment and rule. */
 export const stateKey = (deploymentId: string, rule: string) => `${deploymentId}/${rule}`;
 
 /**
