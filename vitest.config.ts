@@ -9,8 +9,9 @@ export default defineConfig({
     setupFiles: ['test/support/leak-guard.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    // Two cores: integration files each bring their own database and queue prefix, so two at a time is safe.
-    maxWorkers: 2,
+    // Three files at a time on two cores: each brings its own database and queue prefix, and most of a file's time is
+    // spent waiting on real parts (Prometheus scrapes, monitor ticks, rate-limit windows), not on the CPU.
+    maxWorkers: 3,
     fileParallelism: true,
   },
 });

@@ -77,7 +77,6 @@ export const MonitoringSchema = z.strictObject({
     })
     .default({ service_label: 'service', environment_label: 'environment', action: 'propose' }),
 });
-export type MonitoringConfig = z.infer<typeof MonitoringSchema>;
 
 /** The seed's table, used when the policy file names no rules. */
 export const DEFAULT_RULES: RuleInput[] = [

@@ -132,7 +132,6 @@ export const ServiceSchema = z.strictObject({
   rules: Rules.optional(),
   sources: z.array(SourceSchema).max(10).default([]),
 });
-export type ServiceConfig = z.infer<typeof ServiceSchema>;
 
 export const TokenSchema = z.strictObject({
   roles: z.array(TokenRoleSchema).min(1, 'expected at least one role'),
@@ -141,7 +140,6 @@ export const TokenSchema = z.strictObject({
   // Only a trusted front end (the Discord gateway) may act for the person it names.
   speaks_for_others: z.boolean().default(false),
 });
-export type TokenConfig = z.infer<typeof TokenSchema>;
 
 export const DiscordSchema = z.strictObject({
   guild_id: z.string().regex(/^\d{17,20}$/, 'expected a Discord snowflake id').optional(),

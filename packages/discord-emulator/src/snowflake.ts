@@ -33,11 +33,6 @@ export function createSnowflakes(clock: Clock, workerId = 1): IdSource {
   };
 }
 
-/** The timestamp (ms since 1970) encoded in a snowflake. */
-export function snowflakeTime(id: string): number {
-  return Number((BigInt(id) >> 22n) + DISCORD_EPOCH);
-}
-
 /** A bot token shaped like Discord's: base64(user id) . timestamp part . hmac part. */
 export function makeBotToken(botUserId: string): string {
   const head = Buffer.from(botUserId).toString('base64url');

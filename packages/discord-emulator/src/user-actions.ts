@@ -10,8 +10,6 @@ import type { EmulatedInteraction, EmulatedUser, ViolationSink } from './types.t
 /** Discord's attachment limit for an unboosted guild. */
 const ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024;
 
-export type UserActions = ReturnType<typeof createUserActions>;
-
 /**
  * What a person in the guild can do: run a slash command, type into an autocompleted option, click a button, submit a
  * modal. Each one becomes an INTERACTION_CREATE dispatch shaped like Discord's. Asking for something a person could

@@ -142,10 +142,6 @@ export async function findDeploymentsInProgress(q: Queryable, from: DeploymentRo
     .limit(20);
 }
 
-export async function findRecentDeployments(q: Queryable, limit: number) {
-  return q.select().from(deployments).orderBy(desc(deployments.deployedAt), desc(deployments.id)).limit(limit);
-}
-
 /**
  * For autocomplete: the newest deployments whose id, service, environment or version contains the typed text. It
  * scans the recent end of the table only, so it stays fast however long the history grows.
