@@ -19,6 +19,8 @@ export type RaiseOutcome = { raised: 'auto' | 'auto_with_veto'; event: RollbackE
 export async function raisePending(deps: MonitorDeps, pending: RollbackEventRow, action: Action, reason: string, autoAt?: Date): Promise<RaiseOutcome> {
   if (pending.status !== 'awaiting_approval') return { raised: null, why: `the rollback is already ${pending.status}` };
   if (action !== 'auto' && action !== 'auto_with_veto') return { raised: null, why: 'a proposal is already waiting' };
+  // A countdown needs its end: checked before anything is written, so the row is never raised without its timer.
+  if (action === 'auto_with_veto' && !autoAt) return { raised: null, why: 'a veto countdown needs its end time' };
   const current = pending.metadata ?? {};
   if (current.automation && rank(current.automation) >= rank(action)) return { raised: null, why: `the pending rollback is already ${current.automation}` };
   const from = await getDeployment(deps.db, pending.deploymentId);
@@ -50,8 +52,8 @@ export async function raisePending(deps: MonitorDeps, pending: RollbackEventRow,
   if (action === 'auto') {
     await deps.notifier.notify(noticeFor(raised, 'approved', `Raised to an automatic rollback while it waited for approval: ${reason}`));
     await deps.enqueue(raised.eventId);
-  } else {
-    await deps.scheduleVetoEnd(raised.eventId, autoAt!);
+  } else if (autoAt) {
+    await deps.scheduleVetoEnd(raised.eventId, autoAt);
     await deps.notifier.notify(noticeFor(raised, 'approval_recorded', `Raised to roll back automatically unless an approver rejects it: ${reason}`));
   }
   return { raised: action, event: raised };
