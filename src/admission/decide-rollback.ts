@@ -63,7 +63,7 @@ export async function decideRollback(deps: CoreDeps, input: Decision): Promise<D
       const built = await buildPlan(tx, from, mode, deps.config.policyVersion);
       if (built.planHash !== event.planHash) {
         planChanged = true;
-        const { validation } = await judgeRollback(deps, tx, { from, policy, mode: mode, triggerType: event.triggerType, eventId, snapshot: null });
+        const { validation } = await judgeRollback(deps, tx, { from, policy, mode, triggerType: event.triggerType, eventId, snapshot: null, built });
         event = await updateEventPlan(
           tx,
           eventId,

@@ -21,6 +21,8 @@ export interface JudgeInput {
   ignoreOtherRollbacks?: boolean;
   /** An assessment taken already (outside a transaction); otherwise one is taken now. */
   health?: Assessment;
+  /** The plan, when the caller has just built it in the same transaction; otherwise it is built now. */
+  built?: BuiltPlan;
 }
 
 export interface Judgment {
@@ -44,7 +46,7 @@ export function entropyOf(health: Assessment, policy: ResolvedPolicy, now: Date)
 export async function judgeRollback(deps: CoreDeps, q: Queryable, input: JudgeInput): Promise<Judgment> {
   const now = deps.clock();
   const health = input.health ?? (await assessDeployment(deps, input.from));
-  const built = await buildPlan(q, input.from, input.mode, deps.config.policyVersion);
+  const built = input.built ?? (await buildPlan(q, input.from, input.mode, deps.config.policyVersion));
   const facts = await gatherFacts(q, {
     from: input.from,
     built,
