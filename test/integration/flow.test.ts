@@ -102,16 +102,22 @@ describe('a whole rollback over HTTP, with a real script as executor', () => {
   });
 
   it('gives twenty concurrent requests for one deployment exactly one rollback', async () => {
-    await deploy(b, 'staging', 'v1.0.0', true);
-    const bad = await deploy(b, 'staging', 'v1.0.1', false);
+    // Production needs two approvals, so the admitted rollback stays active for the whole burst. In staging it would be
+    // approved at once and could end before a request that a busy machine delayed arrives; a rollback that failed
+    // (nothing here reports health, and verification fails on no data) may rightly be requested again.
+    await deploy(b, 'production', 'v1.0.0', true);
+    const bad = await deploy(b, 'production', 'v1.0.1', false);
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) => b.api('POST', '/api/rollbacks', i % 2 ? 'alice' : 'carol', { deployment_id: bad, trigger_reason: `request ${i}` })),
     );
     const created = results.filter((r) => r.status === 201);
     const conflicts = results.filter((r) => r.status === 409);
     expect(results.filter((r) => r.status !== 201 && r.status !== 409).map((r) => r.body)).toEqual([]);
-    expect(created).toHaveLength(1);
+    const rowsOf = async () =>
+      (await b.running.deps.pool.query(`select event_id, status, status_reason, initiated_by, initiated_at, completed_at from ops.rollback_events where deployment_id = $1 order by initiated_at`, [bad])).rows;
+    expect(created, JSON.stringify({ rows: await rowsOf(), bodies: created.map((c) => c.body) })).toHaveLength(1);
     expect(conflicts).toHaveLength(19);
+    expect(created[0]!.body.status).toBe('awaiting_approval');
     const eventId = created[0]!.body.event_id;
     for (const c of conflicts) expect(c.body.event_id).toBe(eventId);
     const { rows } = await b.running.deps.pool.query(`select count(*)::int as n from ops.rollback_events where deployment_id = $1`, [bad]);
