@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findRollbackTarget } from '../../src/db/queries/deployments.ts';
+import { getLatestHealthSample } from '../../src/db/queries/health-samples.ts';
 import { findHistory, findOtherActiveEvents, findStaleActiveEvents, findVotes, findVotesForEvents, getActiveEvent } from '../../src/db/queries/rollback-events.ts';
 import { approvals, deployments, rollbackEvents, type RollbackEventRow } from '../../src/db/schema/index.ts';
 import { isUniqueViolation } from '../../src/errors/infra.ts';
-import { insertDeployment, insertRollbackRow } from '../support/layer/rows.ts';
+import { insertDeployment, insertRollbackRow, insertSample } from '../support/layer/rows.ts';
 import { createLayerWorld, type LayerWorld } from '../support/layer/world.ts';
 
 // The queries in src/db/queries/ against rows written straight to a real database. Each test uses services of its own.
@@ -128,5 +129,20 @@ describe('rollback and deployment queries', () => {
     await put('v3.0.0', -10);
 
     expect((await findRollbackTarget(w.db, bad))?.deploymentId).toBe(good.deploymentId);
+  });
+  it("finds the newest sample of any of a service's deployments, in its environment only", async () => {
+    expect(await getLatestHealthSample(w.db, 'newest', 'staging')).toBeNull();
+    const older = await deployment('newest', 'staging', 'v1.0.0', -60);
+    const newer = await deployment('newest', 'staging', 'v2.0.0', -30);
+    const elsewhere = await deployment('newest', 'production', 'v2.0.0', -30);
+    const other = await deployment('other-service', 'staging', 'v2.0.0', -30);
+    await insertSample(w.db, newer.deploymentId, at(-20), 1);
+    // The older deployment reported last (a straggling exporter): the newest sample wins, whichever deployment it is of.
+    await insertSample(w.db, older.deploymentId, at(-5), 2);
+    await insertSample(w.db, newer.deploymentId, at(-10), 3);
+    await insertSample(w.db, elsewhere.deploymentId, at(-1), 4);
+    await insertSample(w.db, other.deploymentId, at(0), 5);
+    const latest = await getLatestHealthSample(w.db, 'newest', 'staging');
+    expect(latest).toMatchObject({ deploymentId: older.deploymentId, errorRatePerMinute: 2, observedAt: at(-5) });
   });
 });
