@@ -72,6 +72,20 @@ describe('health monitoring', () => {
     const rows = await b.running.deps.pool.query(`select deployment_id from ops.deployments where rollback_from = $1`, [bad]);
     await push(rows.rows[0].deployment_id, 0.1);
   }
+  type Decision = { action: string; summary: string; event_id: string };
+  /**
+   * The decision made of a pushed sample. The monitor's tick and the arrival path both judge each sample once, and the
+   * tick may get there first; then the push answers null and the decision row says what was decided.
+   */
+  async function decisionOf(res: { body: { decision?: Decision | null } }, deploymentId: string): Promise<Decision> {
+    if (res.body.decision) return res.body.decision;
+    return waitFor('the monitor to decide', async () => {
+      const rows = await b.running.deps.pool.query('select action, summary, event_id from ops.health_decisions where deployment_id = $1 and event_id is not null order by id limit 1', [deploymentId]);
+      return rows.rows[0] as Decision | undefined;
+    });
+  }
+  const decisionsOf = async (deploymentId: string) =>
+    (await b.running.deps.pool.query('select count(*)::int as n from ops.health_decisions where deployment_id = $1 and event_id is not null', [deploymentId])).rows[0].n as number;
   const event = async (id: string) => (await b.api('GET', `/api/rollbacks/${id}`, 'viewer')).body;
   const finalOf = (id: string) => waitFor(`rollback ${id} to end`, async () => {
     const e = await event(id);
@@ -84,8 +98,9 @@ describe('health monitoring', () => {
     const res = await push(bad, 8.5);
     expect(res.status).toBe(201);
     // The reason in the seed's words; the rule and its numbers are the evidence.
-    expect(res.body.decision).toMatchObject({ action: 'auto', summary: 'High error rate (8.5 errors/minute)' });
-    const done = await finalOf(res.body.decision.event_id);
+    const decision = await decisionOf(res, bad);
+    expect(decision).toMatchObject({ action: 'auto', summary: 'High error rate (8.5 errors/minute)' });
+    const done = await finalOf(decision.event_id);
     expect(done.status).toBe('succeeded');
     expect(done.trigger_type).toBe('automatic');
     expect(done.trigger_reason).toBe('High error rate (8.5 errors/minute)');
@@ -98,18 +113,20 @@ describe('health monitoring', () => {
     const bad = await deploy('flappy', 'v2', false);
     for (const rate of [9, 0.1, 9, 9, 0.2, 9]) expect((await push(bad, rate)).body.decision).toBeNull();
     expect((await push(bad, 9)).body.decision).toBeNull();
-    const third = await push(bad, 9);
-    expect(third.body.decision).toMatchObject({ action: 'auto' });
-    expect(third.body.decision.summary).toBe('High error rate (9 errors/minute)');
-    expect((await event(third.body.decision.event_id)).trigger_data.evidence[0].explanation).toContain('3/3 consecutive');
+    // Nothing was decided by the tick either, before the third breach in a row.
+    expect(await decisionsOf(bad)).toBe(0);
+    const third = await decisionOf(await push(bad, 9), bad);
+    expect(third).toMatchObject({ action: 'auto', summary: 'High error rate (9 errors/minute)' });
+    expect((await event(third.event_id)).trigger_data.evidence[0].explanation).toContain('3/3 consecutive');
+    expect(await decisionsOf(bad)).toBe(1);
   });
 
   it('starts an auto-with-veto rollback when nobody vetoes the countdown', async () => {
     await deploy('veto', 'v1');
     const bad = await deploy('veto', 'v2', false);
-    const res = await push(bad, 12);
-    expect(res.body.decision.action).toBe('auto_with_veto');
-    const eventId = res.body.decision.event_id as string;
+    const decision = await decisionOf(await push(bad, 12), bad);
+    expect(decision.action).toBe('auto_with_veto');
+    const eventId = decision.event_id;
     expect((await event(eventId)).status).toBe('awaiting_approval');
     expect((await finalOf(eventId)).status).toBe('succeeded');
   });
@@ -117,8 +134,7 @@ describe('health monitoring', () => {
   it('lets an approver veto the countdown', async () => {
     await deploy('vetoed', 'v1');
     const bad = await deploy('vetoed', 'v2', false);
-    const res = await push(bad, 12);
-    const eventId = res.body.decision.event_id as string;
+    const eventId = (await decisionOf(await push(bad, 12), bad)).event_id;
     const veto = await b.api('POST', `/api/rollbacks/${eventId}/approvals`, 'alice', { decision: 'reject', reason: 'known blip, dashboards are fine' });
     expect(veto.status, JSON.stringify(veto.body)).toBe(200);
     expect((await finalOf(eventId)).status).toBe('rejected');
@@ -139,27 +155,21 @@ describe('health monitoring', () => {
   it('opens the circuit breaker after the allowed automatic rollbacks, proposes instead and pages on-call', async () => {
     await deploy('breaker', 'v1');
     const first = await deploy('breaker', 'v2', false);
-    const a = await push(first, 9);
-    expect((await finalOf(a.body.decision.event_id)).status).toBe('succeeded');
+    const a = await decisionOf(await push(first, 9), first);
+    expect((await finalOf(a.event_id)).status).toBe('succeeded');
     // Healthy again before the next deploy, so its breach is its own (not "already breaching before it").
     await pushRestoredHealthy(first);
     const second = await deploy('breaker', 'v3', false);
-    const c = await push(second, 9);
-    expect(c.body.decision.action).toBe('propose');
-    expect(c.body.decision.summary).toContain('circuit breaker open: 1 automatic rollbacks of breaker in prod');
-    expect(b.notifier.kinds(c.body.decision.event_id)).toContain('escalated');
+    const c = await decisionOf(await push(second, 9), second);
+    expect(c.action).toBe('propose');
+    expect(c.summary).toContain('circuit breaker open: 1 automatic rollbacks of breaker in prod');
+    expect(b.notifier.kinds(c.event_id)).toContain('escalated');
   });
 
   it('escalates a rollback that did not restore health, and holds automation until acknowledged', async () => {
     await deploy('unfixed', 'v1');
     const bad = await deploy('unfixed', 'v2', false);
-    const res = await push(bad, 9);
-    // The tick may judge the sample before the arrival path does; either way the decision row names the rollback.
-    const eventId = (res.body.decision?.event_id ??
-      (await waitFor('the monitor to decide', async () => {
-        const rows = await b.running.deps.pool.query('select event_id from ops.health_decisions where deployment_id = $1 and event_id is not null', [bad]);
-        return rows.rows[0]?.event_id as string | undefined;
-      }))) as string;
+    const eventId = (await decisionOf(await push(bad, 9), bad)).event_id;
     expect((await finalOf(eventId)).status).toBe('succeeded');
     // The restored version is no better.
     const restored = await waitFor('the restored deployment', async () => {
