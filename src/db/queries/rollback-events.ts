@@ -1,10 +1,9 @@
 import { and, asc, desc, eq, gt, inArray, lt, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { Queryable } from '../client.ts';
-import { ACTIVE_ROLLBACK_STATUSES, FINAL_ROLLBACK_STATUSES, approvals, rollbackEvents, type RollbackEventRow } from '../schema/index.ts';
+import { ACTIVE_ROLLBACK_STATUSES, FINAL_ROLLBACK_STATUSES, WORKER_ROLLBACK_STATUSES, approvals, rollbackEvents, type RollbackEventRow } from '../schema/index.ts';
 
 export type RollbackStatus = RollbackEventRow['status'];
-export const FINAL_STATUSES = FINAL_ROLLBACK_STATUSES;
-export const isFinal = (status: RollbackStatus) => (FINAL_STATUSES as readonly string[]).includes(status);
+export const isFinal = (status: RollbackStatus) => (FINAL_ROLLBACK_STATUSES as readonly string[]).includes(status);
 
 export async function getEvent(q: Queryable, eventId: string): Promise<RollbackEventRow | null> {
   const [row] = await q.select().from(rollbackEvents).where(eq(rollbackEvents.eventId, eventId)).limit(1);
@@ -140,7 +139,7 @@ export async function findStaleActiveEvents(q: Queryable, olderThan: Date, limit
     .select()
     .from(rollbackEvents)
     .where(
-      and(inArray(rollbackEvents.status, ['approved', 'queued', 'running', 'verifying']), lt(rollbackEvents.updatedAt, olderThan)),
+      and(inArray(rollbackEvents.status, [...WORKER_ROLLBACK_STATUSES]), lt(rollbackEvents.updatedAt, olderThan)),
     )
     .orderBy(asc(rollbackEvents.updatedAt))
     .limit(limit);

@@ -3,12 +3,9 @@
 // (getEventForUpdate) and checked the status in the same transaction.
 import { and, eq, inArray, lte, notInArray, sql } from 'drizzle-orm';
 import type { Queryable } from '../client.ts';
-import { FINAL_ROLLBACK_STATUSES, rollbackEvents, type RollbackEventRow, type RollbackMetadata } from '../schema/index.ts';
+import { FINAL_ROLLBACK_STATUSES, WORKER_ROLLBACK_STATUSES, rollbackEvents, type RollbackEventRow, type RollbackMetadata } from '../schema/index.ts';
 
 export type EventPatch = Partial<Omit<typeof rollbackEvents.$inferInsert, 'eventId' | 'claimFence'>>;
-
-/** What a worker may pick up: approved or queued (it starts running), or running/verifying (a crashed worker's). */
-const CLAIMABLE = ['approved', 'queued', 'running', 'verifying'] as const;
 
 const notFinal = () => notInArray(rollbackEvents.status, [...FINAL_ROLLBACK_STATUSES]);
 
@@ -20,7 +17,10 @@ export async function markQueued(q: Queryable, eventId: string, at: Date): Promi
     .where(and(eq(rollbackEvents.eventId, eventId), eq(rollbackEvents.status, 'approved')));
 }
 
-/** Takes the rollback for a worker by bumping its fence (approved/queued → running); null when nothing is claimable. */
+/**
+ * Takes the rollback for a worker by bumping its fence: approved or queued starts running, and running or verifying (a
+ * crashed worker's) is taken over. Null when nothing is claimable.
+ */
 export async function claimEvent(q: Queryable, eventId: string, workerId: string, at: Date): Promise<RollbackEventRow | null> {
   // The worker's clock, not the database's: the reconciler judges staleness by the same clock that stamps heartbeats.
   const [row] = await q
@@ -33,7 +33,7 @@ export async function claimEvent(q: Queryable, eventId: string, workerId: string
       startedAt: sql`coalesce(${rollbackEvents.startedAt}, ${at.toISOString()}::timestamptz)`,
       updatedAt: at,
     })
-    .where(and(eq(rollbackEvents.eventId, eventId), inArray(rollbackEvents.status, [...CLAIMABLE])))
+    .where(and(eq(rollbackEvents.eventId, eventId), inArray(rollbackEvents.status, [...WORKER_ROLLBACK_STATUSES])))
     .returning();
   return row ?? null;
 }

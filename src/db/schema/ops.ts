@@ -16,6 +16,8 @@ export const deploymentStatus = ops.enum('deployment_status', [
 /** The lifecycle, in order: active statuses (at most one rollback per service and environment), then final ones. */
 export const ACTIVE_ROLLBACK_STATUSES = ['requested', 'awaiting_approval', 'approved', 'queued', 'running', 'verifying'] as const;
 export const FINAL_ROLLBACK_STATUSES = ['succeeded', 'failed', 'rejected', 'expired', 'cancelled'] as const;
+/** The active statuses that belong to the worker: waiting for one (approved, queued) or held by one (running, verifying). */
+export const WORKER_ROLLBACK_STATUSES = ['approved', 'queued', 'running', 'verifying'] as const satisfies readonly (typeof ACTIVE_ROLLBACK_STATUSES)[number][];
 
 export const rollbackStatus = ops.enum('rollback_status', [...ACTIVE_ROLLBACK_STATUSES, ...FINAL_ROLLBACK_STATUSES]);
 

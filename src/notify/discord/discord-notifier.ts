@@ -1,7 +1,7 @@
 import { DiscordAPIError } from '@discordjs/rest';
 import type { Db } from '../../db/client.ts';
 import { deleteDiscordMessage, findCardsBehind, findDiscordMessage, findEventsOwingOutcomes, markRendered, recordDiscordMessage } from '../../db/queries/discord-messages.ts';
-import { findVotes, getEvent } from '../../db/queries/rollback-events.ts';
+import { findVotes, getEvent, isFinal } from '../../db/queries/rollback-events.ts';
 import type { Logger } from '../../logging/logger.ts';
 import type { HealthNotice, Notifier } from '../notifier.ts';
 import { warningMessage } from './cards/warning.ts';
@@ -96,7 +96,7 @@ export function createDiscordNotifier(deps: CardPublisherDeps): DiscordNotifier 
       if (!event) return;
       const votes = await findVotes(deps.db, eventId);
       await upsert(eventId, 'card', rollbackCard({ event, votes, now: deps.clock(), liveLine: liveLines.get(eventId) }), event.status);
-      if (['succeeded', 'failed', 'rejected', 'expired', 'cancelled'].includes(event.status)) liveLines.delete(eventId);
+      if (isFinal(event.status)) liveLines.delete(eventId);
     });
   };
   const cards = createCoalescer(renderCard, deps.editIntervalMs ?? 1500);

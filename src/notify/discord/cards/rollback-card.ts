@@ -2,6 +2,7 @@ import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonC
 import { approvalStateOf } from '../../../admission/approval-state.ts';
 import { describeApprovals } from '../../../admission/approval-policy.ts';
 import type { ApprovalRow, RollbackEventRow } from '../../../db/schema/index.ts';
+import { isFinal } from '../../../db/queries/rollback-events.ts';
 import { customId } from '../../../discord/custom-ids.ts';
 import { fitEmbeds, fitLines, LIMITS } from '../../../discord/limits.ts';
 import { relativeTime, userText } from '../../../discord/text.ts';
@@ -93,7 +94,7 @@ export function rollbackCard(input: RollbackCardInput): MessageBody {
     const live = event.status === 'running' || event.status === 'verifying' ? input.liveLine : undefined;
     fields.push({ name: 'Progress', value: progressLabel(event, now, live) });
   }
-  if (event.statusReason && ['succeeded', 'failed', 'rejected', 'expired', 'cancelled'].includes(event.status)) {
+  if (event.statusReason && isFinal(event.status)) {
     fields.push({ name: 'Outcome', value: userText(event.statusReason) });
   }
 
