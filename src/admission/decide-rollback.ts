@@ -2,7 +2,7 @@ import { checkVote, describeApprovals, type ApprovalState } from './approval-pol
 import { appendAudit } from '../audit/append-audit.ts';
 import { getDeployment } from '../db/queries/deployments.ts';
 import { getEventForUpdate, updateEventPlan } from '../db/queries/rollback-events.ts';
-import { markDecided, markExpired } from '../db/queries/rollback-transitions.ts';
+import { markDecided } from '../db/queries/rollback-transitions.ts';
 import type { RollbackEventRow } from '../db/schema/index.ts';
 import { AppError } from '../errors/app-error.ts';
 import { isUniqueViolation } from '../errors/infra.ts';
@@ -43,7 +43,7 @@ export async function decideRollback(deps: CoreDeps, input: Decision): Promise<D
     // Past the deadline the request is over, whatever the reconciler has not yet noticed: the vote is refused and
     // the event expires now (a late approval must never execute a request that had expired).
     if (event.expiresAt && now.getTime() >= event.expiresAt.getTime()) {
-      const expired = await markExpired(tx, eventId, EXPIRED_REASON, now);
+      const expired = await markDecided(tx, eventId, 'expired', EXPIRED_REASON, now);
       await appendAudit(tx, { actor: input.actor.id, source: input.actor.source, action: `rollback.${input.decision}`, subject: eventId, reason, result: 'refused: EXPIRED' });
       await appendAudit(tx, { actor: 'backstop', source: 'system', action: 'rollback.expire', subject: eventId, result: 'expired', severity: 'warning' });
       return {

@@ -64,7 +64,7 @@ export async function markApproved(q: Queryable, eventId: string, at: Date): Pro
   return row!;
 }
 
-/** A vote settled it: approved, rejected or expired. The caller holds the row lock and saw awaiting_approval. */
+/** A vote settled it (approved, rejected), or came too late (expired). The caller holds the row lock and saw awaiting_approval. */
 export async function markDecided(q: Queryable, eventId: string, status: 'approved' | 'rejected' | 'expired', statusReason: string | null, at: Date): Promise<RollbackEventRow> {
   const [row] = await q
     .update(rollbackEvents)
@@ -99,16 +99,6 @@ export async function markRaised(q: Queryable, eventId: string, raise: { approve
     .where(and(eq(rollbackEvents.eventId, eventId), eq(rollbackEvents.status, 'awaiting_approval')))
     .returning();
   return row ?? null;
-}
-
-/** A late vote found the request past its deadline. The caller holds the row lock and saw awaiting_approval. */
-export async function markExpired(q: Queryable, eventId: string, reason: string, at: Date): Promise<RollbackEventRow> {
-  const [row] = await q
-    .update(rollbackEvents)
-    .set({ status: 'expired', statusReason: reason, completedAt: at, updatedAt: at })
-    .where(eq(rollbackEvents.eventId, eventId))
-    .returning();
-  return row!;
 }
 
 /** Every request still awaiting approval past its deadline → expired; returns those it expired. */
