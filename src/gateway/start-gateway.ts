@@ -1,5 +1,6 @@
 import { Client, Events, GatewayIntentBits, Options } from 'discord.js';
 import type { Logger } from '../logging/logger.ts';
+import { closeWithin } from '../core/close-within.ts';
 import type { CoreDeps } from '../core/deps.ts';
 import { createDispatcher } from './dispatcher.ts';
 import { errorSummary } from './replies.ts';
@@ -47,7 +48,7 @@ export async function startGateway(input: { token: string; apiUrl?: string | und
     client,
     async close() {
       // Let interactions being answered finish, so nobody is left with "the application did not respond".
-      await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, 5_000).unref())]);
+      await closeWithin(Promise.allSettled([...inFlight]), 5_000);
       await client.destroy();
     },
   };

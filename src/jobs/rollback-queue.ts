@@ -5,7 +5,7 @@ import { markQueued } from '../db/queries/rollback-transitions.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Enqueue } from '../core/deps.ts';
 import { JOBS, ROLLBACK_QUEUE, rollbackJobId } from './catalog.ts';
-import { closeWithin } from './close-within.ts';
+import { closeWithin } from '../core/close-within.ts';
 
 export interface RollbackQueue {
   queue: Queue;

@@ -7,7 +7,7 @@ import { createRedisConnection } from './rollback-queue.ts';
 import type { PipelineDeps } from '../pipeline/context.ts';
 import { reconcile } from './reconciler.ts';
 import { createRollbackProcessor } from './rollback-processor.ts';
-import { closeWithin } from './close-within.ts';
+import { closeWithin } from '../core/close-within.ts';
 
 export interface WorkerOptions {
   redisUrl: string;
