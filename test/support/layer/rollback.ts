@@ -1,5 +1,4 @@
 import { requestRollback } from '../../../src/admission/request-rollback.ts';
-import type { RollbackPlan } from '../../../src/core/plan.ts';
 import { getDeployment } from '../../../src/db/queries/deployments.ts';
 import type { DeploymentRow, RollbackEventRow } from '../../../src/db/schema/index.ts';
 import { claimRollback } from '../../../src/pipeline/claim.ts';
@@ -30,8 +29,9 @@ export async function claimContext(w: LayerWorld, eventId: string, workerId = 'w
   if (!claim) throw new Error(`nothing to claim for ${eventId}`);
   const from = await getDeployment(w.db, claim.event.deploymentId);
   const policy = from && w.config.resolve(from.service, from.environment);
-  if (!from || !policy) throw new Error(`rollback ${eventId} has no configured deployment`);
-  return { deps: w.deps, claim, from, policy, plan: claim.event.rollbackPlan as RollbackPlan };
+  const plan = claim.event.rollbackPlan;
+  if (!from || !policy || !plan) throw new Error(`rollback ${eventId} has no configured deployment or no plan`);
+  return { deps: w.deps, claim, from, policy, plan };
 }
 
 /**
