@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
+import { formatDuration } from './duration.ts';
 import { formatIssues, type FieldError } from './format-issues.ts';
 import {
   ConfigSchema,
+  DAY_MS,
   type ApprovalPolicy,
   type ConstitutionPolicy,
   type ExecutorConfig,
@@ -111,8 +113,17 @@ function duplicateSourceMetrics(service: string, sources: SourceConfig[]): Field
   return errors;
 }
 
+// A finished rollback is rechecked once: findRollbacksDueRecheck looks for its recheck decision until a day past
+// recheck_after, so a decision expired sooner would have it rechecked (and on-call paged) a second time.
+function retentionErrors(raw: RawConfig): FieldError[] {
+  const recheck = raw.monitoring.recheck_after;
+  if (raw.retention.health_decisions > DAY_MS + recheck) return [];
+  return [{ path: 'retention.health_decisions', message: `expected more than 1d plus monitoring.recheck_after (${formatDuration(recheck)}): a rollback's recheck decision must outlive the day it is looked for` }];
+}
+
 function crossCheck(raw: RawConfig): FieldError[] {
   const errors: FieldError[] = [];
+  errors.push(...retentionErrors(raw));
   for (const [name, svc] of Object.entries(raw.services)) errors.push(...duplicateSourceMetrics(name, svc.sources));
   const reported = new Set<string>();
   for (const [name, svc] of Object.entries(raw.services)) {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DurationSchema } from './duration.ts';
+import { DurationSchema, parseDuration } from './duration.ts';
 import { MonitoringSchema, RuleSchema, SourceSchema } from './monitoring-schema.ts';
 
 // The policy file (backstop.yaml). Objects are strict so a misspelt key is an error, not a silently ignored setting.
@@ -155,6 +155,33 @@ export const DiscordSchema = z.strictObject({
     .default({ approver: [], override: [], viewer: [] }),
 });
 
+export const DAY_MS = 24 * 3_600_000;
+const PERIOD = 'expected a period such as 30d, 14d or 720h';
+// "30d", or any duration ("720h"). Days are written here only, so they are parsed here rather than in every duration.
+const RetentionPeriodSchema = z
+  .unknown()
+  .transform((value, ctx) => {
+    const text = typeof value === 'string' ? value.trim() : undefined;
+    const days = text === undefined ? null : /^(\d+(?:\.\d+)?)d$/.exec(text);
+    const ms = days ? Math.round(Number(days[1]) * DAY_MS) : text === undefined ? undefined : parseDuration(text);
+    if (ms === undefined) {
+      // A bare number is the likeliest slip: name the unit it lacks rather than the type.
+      ctx.addIssue({ code: 'custom', message: `${PERIOD}, got ${typeof value === 'string' ? `"${value}"` : `${JSON.stringify(value)} without a unit`}` });
+      return z.NEVER;
+    }
+    return ms;
+  })
+  // Less than a day is likelier a slip (30m for 30d) than a wish, and samples expire a whole UTC day at a time anyway.
+  .refine((ms) => ms >= DAY_MS, 'expected at least 1d');
+
+// How long history is kept (src/retention/): older health samples and health decisions are removed every `every`.
+export const RetentionSchema = z.strictObject({
+  health_samples: RetentionPeriodSchema.default(30 * DAY_MS),
+  health_decisions: RetentionPeriodSchema.default(30 * DAY_MS),
+  every: DurationSchema.refine((ms) => ms >= 60_000, 'expected at least 1m').default(3_600_000),
+});
+export type RetentionPolicy = z.infer<typeof RetentionSchema>;
+
 export const ConfigSchema = z.strictObject({
   policy_version: z.string().min(1).max(64).optional(),
   discord: DiscordSchema.optional(),
@@ -165,6 +192,7 @@ export const ConfigSchema = z.strictObject({
     })
     .default({ tokens: {}, body_limit: 64 * 1024 }),
   monitoring: MonitoringSchema.prefault({}),
+  retention: RetentionSchema.prefault({}),
   defaults: z
     .strictObject({
       // Without any, the seed's table applies (see DEFAULT_RULES).

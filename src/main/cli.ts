@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { Command, CommanderError } from 'commander';
 import { parseEnv } from './env.ts';
 import { loadConfig } from '../config/load.ts';
@@ -79,26 +80,67 @@ program
     process.exitCode = failed ? 1 : 0;
   });
 
-program
-  .command('audit')
-  .description('audit log commands')
+const audit = program.command('audit').description('audit log commands');
+
+audit
   .command('verify')
-  .description('check the audit log hash chain end to end')
-  .action(async () => {
+  .description('check every hash chain of the audit log, from the newest archive on, and each chain against its head')
+  .option('--archive <file...>', 'also check these archive files (their sha256 and their chains)')
+  .action(async (opts: { archive?: string[] }) => {
     const { env, logger } = await boot('audit');
     const database = createDatabase(env.DATABASE_URL, logger, { max: 1 });
     const { verifyAuditChain } = await import('../audit/verify-audit.ts');
     try {
-      const verdict = await verifyAuditChain(database.db);
-      if (verdict.ok) console.log(`audit chain intact: ${verdict.rows} rows, head ${verdict.head.slice(0, 16)}…`);
-      else {
+      const verdict = await verifyAuditChain(database.db, { archiveFiles: opts.archive ?? [] });
+      if (verdict.ok) {
+        const archived = verdict.archives ? `, after ${verdict.archivedRows} archived rows (${verdict.archives} archive${verdict.archives === 1 ? '' : 's'})` : '';
+        const files = opts.archive?.length ? `; ${opts.archive.length} archive file${opts.archive.length === 1 ? '' : 's'} intact (${verdict.archiveFileRows} rows)` : '';
+        console.log(`audit chain intact: ${verdict.rows} rows in ${verdict.chains} chains${archived}${files}; heads ${verdict.head.slice(0, 16)}…`);
+      } else {
         console.error(`audit chain BROKEN at row ${verdict.brokenAt}: ${verdict.problem}`);
+        for (const p of verdict.problems.slice(1)) console.error(`  also at row ${p.row}: ${p.problem}`);
+        if (verdict.moreProblems) console.error(`  … and ${verdict.moreProblems} more`);
         process.exitCode = 1;
       }
     } finally {
       await database.close();
     }
   });
+
+audit
+  .command('archive')
+  .description('move the rows written before a date out of the live log into a JSON-lines file (recorded, then deleted)')
+  .requiredOption('--before <date>', 'archive rows written before this ISO date (2026-01-31 or 2026-01-31T12:00:00Z)')
+  .requiredOption('--out <file>', 'the archive file to write (must not hold an archive already)')
+  .option('--as <id>', 'who you are (recorded in the audit log)')
+  .action(async (opts: { before: string; out: string; as?: string }) => {
+    const before = parseIsoDate(opts.before);
+    if (!before) {
+      console.error(`error: --before: expected an ISO date such as 2026-01-31 or 2026-01-31T12:00:00Z, got "${opts.before}"`);
+      process.exitCode = 1;
+      return;
+    }
+    const { env, logger } = await boot('audit');
+    const database = createDatabase(env.DATABASE_URL, logger, { max: 1 });
+    const { archiveAudit } = await import('../audit/archive-audit.ts');
+    try {
+      const outcome = await archiveAudit(database.db, { before, out: opts.out, actor: { actor: opts.as ?? `cli:${userInfo().username}`, source: 'cli' } });
+      if (outcome.kind === 'nothing') console.log(`nothing to archive: no rows written before ${before.toISOString()}`);
+      else console.log(`archived ${outcome.rows} rows (ids ${outcome.fromId + 1}–${outcome.throughId}, written before ${before.toISOString()}) to ${outcome.file}, sha256 ${outcome.sha256}`);
+    } finally {
+      await database.close();
+    }
+  });
+
+/** A calendar date or an ISO 8601 date-time; anything else (including a date that does not exist) is null. */
+function parseIsoDate(text: string): Date | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/.exec(text);
+  const date = new Date(text);
+  if (!m || Number.isNaN(date.getTime())) return null;
+  // new Date() rolls 2026-02-30 over to March; a date that does not exist is a typo.
+  const probe = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return probe.getUTCMonth() === Number(m[2]) - 1 && probe.getUTCDate() === Number(m[3]) ? date : null;
+}
 
 registerRollbackCommands(program);
 registerDiscordCommands(program);

@@ -15,6 +15,7 @@ import { createChannelApi, createDiscordRest } from '../discord/rest.ts';
 import { createSharedLimiter, withSharedRateLimit } from '../discord/shared-rate-limit.ts';
 import { startGateway } from '../gateway/start-gateway.ts';
 import { startMonitorWorker } from '../monitor/monitor-worker.ts';
+import { startRetentionWorker } from '../retention/retention-worker.ts';
 
 export interface RunningRoles {
   deps: AppDeps;
@@ -98,6 +99,8 @@ export async function runRoles(booted: Booted, roles: RoleSet, extra: { extraNot
     logger.info({ workerId: worker.workerId }, 'rollback worker started');
     const monitor = await startMonitorWorker(deps, deps.monitorQueue, { redisUrl: env.REDIS_URL, prefix: env.BACKSTOP_QUEUE_PREFIX });
     closers.push(['monitor', () => monitor.close()]);
+    const retention = await startRetentionWorker(deps, { redisUrl: env.REDIS_URL, prefix: env.BACKSTOP_QUEUE_PREFIX });
+    closers.push(['retention', () => retention.close()]);
     if (discord) {
       const sweep = setInterval(() => {
         discord.sweep().catch((err: unknown) => logger.warn({ err }, 'discord delivery sweep failed'));

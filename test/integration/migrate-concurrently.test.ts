@@ -26,7 +26,7 @@ describe('migrations at startup', () => {
       // Each migration recorded exactly once, however many processes raced to apply it.
       expect(rows[0].n).toBe(journal.entries.length);
       const tables = await pools[0]!.query(`select count(*)::int as n from information_schema.tables where table_schema = 'ops'`);
-      expect(tables.rows[0].n).toBe(11);
+      expect(tables.rows[0].n).toBe(13);
     } finally {
       await Promise.all(pools.map((p) => p.end()));
     }

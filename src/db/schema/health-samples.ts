@@ -1,11 +1,13 @@
-import { bigserial, doublePrecision, index, integer, jsonb, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, doublePrecision, index, integer, jsonb, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { deployments } from './deployments.ts';
 import { ops } from './ops.ts';
 
+// Partitioned by UTC day on observed_at (drizzle/0005_partition_health_samples.sql; drizzle has no notion of it), so
+// retention drops a day instead of deleting rows. A partitioned table's primary key must hold the partition key.
 export const healthSamples = ops.table(
   'health_samples',
   {
-    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    id: bigserial('id', { mode: 'number' }).notNull(),
     deploymentId: uuid('deployment_id')
       .notNull()
       .references(() => deployments.deploymentId),
@@ -19,7 +21,10 @@ export const healthSamples = ops.table(
     memoryPct: doublePrecision('memory_pct'),
     raw: jsonb('raw'),
   },
-  (t) => [index('health_samples_deployment_time_idx').on(t.deploymentId, t.observedAt.desc().nullsFirst())],
+  (t) => [
+    primaryKey({ columns: [t.id, t.observedAt] }),
+    index('health_samples_deployment_time_idx').on(t.deploymentId, t.observedAt.desc().nullsFirst()),
+  ],
 );
 
 export type HealthSampleRow = typeof healthSamples.$inferSelect;

@@ -7,5 +7,6 @@ export * from './system-snapshots.ts';
 export * from './migration-history.ts';
 export * from './health-samples.ts';
 export * from './audit-log.ts';
+export * from './audit-chains.ts';
 export * from './discord-messages.ts';
 export * from './monitoring.ts';

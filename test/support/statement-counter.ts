@@ -1,0 +1,46 @@
+import type pg from 'pg';
+
+/** One statement a pool sent, with its parameters (so a benchmark can EXPLAIN exactly what ran). */
+export interface SentStatement {
+  text: string;
+  values: unknown[];
+}
+
+/**
+ * Counts the SQL statements a pool sends (BEGIN and COMMIT included), by wrapping each client's query as the pool
+ * connects it. Attach before the pool's first query: a client connected earlier is not seen.
+ */
+export interface StatementCounter {
+  /** Their texts, whitespace collapsed. */
+  readonly statements: string[];
+  /** The same statements with their parameters. */
+  readonly sent: SentStatement[];
+  reset(): void;
+}
+
+export function countStatements(pool: pg.Pool): StatementCounter {
+  const counter = {
+    statements: [] as string[],
+    sent: [] as SentStatement[],
+    reset: () => {
+      counter.statements.length = 0;
+      counter.sent.length = 0;
+    },
+  };
+  pool.on('connect', (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+      const [first, second] = args;
+      const config = typeof first === 'object' && first !== null ? (first as { text?: string; values?: unknown[] }) : undefined;
+      const text = typeof first === 'string' ? first : config?.text;
+      const values = Array.isArray(second) ? second : (config?.values ?? []);
+      if (text) {
+        const flat = text.replace(/\s+/g, ' ').trim();
+        counter.statements.push(flat);
+        counter.sent.push({ text: flat, values });
+      }
+      return query(...args);
+    };
+  });
+  return counter;
+}
