@@ -101,7 +101,7 @@ async function admit(
       if (current?.status === 'rolled_back') {
         throw new AppError('CONFLICT', `deployment ${deploymentId} (${from.service} ${from.version}) was already rolled back; roll back its successor instead`);
       }
-      const snapshotId = await takeSnapshot(tx, { type: 'pre_rollback', deployment: from, eventId, policy, policyVersion: deps.config.policyVersion, at: deps.clock() });
+      const snapshotId = await takeSnapshot(tx, { type: 'pre_rollback', deployment: from, eventId, policy, policyVersion: deps.config.policyVersion, at: deps.clock(), maxSampleAgeMs: deps.config.raw.monitoring.max_sample_age });
       // At admission the partial unique index is the guard against a concurrent rollback (it answers "already in
       // progress"), so a racing request must not be judged a Law 4 violation and recorded as rejected.
       const { built, validation } = await judgeRollback(deps, tx, {

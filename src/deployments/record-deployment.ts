@@ -39,7 +39,7 @@ export async function recordDeployment(deps: CoreDeps, actor: Actor, input: NewD
       metadata: input.metadata ?? null,
       watchEndsAt: new Date(deps.clock().getTime() + deps.config.raw.monitoring.watch_window),
     });
-    await takeSnapshot(tx, { type: 'pre_deployment', deployment: row, eventId: null, policy, policyVersion: deps.config.policyVersion, at: deps.clock() });
+    await takeSnapshot(tx, { type: 'pre_deployment', deployment: row, eventId: null, policy, policyVersion: deps.config.policyVersion, at: deps.clock(), maxSampleAgeMs: deps.config.raw.monitoring.max_sample_age });
     await appendAudit(tx, { actor: actor.id, source: actor.source, action: 'deployment.record', subject: row.deploymentId, result: 'recorded', details: { service: input.service, environment: input.environment, version: input.version, quarantined: Boolean(bad) } });
     return { deployment: row, warnings };
   });
@@ -62,7 +62,7 @@ export async function completeDeployment(
       completedAt: deps.clock(),
     });
     if (input.status === 'success') {
-      await takeSnapshot(tx, { type: 'post_deployment', deployment: row, eventId: null, policy: deps.config.resolve(row.service, row.environment), policyVersion: deps.config.policyVersion, at: deps.clock() });
+      await takeSnapshot(tx, { type: 'post_deployment', deployment: row, eventId: null, policy: deps.config.resolve(row.service, row.environment), policyVersion: deps.config.policyVersion, at: deps.clock(), maxSampleAgeMs: deps.config.raw.monitoring.max_sample_age });
     }
     await appendAudit(tx, { actor: actor.id, source: actor.source, action: 'deployment.complete', subject: deploymentId, result: input.status, details: { health_check_passed: input.health_check_passed } });
     return row;

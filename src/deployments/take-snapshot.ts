@@ -2,18 +2,40 @@ import { canonicalHash, type ResolvedPolicy } from '../config/load.ts';
 import type { Queryable } from '../db/client.ts';
 import { getLatestHealthSample } from '../db/queries/health-samples.ts';
 import { findAppliedMigrations } from '../db/queries/migrations.ts';
-import { insertSnapshot } from '../db/queries/snapshots.ts';
-import type { DeploymentRow } from '../db/schema/index.ts';
+import { insertSnapshot, type NewSnapshot } from '../db/queries/snapshots.ts';
+import type { DeploymentRow, HealthSampleRow } from '../db/schema/index.ts';
 
 type SnapshotType = 'pre_deployment' | 'post_deployment' | 'pre_rollback' | 'post_rollback';
 
-async function captureState(q: Queryable, service: string, environment: string) {
-  const migrations = await findAppliedMigrations(q, service, environment);
-  const s = await getLatestHealthSample(q, service, environment);
+export interface SnapshotInput {
+  type: SnapshotType;
+  deployment: Pick<DeploymentRow, 'deploymentId' | 'service' | 'environment' | 'version' | 'gitCommit'>;
+  eventId: string | null;
+  policy: ResolvedPolicy | undefined;
+  policyVersion: string;
+  at: Date;
+  /** monitoring.max_sample_age: an older sample is not the service's state (and backstop refuses to record one). */
+  maxSampleAgeMs: number;
+}
+
+/** What backstop knows of a service at one moment: its applied migrations and its newest recent sample. */
+export interface ServiceState {
+  migrations: Array<{ name: string; hash: string }>;
+  latest: Pick<HealthSampleRow, 'observedAt' | 'errorRatePerMinute' | 'recentErrors' | 'databaseConnectionsPct' | 'activeQueries' | 'p95Ms' | 'memoryPct'> | null;
+}
+
+/** The row a snapshot stores, from the state read for it (one at a time, or many at once at the end of watches). */
+export function snapshotValues(input: Omit<SnapshotInput, 'maxSampleAgeMs'>, state: ServiceState): NewSnapshot {
+  const s = state.latest;
   return {
+    deploymentId: input.deployment.deploymentId,
+    eventId: input.eventId,
+    snapshotType: input.type,
+    createdAt: input.at,
     // The schema as backstop knows it: the applied, not-yet-reverted migrations in order.
-    schemaHash: canonicalHash(migrations.map((m) => [m.name, m.hash])),
-    migrationCount: migrations.length,
+    databaseSchemaHash: canonicalHash(state.migrations.map((m) => [m.name, m.hash])),
+    // Row counts of the service's own database would need a probe into it; this records only what backstop itself knows.
+    tableCounts: { known_migrations: state.migrations.length },
     keyMetrics: s
       ? {
           observed_at: s.observedAt.toISOString(),
@@ -25,27 +47,6 @@ async function captureState(q: Queryable, service: string, environment: string) 
           memory_pct: s.memoryPct,
         }
       : null,
-  };
-}
-
-/**
- * Records the state of a service around a deployment or rollback. Keyed by (event, type), so a retried step
- * refreshes its snapshot in place and keeps the snapshot id it already reported.
- */
-export async function takeSnapshot(
-  q: Queryable,
-  input: { type: SnapshotType; deployment: DeploymentRow; eventId: string | null; policy: ResolvedPolicy | undefined; policyVersion: string; at: Date },
-): Promise<string> {
-  const state = await captureState(q, input.deployment.service, input.deployment.environment);
-  const values = {
-    deploymentId: input.deployment.deploymentId,
-    eventId: input.eventId,
-    snapshotType: input.type,
-    createdAt: input.at,
-    databaseSchemaHash: state.schemaHash,
-    // Row counts of the service's own database would need a probe into it; this records only what backstop itself knows.
-    tableCounts: { known_migrations: state.migrationCount },
-    keyMetrics: state.keyMetrics,
     environmentConfig: {
       service: input.deployment.service,
       environment: input.deployment.environment,
@@ -54,5 +55,15 @@ export async function takeSnapshot(
       policy_version: input.policyVersion,
     },
   };
-  return insertSnapshot(q, values);
+}
+
+/**
+ * Records the state of a service around a deployment or rollback. Keyed by (event, type), so a retried step
+ * refreshes its snapshot in place and keeps the snapshot id it already reported.
+ */
+export async function takeSnapshot(q: Queryable, input: SnapshotInput): Promise<string> {
+  const { service, environment } = input.deployment;
+  const migrations = await findAppliedMigrations(q, service, environment);
+  const latest = await getLatestHealthSample(q, service, environment, new Date(input.at.getTime() - input.maxSampleAgeMs));
+  return insertSnapshot(q, snapshotValues(input, { migrations, latest }));
 }

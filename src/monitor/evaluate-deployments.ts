@@ -1,10 +1,12 @@
 import { sql } from 'drizzle-orm';
 import type { ResolvedPolicy } from '../config/load.ts';
+import type { Queryable } from '../db/client.ts';
 import { observe, pulledMetrics, readsPushed } from '../health/observe.ts';
 import type { MetricReading } from '../health/sources/types.ts';
 import { evaluateRule } from '../health/rules/evaluate-rule.ts';
 import { readPushedObservations, windowKey } from '../health/pushed-observations.ts';
 import { loadRuleStates, stateKey, writeRuleStates, type StateWrite } from '../db/queries/rule-states.ts';
+import { findWatchedPage, type WatchCursor } from '../db/queries/watches.ts';
 import type { DeploymentVerdict, MonitorDeps, WatchedDeployment } from './types.ts';
 
 // Ticks take this lock exclusively and arrival-time evaluations take it shared (plus one per deployment), so a rule's
@@ -12,8 +14,33 @@ import type { DeploymentVerdict, MonitorDeps, WatchedDeployment } from './types.
 const MONITOR_LOCK = 7_260_010;
 const DEPLOYMENT_LOCK_SPACE = 7_260_011;
 const SOURCE_CONCURRENCY = 8;
+// A tick judges the fleet a page at a time: memory holds one page, and each page is one short transaction.
+const PAGE = 2_000;
 
-async function readAllSources(deps: MonitorDeps, targets: Array<{ d: WatchedDeployment; policy: ResolvedPolicy }>): Promise<Map<string, Map<string, MetricReading>>> {
+interface Target {
+  d: WatchedDeployment;
+  policy: ResolvedPolicy;
+  pulled: Set<string>;
+  rules: ResolvedPolicy['rules'];
+}
+
+function targetsOf(deps: MonitorDeps, watched: WatchedDeployment[], mode: 'tick' | 'arrival', policies: Map<string, ResolvedPolicy | undefined>): Target[] {
+  // Resolved once per service and environment, not once per deployment: a fleet has few of those.
+  const policyOf = (d: WatchedDeployment) => {
+    const key = `${d.service}\u0000${d.environment}`;
+    if (!policies.has(key)) policies.set(key, deps.config.resolve(d.service, d.environment));
+    return policies.get(key);
+  };
+  return watched.flatMap((d) => {
+    const policy = policyOf(d);
+    if (!policy) return [];
+    const pulled = pulledMetrics(policy);
+    // On arrival only the rules a pushed sample feeds; a metric a configured source reports is the tick's to read.
+    return [{ d, policy, pulled, rules: mode === 'arrival' ? policy.rules.filter((r) => readsPushed(r.metric, pulled)) : policy.rules }];
+  });
+}
+
+async function readAllSources(deps: MonitorDeps, targets: Target[]): Promise<Map<string, Map<string, MetricReading>>> {
   const out = new Map<string, Map<string, MetricReading>>();
   const queue = targets.filter((t) => t.policy.sources.length > 0);
   const worker = async () => {
@@ -27,65 +54,93 @@ async function readAllSources(deps: MonitorDeps, targets: Array<{ d: WatchedDepl
 }
 
 /**
- * Evaluates every rule of every given deployment with a constant number of queries: one read of pushed samples,
- * one read of rule states, one write of the changed states. `pushedOnly` (a sample just arrived) skips the pulled
- * sources, which the tick reads. Returns null when another tick holds the monitor.
+ * Judges every rule of the given deployments with a constant number of queries: one read of pushed samples (as
+ * aggregates per deployment, metric and window), one read of rule states, one write of the changed states. Keeps a
+ * deployment's verdict only when something fired, unless `keepAll`.
  */
-export async function evaluateDeployments(deps: MonitorDeps, watched: WatchedDeployment[], mode: 'tick' | 'arrival'): Promise<DeploymentVerdict[] | null> {
-  const now = deps.clock();
+async function judge(deps: MonitorDeps, tx: Queryable, targets: Target[], pulled: Map<string, Map<string, MetricReading>>, now: Date, keepAll: boolean): Promise<DeploymentVerdict[]> {
   const monitoring = deps.config.raw.monitoring;
-  // Resolved once per service and environment, not once per deployment: a fleet has few of those.
-  const policies = new Map<string, ReturnType<typeof deps.config.resolve>>();
-  const policyOf = (d: WatchedDeployment) => {
-    const key = `${d.service}\u0000${d.environment}`;
-    if (!policies.has(key)) policies.set(key, deps.config.resolve(d.service, d.environment));
-    return policies.get(key);
-  };
-  const targets = watched.flatMap((d) => {
-    const policy = policyOf(d);
-    if (!policy) return [];
-    const pulled = pulledMetrics(policy);
-    // On arrival only the rules a pushed sample feeds; a metric a configured source reports is the tick's to read.
-    return [{ d, policy, pulled, rules: mode === 'arrival' ? policy.rules.filter((r) => readsPushed(r.metric, pulled)) : policy.rules }];
-  });
-  if (targets.length === 0) return [];
   const windows = new Map<string, { metric: string; windowMs: number }>();
   for (const t of targets) for (const r of t.rules) if (r.window && readsPushed(r.metric, t.pulled)) windows.set(windowKey(r.metric, r.window), { metric: r.metric, windowMs: r.window });
-  const pulled = mode === 'tick' ? await readAllSources(deps, targets) : new Map<string, Map<string, MetricReading>>();
+  const ids = targets.map((t) => t.d.deploymentId);
+  const pushed = await readPushedObservations(tx, { deploymentIds: ids, windows: [...windows.values()], now, staleAfterMs: monitoring.stale_after });
+  const states = await loadRuleStates(tx, ids);
+  const writes: StateWrite[] = [];
+  const verdicts: DeploymentVerdict[] = [];
+  for (const { d, rules, pulled: pulledNames } of targets) {
+    const verdict: DeploymentVerdict = { deployment: d, outcomes: [], fired: [] };
+    const input = { pushed: pushed.get(d.deploymentId), pulled: pulled.get(d.deploymentId), pulledMetrics: pulledNames, now, staleAfterMs: monitoring.stale_after };
+    for (const rule of rules) {
+      const obs = observe(rule, rule.metric, input);
+      if (rule.min_traffic) obs.traffic = observe(rule, rule.min_traffic.metric, input).value;
+      const prior = states.get(stateKey(d.deploymentId, rule.name));
+      const outcome = evaluateRule(rule, obs, prior);
+      if (!outcome) continue;
+      verdict.outcomes.push(outcome);
+      if (outcome.fires) verdict.fired.push(outcome);
+      // Nothing to remember and nothing to reset: no write (see loadRuleStates). Pulled readings are always kept,
+      // healthy or empty, since they leave no sample behind: the end of the watch judges on the newest of them, and
+      // a source that went quiet after a healthy reading must not leave that reading standing.
+      if (!prior && outcome.consecutive === 0 && obs.source === 'pushed') continue;
+      writes.push({ deploymentId: d.deploymentId, rule: rule.name, verdict: outcome.verdict, consecutive: outcome.consecutive, value: obs.value, observedAt: outcome.stateObservedAt });
+    }
+    if (keepAll || verdict.fired.length) verdicts.push(verdict);
+  }
+  await writeRuleStates(tx, writes, now);
+  return verdicts;
+}
 
+/**
+ * A sample or an alert just arrived: judges these deployments' pushed rules now, under the shared monitor lock and
+ * each deployment's own, so it never counts an observation a tick is counting at the same moment.
+ */
+export async function evaluateOnArrivalOf(deps: MonitorDeps, watched: WatchedDeployment[]): Promise<DeploymentVerdict[]> {
+  const now = deps.clock();
+  const targets = targetsOf(deps, watched, 'arrival', new Map());
+  if (targets.length === 0) return [];
   return deps.db.transaction(async (tx) => {
-    if (mode === 'tick') {
-      const got = await tx.execute<{ ok: boolean }>(sql`select pg_try_advisory_xact_lock(${MONITOR_LOCK}) as ok`);
-      if (!got.rows[0]?.ok) return null;
-    } else {
-      await tx.execute(sql`select pg_advisory_xact_lock_shared(${MONITOR_LOCK})`);
-      for (const t of targets) await tx.execute(sql`select pg_advisory_xact_lock(${DEPLOYMENT_LOCK_SPACE}, hashtext(${t.d.deploymentId}))`);
-    }
-    const ids = targets.map((t) => t.d.deploymentId);
-    const pushed = await readPushedObservations(tx, { deploymentIds: ids, windows: [...windows.values()], now, staleAfterMs: monitoring.stale_after });
-    const states = await loadRuleStates(tx, ids);
-    const writes: StateWrite[] = [];
-    const verdicts: DeploymentVerdict[] = [];
-    for (const { d, rules, pulled: pulledNames } of targets) {
-      const verdict: DeploymentVerdict = { deployment: d, outcomes: [], fired: [] };
-      const input = { pushed: pushed.get(d.deploymentId), pulled: pulled.get(d.deploymentId), pulledMetrics: pulledNames, now, staleAfterMs: monitoring.stale_after };
-      for (const rule of rules) {
-        const obs = observe(rule, rule.metric, input);
-        if (rule.min_traffic) obs.traffic = observe(rule, rule.min_traffic.metric, input).value;
-        const prior = states.get(stateKey(d.deploymentId, rule.name));
-        const outcome = evaluateRule(rule, obs, prior);
-        if (!outcome) continue;
-        verdict.outcomes.push(outcome);
-        if (outcome.fires) verdict.fired.push(outcome);
-        // Nothing to remember and nothing to reset: no write (see loadRuleStates). Pulled readings are always kept,
-        // healthy or empty, since they leave no sample behind: the end of the watch judges on the newest of them, and
-        // a source that went quiet after a healthy reading must not leave that reading standing.
-        if (!prior && outcome.consecutive === 0 && obs.source === 'pushed') continue;
-        writes.push({ deploymentId: d.deploymentId, rule: rule.name, verdict: outcome.verdict, consecutive: outcome.consecutive, value: obs.value, observedAt: outcome.stateObservedAt });
-      }
-      verdicts.push(verdict);
-    }
-    await writeRuleStates(tx, writes, now);
-    return verdicts;
+    await tx.execute(sql`select pg_advisory_xact_lock_shared(${MONITOR_LOCK})`);
+    for (const t of targets) await tx.execute(sql`select pg_advisory_xact_lock(${DEPLOYMENT_LOCK_SPACE}, hashtext(${t.d.deploymentId}))`);
+    return judge(deps, tx, targets, new Map(), now, true);
   });
+}
+
+export interface WatchedEvaluation {
+  watched: number;
+  /** Only the deployments where a rule fired: a healthy fleet leaves nothing behind. */
+  fired: DeploymentVerdict[];
+}
+
+/**
+ * The tick's evaluation of every deployment under watch, a page at a time: the page's pulled sources are read
+ * outside any transaction, then one short transaction per page holds the monitor lock exclusively while it judges.
+ * Returns null when another tick holds the lock at the start.
+ */
+export async function evaluateWatched(deps: MonitorDeps): Promise<WatchedEvaluation | null> {
+  const now = deps.clock();
+  const policies = new Map<string, ResolvedPolicy | undefined>();
+  const result: WatchedEvaluation = { watched: 0, fired: [] };
+  let cursor: WatchCursor | null = null;
+  let first = true;
+  do {
+    const { page, next }: { page: WatchedDeployment[]; next: WatchCursor | null } = await findWatchedPage(deps.db, cursor, PAGE);
+    cursor = next;
+    result.watched += page.length;
+    const targets = targetsOf(deps, page, 'tick', policies);
+    const pulled = await readAllSources(deps, targets);
+    const fired = await deps.db.transaction(async (tx) => {
+      if (first) {
+        // Another tick is running (the scheduler runs one at a time; this guards a manual or overlapping one).
+        const got = await tx.execute<{ ok: boolean }>(sql`select pg_try_advisory_xact_lock(${MONITOR_LOCK}) as ok`);
+        if (!got.rows[0]?.ok) return null;
+      } else {
+        await tx.execute(sql`select pg_advisory_xact_lock(${MONITOR_LOCK})`);
+      }
+      return targets.length ? judge(deps, tx, targets, pulled, now, false) : [];
+    });
+    if (fired === null) return null;
+    first = false;
+    result.fired.push(...fired);
+  } while (cursor);
+  return result;
 }

@@ -1,32 +1,34 @@
-import { getDeployment } from '../db/queries/deployments.ts';
-import { insertHealthDecision } from '../db/queries/health-decisions.ts';
+import { insertSnapshots } from '../db/queries/snapshots.ts';
 import { endDueWatches } from '../db/queries/watches.ts';
-import { takeSnapshot } from '../deployments/take-snapshot.ts';
+import { snapshotValues } from '../deployments/take-snapshot.ts';
 import type { MonitorDeps } from './types.ts';
 
 /**
- * Ends the watch of deployments whose window has passed, in one statement: healthy (judged on data, nothing in
- * breach) → success with health_check_passed; otherwise unhealthy or inconclusive, which stay as CI left them.
- * Healthy ones then get their post-deployment snapshot.
+ * Ends the watch of deployments whose window has passed, set-based: one statement ends them all (healthy → success
+ * with health_check_passed and a watch_passed decision; otherwise unhealthy or inconclusive, which stay as CI left
+ * them) and reads what the healthy ones' post-deployment snapshots record; one more stores those snapshots. Both
+ * commit together, so a crash never leaves a passed watch without its snapshot.
  */
 export async function finishWatches(deps: MonitorDeps): Promise<{ healthy: number; other: number }> {
   const now = deps.clock();
-  const rows = await endDueWatches(deps.db, now, deps.config.raw.monitoring.stale_after);
-  let healthy = 0;
-  for (const r of rows) {
-    if (r.watch_result !== 'healthy') continue;
-    healthy++;
-    const deployment = await getDeployment(deps.db, r.deployment_id);
-    if (!deployment) continue;
-    await takeSnapshot(deps.db, { type: 'post_deployment', deployment, eventId: null, policy: deps.config.resolve(deployment.service, deployment.environment), policyVersion: deps.config.policyVersion, at: deps.clock() });
-    await insertHealthDecision(deps.db, {
-      deploymentId: deployment.deploymentId,
-      service: deployment.service,
-      environment: deployment.environment,
-      action: 'watch_passed',
-      summary: `healthy through the ${Math.round(deps.config.raw.monitoring.watch_window / 60_000)} min watch window`,
-      evidence: {},
+  const { watch_window, stale_after, max_sample_age } = deps.config.raw.monitoring;
+  return deps.db.transaction(async (tx) => {
+    const ended = await endDueWatches(tx, {
+      now,
+      staleAfterMs: stale_after,
+      sampleSince: new Date(now.getTime() - max_sample_age),
+      passedSummary: `healthy through the ${Math.round(watch_window / 60_000)} min watch window`,
     });
-  }
-  return { healthy, other: rows.length - healthy };
+    const healthy = ended.filter((w) => w.result === 'healthy');
+    await insertSnapshots(
+      tx,
+      healthy.map((w) =>
+        snapshotValues(
+          { type: 'post_deployment', deployment: w, eventId: null, policy: deps.config.resolve(w.service, w.environment), policyVersion: deps.config.policyVersion, at: now },
+          w,
+        ),
+      ),
+    );
+    return { healthy: healthy.length, other: ended.length - healthy.length };
+  });
 }

@@ -37,7 +37,7 @@ export async function finishSucceeded(ctx: StepContext): Promise<void> {
         now,
       );
     }
-    const snapshotId = await takeSnapshot(tx, { type: 'post_rollback', deployment: from, eventId: claim.eventId, policy: ctx.policy, policyVersion: deps.config.policyVersion, at: deps.clock() });
+    const snapshotId = await takeSnapshot(tx, { type: 'post_rollback', deployment: from, eventId: claim.eventId, policy: ctx.policy, policyVersion: deps.config.policyVersion, at: deps.clock(), maxSampleAgeMs: deps.config.raw.monitoring.max_sample_age });
     claim.close('finish', 'done', { restored_deployment_id: restored.deploymentId, post_rollback_snapshot_id: snapshotId });
     await claim.save({ status: 'succeeded', statusReason: outcomeUnknown, completedAt: now }, tx);
     await appendAudit(tx, {

@@ -131,7 +131,7 @@ describe('rollback and deployment queries', () => {
     expect((await findRollbackTarget(w.db, bad))?.deploymentId).toBe(good.deploymentId);
   });
   it("finds the newest sample of any of a service's deployments, in its environment only", async () => {
-    expect(await getLatestHealthSample(w.db, 'newest', 'staging')).toBeNull();
+    expect(await getLatestHealthSample(w.db, 'newest', 'staging', at(-600))).toBeNull();
     const older = await deployment('newest', 'staging', 'v1.0.0', -60);
     const newer = await deployment('newest', 'staging', 'v2.0.0', -30);
     const elsewhere = await deployment('newest', 'production', 'v2.0.0', -30);
@@ -142,7 +142,9 @@ describe('rollback and deployment queries', () => {
     await insertSample(w.db, newer.deploymentId, at(-10), 3);
     await insertSample(w.db, elsewhere.deploymentId, at(-1), 4);
     await insertSample(w.db, other.deploymentId, at(0), 5);
-    const latest = await getLatestHealthSample(w.db, 'newest', 'staging');
+    const latest = await getLatestHealthSample(w.db, 'newest', 'staging', at(-600));
     expect(latest).toMatchObject({ deploymentId: older.deploymentId, errorRatePerMinute: 2, observedAt: at(-5) });
+    // Bounded in time: nothing since then, nothing found (older samples are never the service's state).
+    expect(await getLatestHealthSample(w.db, 'newest', 'staging', at(1))).toBeNull();
   });
 });

@@ -2,7 +2,7 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Queryable } from '../client.ts';
 import { systemSnapshots, type SnapshotRow } from '../schema/index.ts';
 
-type NewSnapshot = typeof systemSnapshots.$inferInsert;
+export type NewSnapshot = typeof systemSnapshots.$inferInsert;
 
 /**
  * Stores a snapshot and returns its id. One taken for a rollback is keyed by (event, type) (a partial unique index),
@@ -29,6 +29,11 @@ export async function insertSnapshot(q: Queryable, values: NewSnapshot): Promise
     })
     .returning({ id: systemSnapshots.snapshotId });
   return row!.id;
+}
+
+/** Stores many deployment snapshots (no event, so nothing to refresh) in one statement. */
+export async function insertSnapshots(q: Queryable, values: NewSnapshot[]): Promise<void> {
+  if (values.length) await q.insert(systemSnapshots).values(values);
 }
 
 /** The metrics recorded just before a deployment: its baseline. */

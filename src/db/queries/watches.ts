@@ -2,6 +2,7 @@ import { and, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { Queryable } from '../client.ts';
 import { deployments } from '../schema/index.ts';
 import type { WatchedDeployment } from '../../monitor/types.ts';
+import type { ServiceState } from '../../deployments/take-snapshot.ts';
 
 // A deployment is under watch from its recording until the watch ends: watch_ends_at set, watch_result still null.
 
@@ -15,12 +16,24 @@ const toWatched = (r: Row): WatchedDeployment => ({
   rollbackFrom: r.rollback_from,
 });
 
-/** Every deployment under watch, in one read of a partial index. */
-export async function findWatched(q: Queryable): Promise<WatchedDeployment[]> {
-  const rows = await q.execute<Row>(sql`
-    select deployment_id, service, environment, version, deployed_at, rollback_from from ops.deployments
-    where watch_ends_at is not null and watch_result is null`);
-  return rows.rows.map(toWatched);
+/** Where a page of watched deployments ends: the next page starts after it. */
+export interface WatchCursor {
+  watchEndsAt: Date;
+  id: number;
+}
+
+/**
+ * One page of the deployments under watch, in (watch_ends_at, id) order after `after` (keyset paging through the
+ * partial index), so a tick holds one page in memory however large the fleet.
+ */
+export async function findWatchedPage(q: Queryable, after: WatchCursor | null, limit: number): Promise<{ page: WatchedDeployment[]; next: WatchCursor | null }> {
+  const rows = await q.execute<Row & { id: string; watch_ends_at: string }>(sql`
+    select id, watch_ends_at, deployment_id, service, environment, version, deployed_at, rollback_from from ops.deployments
+    where watch_ends_at is not null and watch_result is null
+      and (watch_ends_at, id) > (${after?.watchEndsAt ?? new Date(0)}::timestamptz, ${after?.id ?? 0})
+    order by watch_ends_at, id limit ${limit}`);
+  const last = rows.rows[rows.rows.length - 1];
+  return { page: rows.rows.map(toWatched), next: last && rows.rows.length === limit ? { watchEndsAt: new Date(last.watch_ends_at), id: Number(last.id) } : null };
 }
 
 export async function findWatchedOne(q: Queryable, deploymentId: string): Promise<WatchedDeployment | null> {
@@ -38,14 +51,50 @@ export async function supersedeWatches(q: Queryable, service: string, environmen
     .where(and(eq(deployments.service, service), eq(deployments.environment, environment), isNull(deployments.watchResult), isNotNull(deployments.watchEndsAt)));
 }
 
+/** A watch that ended this tick; a healthy one carries the state its post-deployment snapshot records. */
+export interface EndedWatch {
+  deploymentId: string;
+  service: string;
+  environment: string;
+  version: string;
+  gitCommit: string;
+  result: string;
+  migrations: Array<{ name: string; hash: string }>;
+  latest: ServiceState['latest'];
+}
+
+type EndedRow = {
+  deployment_id: string;
+  service: string;
+  environment: string;
+  version: string;
+  git_commit: string;
+  watch_result: string;
+  migrations: Array<[string, string]> | null;
+  observed_at: string | null;
+  error_rate_per_minute: number | null;
+  recent_errors: number | null;
+  database_connections_pct: number | null;
+  active_queries: number | null;
+  p95_ms: number | null;
+  memory_pct: number | null;
+};
+
 /**
- * Ends, in one statement, the watch of every deployment whose window has passed: healthy (judged on data fresher than
- * `staleAfterMs`, nothing in breach) → success with health_check_passed; unhealthy or inconclusive ones stay as CI
- * left them. Rows another process is ending are skipped, not waited for.
+ * Ends, in one statement, the watch of every deployment whose window has passed, whatever their number: healthy
+ * (judged on data fresher than `staleAfterMs`, nothing in breach) → success with health_check_passed and a
+ * watch_passed decision; unhealthy or inconclusive ones stay as CI left them. For the healthy ones it also reads
+ * what their snapshot records (the service's applied migrations, its newest sample since `sampleSince`), so the
+ * end of a thousand watches costs this statement and one insert, not a round of queries each. Rows another process
+ * is ending are skipped, not waited for.
  */
-export async function endDueWatches(q: Queryable, now: Date, staleAfterMs: number): Promise<Array<{ deployment_id: string; watch_result: string }>> {
-  const fresh = `${staleAfterMs} milliseconds`;
-  const rows = await q.execute<{ deployment_id: string; watch_result: string }>(sql`
+export async function endDueWatches(
+  q: Queryable,
+  input: { now: Date; staleAfterMs: number; sampleSince: Date; passedSummary: string },
+): Promise<EndedWatch[]> {
+  const fresh = `${input.staleAfterMs} milliseconds`;
+  const now = input.now;
+  const rows = await q.execute<EndedRow>(sql`
     with due as (
       select d.deployment_id,
         case
@@ -61,13 +110,61 @@ export async function endDueWatches(q: Queryable, now: Date, staleAfterMs: numbe
       from ops.deployments d
       where d.watch_ends_at is not null and d.watch_result is null and d.watch_ends_at <= ${now}
       for update skip locked
+    ),
+    ended as (
+      update ops.deployments d set
+        watch_result = due.result,
+        status = case when due.result = 'healthy' and d.status in ('pending', 'in_progress', 'success') then 'success'::ops.deployment_status else d.status end,
+        health_check_passed = case when due.result = 'healthy' then true else d.health_check_passed end,
+        completed_at = case when due.result = 'healthy' then coalesce(d.completed_at, ${now}) else d.completed_at end
+      from due where d.deployment_id = due.deployment_id
+      returning d.deployment_id, d.service, d.environment, d.version, d.git_commit, d.watch_result
+    ),
+    passed as (
+      insert into ops.health_decisions (deployment_id, service, environment, action, summary, evidence)
+      select deployment_id, service, environment, 'watch_passed', ${input.passedSummary}, '{}'::jsonb from ended where watch_result = 'healthy'
+    ),
+    -- What the snapshots record is the service's state, the same for every deployment of one service and
+    -- environment: read once per pair, with the same reads as findAppliedMigrations and getLatestHealthSample.
+    pairs as (select distinct service, environment from ended where watch_result = 'healthy'),
+    state as (
+      select p.service, p.environment, m.migrations, s.*
+      from pairs p
+      left join lateral (
+        select json_agg(json_build_array(mh.migration_name, mh.migration_hash) order by mh.applied_at, mh.id) as migrations
+        from ops.migration_history mh join ops.deployments md on md.deployment_id = mh.deployment_id
+        where md.service = p.service and md.environment = p.environment and mh.rolled_back_at is null
+      ) m on true
+      left join lateral (
+        select h.observed_at, h.error_rate_per_minute, h.recent_errors, h.database_connections_pct, h.active_queries, h.p95_ms, h.memory_pct
+        from ops.deployments sd cross join lateral (
+          select * from ops.health_samples h where h.deployment_id = sd.deployment_id and h.observed_at >= ${input.sampleSince}
+          order by h.observed_at desc limit 1
+        ) h
+        where sd.service = p.service and sd.environment = p.environment
+        order by h.observed_at desc limit 1
+      ) s on true
     )
-    update ops.deployments d set
-      watch_result = due.result,
-      status = case when due.result = 'healthy' and d.status in ('pending', 'in_progress', 'success') then 'success'::ops.deployment_status else d.status end,
-      health_check_passed = case when due.result = 'healthy' then true else d.health_check_passed end,
-      completed_at = case when due.result = 'healthy' then coalesce(d.completed_at, ${now}) else d.completed_at end
-    from due where d.deployment_id = due.deployment_id
-    returning d.deployment_id, d.watch_result`);
-  return rows.rows;
+    select e.*, st.migrations, st.observed_at, st.error_rate_per_minute, st.recent_errors, st.database_connections_pct, st.active_queries, st.p95_ms, st.memory_pct
+    from ended e left join state st on e.watch_result = 'healthy' and st.service = e.service and st.environment = e.environment`);
+  return rows.rows.map((r) => ({
+    deploymentId: r.deployment_id,
+    service: r.service,
+    environment: r.environment,
+    version: r.version,
+    gitCommit: r.git_commit,
+    result: r.watch_result,
+    migrations: (r.migrations ?? []).map(([name, hash]) => ({ name, hash })),
+    latest: r.observed_at
+      ? {
+          observedAt: new Date(r.observed_at),
+          errorRatePerMinute: r.error_rate_per_minute,
+          recentErrors: r.recent_errors,
+          databaseConnectionsPct: r.database_connections_pct,
+          activeQueries: r.active_queries,
+          p95Ms: r.p95_ms,
+          memoryPct: r.memory_pct,
+        }
+      : null,
+  }));
 }

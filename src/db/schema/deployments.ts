@@ -34,8 +34,9 @@ export const deployments = ops.table(
     index('deployments_service_env_time_idx').on(t.service, t.environment, t.deployedAt.desc().nullsFirst()),
     // Newest first across services (autocomplete's recent deployments).
     index('deployments_time_idx').on(t.deployedAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
-    // The monitor's one read per tick: every deployment still under watch.
-    index('deployments_under_watch_idx').on(t.watchEndsAt).where(sql`watch_ends_at is not null and watch_result is null`),
+    // The monitor's read per tick: every deployment still under watch, a page at a time in (watch_ends_at, id) order
+    // (deployments recorded together share watch_ends_at, so id makes each page a seek instead of a rescan).
+    index('deployments_under_watch_idx').on(t.watchEndsAt, t.id).where(sql`watch_ends_at is not null and watch_result is null`),
   ],
 );
 

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, jsonb, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, index, jsonb, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { deployments } from './deployments.ts';
 import { ops, snapshotType } from './ops.ts';
 
@@ -20,6 +20,8 @@ export const systemSnapshots = ops.table(
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
   (t) => [
+    // A deployment's baseline (its pre-deployment snapshot) is read whenever a rule fires for it.
+    index('system_snapshots_deployment_idx').on(t.deploymentId, t.snapshotType),
     // A retried step refreshes its snapshot instead of adding a second one.
     uniqueIndex('system_snapshots_event_type_idx')
       .on(t.eventId, t.snapshotType)

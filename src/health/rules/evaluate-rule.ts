@@ -30,8 +30,8 @@ export interface RuleOutcome {
   /** What the stored state remembers as the last counted sample (unchanged by a check without data). */
   stateObservedAt: Date;
   observation: Observation;
-  explanation: string;
-  evidence: Record<string, unknown>;
+  readonly explanation: string;
+  readonly evidence: Record<string, unknown>;
 }
 
 export const COMPARE = {
@@ -44,41 +44,36 @@ export const COMPARE = {
 const windowLabel = (ms: number) => (ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms % 60_000 === 0 ? `${ms / 60_000}m` : `${ms / 1000}s`);
 
 /**
- * One rule against one new observation. Pure: the prior state in, the next state out. Returns null when the
- * observation is not newer than the one the prior state was computed from (it was already counted).
+ * One rule's outcome. The explanation and the evidence are computed when read, not when judged: a tick judges every
+ * rule of every watched deployment, nearly all of them healthy, and only a breach's words are ever kept.
  */
-export function evaluateRule(rule: ResolvedRule, obs: Observation, prior: PriorState | undefined): RuleOutcome | null {
-  if (obs.value !== null && prior && obs.observedAt.getTime() <= prior.observedAt.getTime()) return null;
+class JudgedRule implements RuleOutcome {
+  constructor(
+    readonly rule: ResolvedRule,
+    readonly verdict: PriorState['verdict'],
+    readonly consecutive: number,
+    readonly fires: boolean,
+    readonly stateObservedAt: Date,
+    readonly observation: Observation,
+  ) {}
 
-  let verdict: PriorState['verdict'];
-  let why: string;
-  const lowTraffic = rule.min_traffic && (obs.traffic === null || obs.traffic === undefined || obs.traffic < rule.min_traffic.at_least);
-  if (obs.value === null) {
-    verdict = rule.on_missing === 'fail' ? 'breach' : 'inconclusive';
-    why = `no data for ${rule.metric}${obs.detail ? ` (${obs.detail})` : ''}: ${rule.on_missing === 'fail' ? 'counted as a failure' : 'inconclusive'}`;
-  } else if (lowTraffic) {
-    verdict = 'inconclusive';
-    why = `${rule.min_traffic!.metric} = ${obs.traffic ?? 'no data'} is below the ${rule.min_traffic!.at_least} needed to judge ${rule.metric}: inconclusive`;
-  } else {
-    verdict = COMPARE[rule.op](obs.value, rule.threshold) ? 'breach' : 'ok';
-    const over = rule.window ? ` (mean of ${obs.samples} sample${obs.samples === 1 ? '' : 's'} over ${windowLabel(rule.window)})` : '';
-    why = `${rule.metric} = ${round(obs.value)} ${verdict === 'breach' ? rule.op : `not ${rule.op}`} ${rule.threshold}${over}`;
+  get explanation(): string {
+    const { rule, verdict, consecutive, observation: obs } = this;
+    let why: string;
+    if (obs.value === null) {
+      why = `no data for ${rule.metric}${obs.detail ? ` (${obs.detail})` : ''}: ${rule.on_missing === 'fail' ? 'counted as a failure' : 'inconclusive'}`;
+    } else if (verdict === 'inconclusive') {
+      why = `${rule.min_traffic!.metric} = ${obs.traffic ?? 'no data'} is below the ${rule.min_traffic!.at_least} needed to judge ${rule.metric}: inconclusive`;
+    } else {
+      const over = rule.window ? ` (mean of ${obs.samples} sample${obs.samples === 1 ? '' : 's'} over ${windowLabel(rule.window)})` : '';
+      why = `${rule.metric} = ${round(obs.value)} ${verdict === 'breach' ? rule.op : `not ${rule.op}`} ${rule.threshold}${over}`;
+    }
+    return `${rule.name}: ${why}${verdict === 'breach' ? `, ${Math.min(consecutive, rule.for)}/${rule.for} consecutive` : ''}`;
   }
 
-  // An inconclusive check neither extends nor breaks a streak.
-  const streak = prior && prior.verdict !== 'ok' ? prior.consecutive : 0;
-  const consecutive = verdict === 'breach' ? streak + 1 : verdict === 'inconclusive' ? streak : 0;
-  const fires = verdict === 'breach' && consecutive === rule.for;
-  const explanation = `${rule.name}: ${why}${verdict === 'breach' ? `, ${Math.min(consecutive, rule.for)}/${rule.for} consecutive` : ''}`;
-  return {
-    rule,
-    verdict,
-    consecutive,
-    fires,
-    stateObservedAt: obs.value === null ? (prior?.observedAt ?? new Date(0)) : obs.observedAt,
-    observation: obs,
-    explanation,
-    evidence: {
+  get evidence(): Record<string, unknown> {
+    const { rule, consecutive, observation: obs } = this;
+    return {
       rule: rule.name,
       origin: rule.origin,
       metric: rule.metric,
@@ -93,8 +88,27 @@ export function evaluateRule(rule: ResolvedRule, obs: Observation, prior: PriorS
       source: obs.source,
       observed_at: obs.observedAt.toISOString(),
       ...(obs.detail ? { detail: obs.detail } : {}),
-    },
-  };
+    };
+  }
+}
+
+/**
+ * One rule against one new observation. Pure: the prior state in, the next state out. Returns null when the
+ * observation is not newer than the one the prior state was computed from (it was already counted).
+ */
+export function evaluateRule(rule: ResolvedRule, obs: Observation, prior: PriorState | undefined): RuleOutcome | null {
+  if (obs.value !== null && prior && obs.observedAt.getTime() <= prior.observedAt.getTime()) return null;
+
+  let verdict: PriorState['verdict'];
+  if (obs.value === null) verdict = rule.on_missing === 'fail' ? 'breach' : 'inconclusive';
+  else if (rule.min_traffic && (obs.traffic === null || obs.traffic === undefined || obs.traffic < rule.min_traffic.at_least)) verdict = 'inconclusive';
+  else verdict = COMPARE[rule.op](obs.value, rule.threshold) ? 'breach' : 'ok';
+
+  // An inconclusive check neither extends nor breaks a streak.
+  const streak = prior && prior.verdict !== 'ok' ? prior.consecutive : 0;
+  const consecutive = verdict === 'breach' ? streak + 1 : verdict === 'inconclusive' ? streak : 0;
+  const fires = verdict === 'breach' && consecutive === rule.for;
+  return new JudgedRule(rule, verdict, consecutive, fires, obs.value === null ? (prior?.observedAt ?? new Date(0)) : obs.observedAt, obs);
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;

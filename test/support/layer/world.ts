@@ -6,6 +6,7 @@ import { createLogger } from '../../../src/logging/logger.ts';
 import type { Notice, Notifier } from '../../../src/notify/notifier.ts';
 import type { PipelineDeps } from '../../../src/pipeline/context.ts';
 import { trackClose } from '../leaks/track.ts';
+import { countStatements, type StatementCounter } from '../statement-counter.ts';
 import { createTestDatabase, type TestDatabase } from '../test-db.ts';
 
 // One layer test's world: a fresh migrated database, a fake clock, and the deps a stage or an admission function
@@ -71,6 +72,8 @@ export interface LayerWorld {
   enqueued: string[];
   /** Each `sleep` the code under test asked for; a sleep moves the fake clock instead of waiting. */
   slept: number[];
+  /** Every SQL statement the deps' pool sent. */
+  statements: StatementCounter;
   deps: PipelineDeps;
   /** The executor `executorFor` hands out from now on. */
   useExecutor(executor: Executor): void;
@@ -84,6 +87,7 @@ export async function createLayerWorld(opts: { start: Date; services?: string[];
   if (!parsed.ok) throw new Error(`layer policy does not parse: ${JSON.stringify(parsed.errors)}`);
   const tdb = await createTestDatabase();
   const database = createDatabase(tdb.url, logger, { max: 4 });
+  const statements = countStatements(database.pool);
   const clock = new FakeClock(opts.start);
   const notifier = new RecordingNotifier();
   const enqueued: string[] = [];
@@ -127,6 +131,7 @@ export async function createLayerWorld(opts: { start: Date; services?: string[];
     notifier,
     enqueued,
     slept,
+    statements,
     deps,
     useExecutor(e: Executor) {
       executor = e;
