@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { createDiscordRest } from '../src/discord/rest.ts';
 import { registerCommands } from '../src/gateway/register-commands.ts';
 import { startDiscordEmulator } from '@backstop/discord-emulator';
-import { REDIS, round, withBenchDatabase } from './support.ts';
+import { REDIS, round, withBenchDatabase, DATASETS, runBench, type Dataset } from './support.ts';
 
 const N = Number(process.argv[2] ?? 100);
 const TOKEN = 'bench-ci-token';
@@ -21,7 +21,7 @@ const peakRssMb = (pid: number) => {
   return m ? round(Number(m[1]) / 1024) : null;
 };
 
-async function main(url: string) {
+async function main(url: string, dataset: Dataset) {
   const emu = await startDiscordEmulator();
   const approver = emu.createRole('approver');
   await registerCommands(createDiscordRest(emu.botToken, emu.apiUrl), { applicationId: emu.applicationId, guildId: emu.guildId });
@@ -97,7 +97,7 @@ ${services.map((s) => `  ${s}: { environments: [prod], executor: { kind: command
       peak_rss_mb: { api: peakRssMb(api.pid!), worker: peakRssMb(worker.pid!), gateway: peakRssMb(gateway.pid!) },
       target: '0 429s',
     };
-    console.log(JSON.stringify(result));
+    console.log(JSON.stringify({ dataset, ...result }));
     console.table({ result: { seconds: result.seconds_until_every_outcome_posted, floor_s: result.floor_seconds, messages: result.messages, '429s': result.discord_429s, ...result.peak_rss_mb } });
   } finally {
     for (const child of [gateway, worker, api]) child.kill('SIGTERM');
@@ -106,4 +106,6 @@ ${services.map((s) => `  ${s}: { environments: [prod], executor: { kind: command
   }
 }
 
-await withBenchDatabase(main);
+runBench(async () => {
+  for (const dataset of DATASETS) await withBenchDatabase((url) => main(url, dataset), dataset);
+});

@@ -11,7 +11,7 @@ import { createLogger } from '../src/logging/logger.ts';
 import { runRoles } from '../src/main/roles.ts';
 import { startDiscordEmulator } from '@backstop/discord-emulator';
 import type { AddressInfo } from 'node:net';
-import { pct, REDIS, round, withBenchDatabase } from './support.ts';
+import { pct, REDIS, round, withBenchDatabase, DATASETS, runBench, type Dataset } from './support.ts';
 
 const REQUESTS = Number(process.argv[2] ?? 200);
 const SIZES = [10_000, 100_000, 1_000_000];
@@ -28,7 +28,7 @@ async function timeEach(n: number, fn: () => Promise<void>): Promise<{ p50_ms: n
   return { p50_ms: round(pct(ms, 50)), p95_ms: round(pct(ms, 95)) };
 }
 
-async function main(url: string) {
+async function main(url: string, dataset: Dataset) {
   const emu = await startDiscordEmulator();
   const viewer = emu.createRole('viewer');
   const user = emu.addUser({ username: 'bench', roles: [viewer] });
@@ -86,8 +86,10 @@ ${Array.from({ length: 10 }, (_, i) => `  svc${i}: { environments: [production, 
     await running.close();
     await emu.close();
   }
-  console.log(JSON.stringify({ bench: 'history', requests_per_size: REQUESTS, results, target: 'p95 < 10 ms, flat from 10k to 1M' }));
+  console.log(JSON.stringify({ dataset, bench: 'history', requests_per_size: REQUESTS, results, target: 'p95 < 10 ms, flat from 10k to 1M' }));
   console.table(results);
 }
 
-await withBenchDatabase(main);
+runBench(async () => {
+  for (const dataset of DATASETS) await withBenchDatabase((url) => main(url, dataset), dataset);
+});

@@ -37,7 +37,8 @@ export function countStatements(pool: pg.Pool): StatementCounter {
       if (text) {
         const flat = text.replace(/\s+/g, ' ').trim();
         counter.statements.push(flat);
-        counter.sent.push({ text: flat, values });
+        // The text as sent: flattening it would let a -- comment swallow the rest of the statement.
+        counter.sent.push({ text, values });
       }
       return query(...args);
     };

@@ -53,6 +53,8 @@ export const healthDecisions = ops.table(
     index('health_decisions_deployment_idx').on(t.deploymentId, t.decidedAt.desc().nullsFirst()),
     // Escalations are rare among decisions: the delivery sweep and the live path find them here, not by a table scan.
     index('health_decisions_escalations_idx').on(t.decidedAt).where(escalationPredicate('action')),
+    // A rollback's decisions (its recheck, above all), looked up by event every tick.
+    index('health_decisions_event_idx').on(t.eventId).where(sql`event_id is not null`),
   ],
 );
 

@@ -70,6 +70,8 @@ export const rollbackEvents = ops.table(
     index('rollback_events_history_idx').on(t.initiatedAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
     index('rollback_events_service_history_idx').on(t.service, t.initiatedAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
     index('rollback_events_deployment_idx').on(t.deploymentId),
+    // The monitor's recheck, every tick: finished rollbacks of the last day or so, never a scan of every rollback.
+    index('rollback_events_completed_idx').on(t.completedAt).where(sql`status in ('succeeded', 'failed')`),
   ],
 );
 
