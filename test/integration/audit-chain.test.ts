@@ -6,12 +6,13 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendAudit, appendAuditBatch, auditChainOf, GENESIS_HASH, recordAudit, type AuditEntry } from '../../src/audit/append-audit.ts';
+import { appendAudit, appendAuditBatch, auditChainOf, GENESIS_HASH, recordAudit } from '../../src/audit/append-audit.ts';
 import { verifyAuditChain } from '../../src/audit/verify-audit.ts';
 import { canonicalHash } from '../../src/config/load.ts';
 import { createDatabase, type Database } from '../../src/db/client.ts';
 import { MIGRATIONS_FOLDER, runMigrations } from '../../src/db/migrate.ts';
 import { createLogger } from '../../src/logging/logger.ts';
+import { auditEntry as entry, subjectsOnDistinctChains } from '../support/audit-subjects.ts';
 import { trackClose } from '../support/leaks/track.ts';
 import { urlFor, withAdmin } from '../support/pg-admin.ts';
 import { countStatements } from '../support/statement-counter.ts';
@@ -22,19 +23,6 @@ import { createTestDatabase, type TestDatabase } from '../support/test-db.ts';
 // written before there were chains valid. audit-tamper.test.ts has verify's cases, audit-archive.test.ts the archive.
 
 const logger = createLogger({ level: 'silent', name: 'audit-test' });
-const entry = (subject: string | null, i = 0, reason?: string): AuditEntry => ({ actor: 'test', source: 'system', action: 'test.append', subject, reason, result: 'ok', details: { i } });
-
-/** `count` subjects that land on different chains, none on chain 0. */
-function subjectsOnDistinctChains(count: number, prefix = 's'): string[] {
-  const byChain = new Map<number, string>();
-  for (let i = 0; byChain.size < count; i++) {
-    const s = `${prefix}-${i}`;
-    const c = auditChainOf(s);
-    if (c !== 0 && !byChain.has(c)) byChain.set(c, s);
-  }
-  return [...byChain.values()];
-}
-
 interface Log {
   database: Database;
   tdb: TestDatabase;

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendAudit, auditChainOf, auditRowHash, recordAudit, type AuditEntry } from '../../src/audit/append-audit.ts';
+import { appendAudit, auditRowHash, recordAudit } from '../../src/audit/append-audit.ts';
 import { verifyAuditChain } from '../../src/audit/verify-audit.ts';
 import { createDatabase, type Database } from '../../src/db/client.ts';
 import { createLogger } from '../../src/logging/logger.ts';
+import { auditEntry as entry, subjectsOnDistinctChains } from '../support/audit-subjects.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-db.ts';
 
 // Every way of changing the audit log behind backstop's back, each found by verify with the chain and the row: an
@@ -10,19 +11,6 @@ import { createTestDatabase, type TestDatabase } from '../support/test-db.ts';
 // to another chain, a head changed. Each case tampers, checks the verdict, and puts the log back from a copy.
 
 const logger = createLogger({ level: 'silent', name: 'audit-test' });
-const entry = (subject: string | null, i = 0): AuditEntry => ({ actor: 'test', source: 'system', action: 'test.append', subject, result: 'ok', details: { i } });
-
-/** `count` subjects that land on different chains, none on chain 0. */
-function subjectsOnDistinctChains(count: number, prefix = 's'): string[] {
-  const byChain = new Map<number, string>();
-  for (let i = 0; byChain.size < count; i++) {
-    const s = `${prefix}-${i}`;
-    const c = auditChainOf(s);
-    if (c !== 0 && !byChain.has(c)) byChain.set(c, s);
-  }
-  return [...byChain.values()];
-}
-
 interface Log {
   database: Database;
   q(text: string, values?: unknown[]): Promise<any[]>;

@@ -1,12 +1,11 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.ts';
-import type { RetentionPolicy } from '../../src/config/schema.ts';
 import { createDatabase } from '../../src/db/client.ts';
 import { findFiringAlerts } from '../../src/db/queries/health-decisions.ts';
 import { createLogger } from '../../src/logging/logger.ts';
-import { runRetention, type RetentionReport } from '../../src/retention/run-retention.ts';
-import { startBackstop, testPolicy, waitFor } from '../support/harness.ts';
+import { policyWith, ran, retentionOf } from '../support/retention-policy.ts';
+import { runRetention } from '../../src/retention/run-retention.ts';
+import { startBackstop, waitFor } from '../support/harness.ts';
 import { exited, spawnBackstop } from '../support/processes.ts';
 import { createTestDatabase } from '../support/test-db.ts';
 
@@ -16,19 +15,6 @@ import { createTestDatabase } from '../support/test-db.ts';
 const DAY = 24 * 3_600_000;
 const HOUR = 3_600_000;
 const logger = createLogger({ level: 'silent' });
-const policyWith = (retention: string) => `${testPolicy({ executorArgv: ['true'], onNoData: 'pass' })}${retention}`;
-
-function retentionOf(yaml: string): RetentionPolicy {
-  const parsed = parseConfig(policyWith(yaml));
-  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
-  return parsed.config.raw.retention;
-}
-
-function ran(report: RetentionReport) {
-  if (!report.ran) throw new Error(`the run was skipped: ${report.reason}`);
-  return report;
-}
-
 async function insertDeployment(pool: pg.Pool): Promise<string> {
   const { rows } = await pool.query(`insert into ops.deployments (service, environment, version, git_commit) values ('payments', 'production', 'v1', 'abc1234') returning deployment_id`);
   return rows[0].deployment_id as string;

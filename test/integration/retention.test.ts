@@ -3,13 +3,13 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.ts';
-import type { RetentionPolicy } from '../../src/config/schema.ts';
 import { createDatabase, type Database } from '../../src/db/client.ts';
 import { readPushedObservations } from '../../src/health/pushed-observations.ts';
 import { createLogger } from '../../src/logging/logger.ts';
+import { policyWith, ran, retentionOf } from '../support/retention-policy.ts';
 import { RETENTION_QUEUE } from '../../src/retention/retention-worker.ts';
-import { runRetention, type RetentionReport } from '../../src/retention/run-retention.ts';
-import { startBackstop, testPolicy, waitFor } from '../support/harness.ts';
+import { runRetention } from '../../src/retention/run-retention.ts';
+import { startBackstop, waitFor } from '../support/harness.ts';
 import { REDIS_URL } from '../support/pg-admin.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-db.ts';
 
@@ -22,20 +22,6 @@ const HOUR = 3_600_000;
 const logger = createLogger({ level: 'silent' });
 const dayName = (at: Date | number) => `health_samples_${new Date(at).toISOString().slice(0, 10).replaceAll('-', '')}`;
 const utcMidnight = (at: number) => Math.floor(at / DAY) * DAY;
-
-/** A test policy with a retention section as a user writes it. */
-const policyWith = (retention: string) => `${testPolicy({ executorArgv: ['true'], onNoData: 'pass' })}${retention}`;
-
-function retentionOf(yaml: string): RetentionPolicy {
-  const parsed = parseConfig(policyWith(yaml));
-  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
-  return parsed.config.raw.retention;
-}
-
-function ran(report: RetentionReport) {
-  if (!report.ran) throw new Error(`the run was skipped: ${report.reason}`);
-  return report;
-}
 
 async function withDatabase(): Promise<{ tdb: TestDatabase; database: Database; pool: pg.Pool; close(): Promise<void> }> {
   const tdb = await createTestDatabase();
