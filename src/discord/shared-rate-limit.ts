@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logging/logger.ts';
 import type { DiscordChannelApi } from './rest.ts';
@@ -43,9 +44,10 @@ export interface SharedLimiterDeps {
 /** Waits for a slot in the shared bucket `key`. Without Redis it lets the request go: a late card beats none. */
 export function createSharedLimiter(deps: SharedLimiterDeps) {
   const { limit, windowMs } = deps.limit ?? CHANNEL_LIMIT;
-  let seq = 0;
   return async function acquire(key: string): Promise<void> {
-    const member = `${process.pid}:${Date.now()}:${seq++}`;
+    // Random, not pid + clock: every container's process is pid 1, and two takes in one millisecond from two of them
+    // would be one member of the set, one slot for two requests.
+    const member = randomUUID();
     for (;;) {
       let waitMs: number;
       try {
