@@ -85,6 +85,7 @@ services: { payments: { environments: [staging], executor: { kind: command, argv
   const samples: number[] = [];
   const decideTimes: number[] = [];
   const statements: number[] = [];
+  let lastStatements: string[] = [];
   for (let i = 0; i < ITERATIONS + 10; i++) {
     const bad = await deploy(`v${i + 1}`, false);
     const req = await requestRollback(deps, { deploymentId: bad, reason: 'bench', triggerType: 'manual', requester: actor('alice') });
@@ -100,6 +101,7 @@ services: { payments: { environments: [staging], executor: { kind: command, argv
       samples.push(t1 - t0);
       decideTimes.push(tDecided - t0);
       statements.push(statementsAtStart);
+      lastStatements = counter.statements.slice(0, statementsAtStart);
     }
     for (;;) {
       const e = await getEvent(deps.db, req.event.eventId);
@@ -123,17 +125,20 @@ services: { payments: { environments: [staging], executor: { kind: command, argv
     approval_recorded_and_enqueued_p50_ms: round(pct(decideTimes, 50)),
     approval_recorded_and_enqueued_p99_ms: round(pct(decideTimes, 99)),
     sql_statements: pct(statements, 50),
+    statements_of_one_approval: lastStatements.map((t) => (t.length > 140 ? `${t.slice(0, 140)}…` : t)),
   };
 }
 
 runBench(async () => {
   for (const dataset of DATASETS) {
     const r = await withBenchDatabase((url) => onDataset(dataset, url), dataset);
-    console.log(JSON.stringify({ bench: 'approval_to_executor_started', ...r, target: 'p50 within 5 ms and p99 within 20 ms of the floor; at most 8 statements' }));
+    const { statements_of_one_approval: sent, ...figures } = r;
+    console.log(JSON.stringify({ bench: 'approval_to_executor_started', ...figures, target: 'p50 within 5 ms and p99 within 20 ms of the floor; at most 8 statements' }));
     console.table({
       [`approval → executor (${dataset})`]: { p50_ms: r.p50_ms, p99_ms: r.p99_ms, statements: r.sql_statements },
       '  of which: approval recorded + enqueued': { p50_ms: r.approval_recorded_and_enqueued_p50_ms, p99_ms: r.approval_recorded_and_enqueued_p99_ms },
       'floor: BullMQ add → process': { p50_ms: r.floor_p50_ms, p99_ms: r.floor_p99_ms },
     });
+    console.log(`the ${sent.length} statements of one approval, in order:\n${sent.map((t, i) => `  ${i + 1}. ${t}`).join('\n')}`);
   }
 });
