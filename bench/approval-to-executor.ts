@@ -69,7 +69,20 @@ services: { payments: { environments: [staging], executor: { kind: command, argv
       return { ok: true, summary: 'recorded' };
     },
   };
-  const deps = { ...base, executorFor: () => recorder };
+  // Marks on the same timeline as the statements: each notice, the enqueue, and the worker picking the job up.
+  const marks: Array<{ at: number; what: string }> = [];
+  const mark = (what: string) => marks.push({ at: performance.now(), what });
+  const deps = {
+    ...base,
+    executorFor: () => recorder,
+    notifier: { ...base.notifier, notify: async (n: Parameters<typeof base.notifier.notify>[0]) => (mark(`notice ${n.kind}`), base.notifier.notify(n)) },
+    enqueue: async (eventId: string) => {
+      mark('enqueue sent');
+      const ok = await base.enqueue(eventId);
+      mark('enqueue answered');
+      return ok;
+    },
+  };
   const counter = countStatements(deps.pool);
   await runMigrations(deps.pool);
   const worker = startRollbackWorker(deps, deps.rollbackQueue, { redisUrl: REDIS, prefix, concurrency: 5, lockDurationMs: 30_000, stalledIntervalMs: 30_000, reconcileIntervalMs: 60_000 }, deps.abort);
@@ -92,6 +105,7 @@ services: { payments: { environments: [staging], executor: { kind: command, argv
     if (req.kind !== 'admitted') throw new Error(`request not admitted: ${req.kind}`);
     const started = new Promise<number>((r) => (executorStarted = () => r(performance.now())));
     counter.reset();
+    marks.length = 0;
     const t0 = performance.now();
     await decideRollback(deps, { eventId: req.event.eventId, actor: actor('bob'), decision: 'approve', reason: 'bench' });
     const tDecided = performance.now();
@@ -101,7 +115,14 @@ services: { payments: { environments: [staging], executor: { kind: command, argv
       samples.push(t1 - t0);
       decideTimes.push(tDecided - t0);
       statements.push(statementsAtStart);
-      lastStatements = counter.statements.slice(0, statementsAtStart);
+      // A timeline of the last one: when each statement left (after the approval began) and how long its answer took.
+      const timeline = counter.sent.slice(0, statementsAtStart).map((st, n) => {
+        const flat = counter.statements[n]!;
+        const took = st.answeredAt === undefined ? '?' : (st.answeredAt - st.sentAt).toFixed(1);
+        return { at: st.sentAt, what: `(${took} ms) ${flat.length > 110 ? `${flat.slice(0, 110)}…` : flat}` };
+      });
+      timeline.push(...marks.filter((m) => m.at <= t1), { at: t1, what: 'the executor starts' });
+      lastStatements = timeline.sort((a, b) => a.at - b.at).map((m) => `+${(m.at - t0).toFixed(1)} ms ${m.what}`);
     }
     for (;;) {
       const e = await getEvent(deps.db, req.event.eventId);
@@ -125,7 +146,7 @@ services: { payments: { environments: [staging], executor: { kind: command, argv
     approval_recorded_and_enqueued_p50_ms: round(pct(decideTimes, 50)),
     approval_recorded_and_enqueued_p99_ms: round(pct(decideTimes, 99)),
     sql_statements: pct(statements, 50),
-    statements_of_one_approval: lastStatements.map((t) => (t.length > 140 ? `${t.slice(0, 140)}…` : t)),
+    statements_of_one_approval: lastStatements,
   };
 }
 
@@ -139,6 +160,6 @@ runBench(async () => {
       '  of which: approval recorded + enqueued': { p50_ms: r.approval_recorded_and_enqueued_p50_ms, p99_ms: r.approval_recorded_and_enqueued_p99_ms },
       'floor: BullMQ add → process': { p50_ms: r.floor_p50_ms, p99_ms: r.floor_p99_ms },
     });
-    console.log(`the ${sent.length} statements of one approval, in order:\n${sent.map((t, i) => `  ${i + 1}. ${t}`).join('\n')}`);
+    console.log(`the statements of one approval, in order:\n${sent.map((t) => `  ${t}`).join('\n')}`);
   }
 });

@@ -2,17 +2,10 @@ import { evaluateApprovals, type ApprovalState, type ApprovalVote } from './appr
 import type { Queryable } from '../db/client.ts';
 import { findVotes } from '../db/queries/rollback-events.ts';
 import type { RollbackEventRow } from '../db/schema/index.ts';
+import { voteOf } from './record-vote.ts';
 
 export async function loadVotes(q: Queryable, eventId: string): Promise<ApprovalVote[]> {
-  const rows = await findVotes(q, eventId);
-  return rows.map((r) => ({
-    approver: r.approver,
-    approverName: r.approverName,
-    decision: r.decision,
-    planHash: r.planHash,
-    withOverrideRole: r.withOverrideRole,
-    decidedAt: r.decidedAt,
-  }));
+  return (await findVotes(q, eventId)).map(voteOf);
 }
 
 /** The approval state of a stored event, judged by the one shared policy. */

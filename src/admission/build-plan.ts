@@ -1,6 +1,5 @@
 import { canonicalHash } from '../config/load.ts';
-import type { Queryable } from '../db/client.ts';
-import { findMigrationsToRevert, findRollbackTarget } from '../db/queries/deployments.ts';
+import type { StoredFacts } from '../db/queries/rollback-facts.ts';
 import type { DeploymentRow } from '../db/schema/index.ts';
 import type { PlanDeployment, RollbackPlan } from '../core/plan.ts';
 
@@ -18,10 +17,10 @@ export interface BuiltPlan {
   target: DeploymentRow | null;
 }
 
-// The plan is derived from stored facts only, so computing it twice gives the same hash unless something changed.
-export async function buildPlan(q: Queryable, from: DeploymentRow, mode: RollbackPlan['mode'], policyVersion: string): Promise<BuiltPlan> {
-  const target = await findRollbackTarget(q, from);
-  const migrations = await findMigrationsToRevert(q, from, target);
+// The plan is derived from stored facts only (read in one statement with the rest of a judgment's facts), so deriving
+// it twice gives the same hash unless something changed.
+export function buildPlan(facts: Pick<StoredFacts, 'from' | 'target' | 'migrations'>, mode: RollbackPlan['mode'], policyVersion: string): BuiltPlan {
+  const { from, target, migrations } = facts;
   const plan: RollbackPlan = {
     service: from.service,
     environment: from.environment,

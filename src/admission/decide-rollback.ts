@@ -1,8 +1,8 @@
 import { checkVote, describeApprovals, type ApprovalState } from './approval-policy.ts';
-import { appendAudit } from '../audit/append-audit.ts';
-import { getDeployment } from '../db/queries/deployments.ts';
-import { getEventForUpdate, updateEventPlan } from '../db/queries/rollback-events.ts';
-import { markDecided } from '../db/queries/rollback-transitions.ts';
+import { appendAudit, auditChainOf, chainAuditRows } from '../audit/append-audit.ts';
+import { readDecisionState, writeDecision } from '../db/queries/decisions.ts';
+import { updateEventPlan } from '../db/queries/rollback-events.ts';
+import { decidedPatch, markDecided, type EventPatch } from '../db/queries/rollback-transitions.ts';
 import type { RollbackEventRow } from '../db/schema/index.ts';
 import { AppError } from '../errors/app-error.ts';
 import { isUniqueViolation } from '../errors/infra.ts';
@@ -10,7 +10,7 @@ import { approvalStateOf, loadVotes } from './approval-state.ts';
 import { buildPlan } from './build-plan.ts';
 import type { Actor, CoreDeps } from '../core/deps.ts';
 import { judgeRollback } from './judge-rollback.ts';
-import { recordVote } from './record-vote.ts';
+import { newVote, voteOf } from './record-vote.ts';
 import { EXPIRED_REASON, expiryNotice } from './cancel-rollback.ts';
 import { noticeFor } from '../notify/notice-for.ts';
 import { requireReason, requireUuid } from './validate-input.ts';
@@ -33,12 +33,16 @@ export type DecisionOutcome =
 export async function decideRollback(deps: CoreDeps, input: Decision): Promise<DecisionOutcome> {
   const eventId = requireUuid(input.eventId, 'event_id');
   const reason = requireReason(input.reason);
+  const auditChain = auditChainOf(eventId);
   const outcome = await deps.db.transaction(async (tx): Promise<DecisionOutcome> => {
-    let event = await getEventForUpdate(tx, eventId);
-    if (!event) throw new AppError('NOT_FOUND', `rollback ${eventId} not found`);
+    // One read (the row locked, its votes, its plan's facts, its audit chain's head) and, for a vote that counts, one
+    // write: with BEGIN and COMMIT, four statements.
+    const state = await readDecisionState(tx, eventId, auditChain);
+    if (!state) throw new AppError('NOT_FOUND', `rollback ${eventId} not found`);
+    let { event } = state;
     const now = deps.clock();
     if (event.status !== 'awaiting_approval') {
-      return { kind: 'already_resolved', event, by: await resolvedBy(tx, event) };
+      return { kind: 'already_resolved', event, by: resolvedByOf(event, state.votes) };
     }
     // Past the deadline the request is over, whatever the reconciler has not yet noticed: the vote is refused and
     // the event expires now (a late approval must never execute a request that had expired).
@@ -55,25 +59,22 @@ export async function decideRollback(deps: CoreDeps, input: Decision): Promise<D
     }
 
     // Re-derive the plan: if the target, the migrations or the policy moved, earlier approvals no longer count.
-    const from = await getDeployment(tx, event.deploymentId);
+    const from = state.stored?.from;
     const policy = from ? deps.config.resolve(from.service, from.environment) : undefined;
+    const patch: EventPatch = { updatedAt: now };
     let planChanged = false;
-    if (from && policy) {
+    if (state.stored && from && policy) {
       const mode = event.rollbackPlan?.mode ?? 'full';
-      const built = await buildPlan(tx, from, mode, deps.config.policyVersion);
+      const built = buildPlan(state.stored, mode, deps.config.policyVersion);
       if (built.planHash !== event.planHash) {
         planChanged = true;
-        const { validation } = await judgeRollback(deps, tx, { from, policy, mode, triggerType: event.triggerType, eventId, snapshot: null, built });
-        event = await updateEventPlan(
-          tx,
-          eventId,
-          { rollbackPlan: built.plan, planHash: built.planHash, targetDeploymentId: built.target?.deploymentId ?? null, constitutionalValidation: validation },
-          now,
-        );
+        const { validation } = await judgeRollback(deps, tx, { from, policy, mode, triggerType: event.triggerType, eventId, snapshot: null, stored: state.stored });
+        Object.assign(patch, { rollbackPlan: built.plan, planHash: built.planHash, targetDeploymentId: built.target?.deploymentId ?? null, constitutionalValidation: validation });
+        event = { ...event, ...patch } as RollbackEventRow;
       }
     }
 
-    const votes = await loadVotes(tx, eventId);
+    const votes = state.votes.map(voteOf);
     const refusal = checkVote({
       approver: input.actor.id,
       decision: input.decision,
@@ -84,37 +85,45 @@ export async function decideRollback(deps: CoreDeps, input: Decision): Promise<D
       votes,
     });
     if (refusal) {
+      if (planChanged) {
+        const { rollbackPlan, planHash, targetDeploymentId, constitutionalValidation } = patch;
+        await updateEventPlan(tx, eventId, { rollbackPlan, planHash, targetDeploymentId, constitutionalValidation }, now);
+      }
       await appendAudit(tx, { actor: input.actor.id, source: input.actor.source, action: `rollback.${input.decision}`, subject: eventId, reason, result: `refused: ${refusal.code}` });
       return { kind: 'refused', code: refusal.code, message: refusal.message, event };
     }
 
     const withOverrideRole = Boolean(input.override) || input.actor.roles.has('override') || input.actor.roles.has('admin');
+    const vote = newVote({ eventId, actor: input.actor, decision: input.decision, reason, planHash: event.planHash ?? '', withOverrideRole, at: now });
+    votes.push(voteOf(vote));
+    const approval = approvalStateOf(event, votes, now);
+    if (approval.state !== 'pending') {
+      const status = approval.state;
+      const statusReason = status === 'rejected' ? `rejected by ${approval.rejectedBy}: ${reason}` : status === 'expired' ? 'approval window expired' : null;
+      Object.assign(patch, decidedPatch(status, statusReason, now));
+    }
+    if (!state.head) throw new Error(`audit chain ${auditChain} has no head row in ops.audit_chain_heads (was migration 0006 applied?)`);
+    const [audit] = chainAuditRows(new Map([[auditChain, state.head]]), [
+      {
+        actor: input.actor.id,
+        source: input.actor.source,
+        action: `rollback.${input.decision}`,
+        subject: eventId,
+        reason,
+        result: patch.status ?? event.status,
+        severity: input.override || event.overrideRequested ? 'high' : 'info',
+        details: { approvals: describeApprovals(approval), plan_changed: planChanged, override: Boolean(input.override) },
+      },
+    ]);
     try {
-      votes.push(await recordVote(tx, { eventId, actor: input.actor, decision: input.decision, reason, planHash: event.planHash ?? '', withOverrideRole, at: now }));
+      event = await writeDecision(tx, { vote, eventId, patch, audit: audit! });
     } catch (err) {
       if (isUniqueViolation(err, 'approvals_event_approver_uq')) {
         return { kind: 'refused', code: 'ALREADY_DECIDED', message: 'you have already decided on this rollback', event };
       }
       throw err;
     }
-    const state = approvalStateOf(event, votes, now);
-
-    if (state.state !== 'pending') {
-      const status = state.state;
-      const statusReason = status === 'rejected' ? `rejected by ${state.rejectedBy}: ${reason}` : status === 'expired' ? 'approval window expired' : null;
-      event = await markDecided(tx, eventId, status, statusReason, now);
-    }
-    await appendAudit(tx, {
-      actor: input.actor.id,
-      source: input.actor.source,
-      action: `rollback.${input.decision}`,
-      subject: eventId,
-      reason,
-      result: event.status,
-      severity: input.override || event.overrideRequested ? 'high' : 'info',
-      details: { approvals: describeApprovals(state), plan_changed: planChanged, override: Boolean(input.override) },
-    });
-    return { kind: 'recorded', event, approval: state, planChanged, enqueued: false };
+    return { kind: 'recorded', event, approval, planChanged, enqueued: false };
   });
 
   if (outcome.kind === 'refused' && outcome.code === 'EXPIRED') {
@@ -131,8 +140,11 @@ export async function decideRollback(deps: CoreDeps, input: Decision): Promise<D
 
 /** For a late click: who resolved this rollback ("approved by alice, bob", "cancelled by carol"). */
 export async function resolvedBy(q: Parameters<typeof loadVotes>[0], event: RollbackEventRow): Promise<string> {
+  return event.statusReason ?? resolvedByOf(event, await loadVotes(q, event.eventId));
+}
+
+function resolvedByOf(event: RollbackEventRow, votes: ReadonlyArray<{ decision: string; approver: string; approverName?: string | null }>): string {
   if (event.statusReason) return event.statusReason;
-  const votes = await loadVotes(q, event.eventId);
   const approvers = votes.filter((v) => v.decision === 'approve').map((v) => v.approverName ?? v.approver);
   return approvers.length ? `approved by ${approvers.join(', ')}` : event.status;
 }

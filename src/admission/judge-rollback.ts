@@ -4,6 +4,8 @@ import type { LawFacts, TriggerType, ValidationResult } from '../constitution/ty
 import type { Queryable } from '../db/client.ts';
 import type { DeploymentRow } from '../db/schema/index.ts';
 import { assessDeployment, type Assessment } from '../health/assess.ts';
+import { readStoredFacts, type StoredFacts } from '../db/queries/rollback-facts.ts';
+import { AppError } from '../errors/app-error.ts';
 import { buildPlan, type BuiltPlan } from './build-plan.ts';
 import type { CoreDeps } from '../core/deps.ts';
 import { gatherFacts } from './gather-facts.ts';
@@ -21,8 +23,8 @@ export interface JudgeInput {
   ignoreOtherRollbacks?: boolean;
   /** An assessment taken already (outside a transaction); otherwise one is taken now. */
   health?: Assessment;
-  /** The plan, when the caller has just built it in the same transaction; otherwise it is built now. */
-  built?: BuiltPlan;
+  /** The stored facts, when the caller read them with something else (a vote's read, a worker's claim); else read now. */
+  stored?: StoredFacts;
 }
 
 export interface Judgment {
@@ -46,9 +48,12 @@ export function entropyOf(health: Assessment, policy: ResolvedPolicy, now: Date)
 export async function judgeRollback(deps: CoreDeps, q: Queryable, input: JudgeInput): Promise<Judgment> {
   const now = deps.clock();
   const health = input.health ?? (await assessDeployment(deps, input.from));
-  const built = input.built ?? (await buildPlan(q, input.from, input.mode, deps.config.policyVersion));
-  const facts = await gatherFacts(q, {
+  const stored = input.stored ?? (await readStoredFacts(q, input.from.deploymentId, input.eventId));
+  if (!stored) throw new AppError('NOT_FOUND', `deployment ${input.from.deploymentId} not found`);
+  const built = buildPlan(stored, input.mode, deps.config.policyVersion);
+  const facts = await gatherFacts({
     from: input.from,
+    stored,
     built,
     policy: input.policy,
     triggerType: input.triggerType,

@@ -23,3 +23,5 @@ export function requireUuid(value: unknown, field: string): string {
   if (!parsed.success) throw new AppError('VALIDATION_FAILED', `${field}: expected a UUID, got ${JSON.stringify(String(value).slice(0, 60))}`, { details: [{ path: field, message: 'expected a UUID' }] });
   return parsed.data;
 }
+
+export const isUuid = (value: unknown): value is string => UuidSchema.safeParse(value).success;

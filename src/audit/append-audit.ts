@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import { canonicalHash } from '../config/load.ts';
 import type { Db, Queryable, Tx } from '../db/client.ts';
-import { insertAuditRows, lockChainHeads } from '../db/queries/audit-log.ts';
+import { insertAuditRows, lockChainHeads, type ChainHead } from '../db/queries/audit-log.ts';
 import { AUDIT_CHAINS } from '../db/schema/index.ts';
 
 export interface AuditEntry {
@@ -81,10 +81,26 @@ export async function appendAuditBatch(q: Queryable, entries: readonly AuditEntr
   if (entries.length === 0) return;
   if (!(q instanceof PgTransaction)) return (q as Db).transaction((tx) => appendAuditBatch(tx, entries));
   const tx = q as Tx;
-  const chains = entries.map((e) => auditChainOf(e.subject));
-  const heads = await lockChainHeads(tx, [...new Set(chains)].sort((a, b) => a - b));
-  const rows = entries.map((entry, i): ChainedAuditRow => {
-    const chain = chains[i]!;
+  const heads = await lockChainHeads(tx, [...new Set(entries.map((e) => auditChainOf(e.subject)))].sort((a, b) => a - b));
+  const rows = chainAuditRows(heads, entries);
+  const ids = await insertAuditRows(tx, rows);
+  // Verification walks each chain in id order, so ids must follow the links. Postgres assigns them in the order of
+  // the insert's rows; this holds it to that, and the transaction rolls back rather than commit a misordered chain.
+  const lastIdOf = new Map<number, number>();
+  for (const row of rows) {
+    const id = ids.get(row.hash)!;
+    if (id <= (lastIdOf.get(row.chain) ?? 0)) throw new Error(`audit rows were given ids out of chain order (chain ${row.chain}, id ${id})`);
+    lastIdOf.set(row.chain, id);
+  }
+}
+
+/**
+ * Hashes entries onto the heads of their chains (locked by the caller, in this transaction), advancing the heads in
+ * memory: the rows to insert, for appendAuditBatch or for a statement that writes them along with something else.
+ */
+export function chainAuditRows(heads: Map<number, ChainHead>, entries: readonly AuditEntry[]): ChainedAuditRow[] {
+  return entries.map((entry): ChainedAuditRow => {
+    const chain = auditChainOf(entry.subject);
     const head = heads.get(chain);
     if (!head) throw new Error(`audit chain ${chain} has no head row in ops.audit_chain_heads (was migration 0006 applied?)`);
     const row = {
@@ -104,15 +120,6 @@ export async function appendAuditBatch(q: Queryable, entries: readonly AuditEntr
     head.lastHash = hash;
     return { ...row, hash };
   });
-  const ids = await insertAuditRows(tx, rows);
-  // Verification walks each chain in id order, so ids must follow the links. Postgres assigns them in the order of
-  // the insert's rows; this holds it to that, and the transaction rolls back rather than commit a misordered chain.
-  const lastIdOf = new Map<number, number>();
-  for (const row of rows) {
-    const id = ids.get(row.hash)!;
-    if (id <= (lastIdOf.get(row.chain) ?? 0)) throw new Error(`audit rows were given ids out of chain order (chain ${row.chain}, id ${id})`);
-    lastIdOf.set(row.chain, id);
-  }
 }
 
 // A lone surrogate (JSON.parse lets "\ud800" through) would reach Postgres as U+FFFD, so the stored text would no

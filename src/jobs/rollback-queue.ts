@@ -1,7 +1,5 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { Db } from '../db/client.ts';
-import { markQueued } from '../db/queries/rollback-transitions.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Enqueue } from '../core/deps.ts';
 import { JOBS, ROLLBACK_QUEUE, rollbackJobId } from './catalog.ts';
@@ -30,7 +28,7 @@ export function createRedisConnection(url: string, role: 'producer' | 'worker'):
       new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000, lazyConnect: false });
 }
 
-export function createRollbackQueue(deps: { redisUrl: string; prefix: string; db: Db; logger: Logger; clock: () => Date }): RollbackQueue {
+export function createRollbackQueue(deps: { redisUrl: string; prefix: string; logger: Logger }): RollbackQueue {
   const connection = createRedisConnection(deps.redisUrl, 'producer');
   connection.on('error', (err) => deps.logger.debug({ err }, 'redis producer connection error'));
   const queue = new Queue(ROLLBACK_QUEUE, { connection, prefix: deps.prefix });
@@ -46,7 +44,8 @@ export function createRollbackQueue(deps: { redisUrl: string; prefix: string; db
           timer = setTimeout(() => reject(new Error(`enqueue timed out after ${ENQUEUE_TIMEOUT_MS} ms`)), ENQUEUE_TIMEOUT_MS);
         }),
       ]).finally(() => clearTimeout(timer));
-      await markQueued(deps.db, eventId, deps.clock());
+      // The row stays 'approved' until a worker claims it: writing 'queued' here cost a statement and was overwritten
+      // by the claim a few milliseconds later; the job's own state in Redis says whether it is waiting.
       return true;
     } catch (err) {
       // The row stays 'approved': the reconciler (the outbox) enqueues it once Redis answers again.

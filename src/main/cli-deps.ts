@@ -18,7 +18,7 @@ export function createCliDeps({ env, config, logger }: Booted): CliDeps {
   const database = createDatabase(env.DATABASE_URL, logger, { max: 2 });
   let queue: Promise<RollbackQueue> | undefined;
   const rollbackQueue = () =>
-    (queue ??= import('../jobs/rollback-queue.ts').then((m) => m.createRollbackQueue({ redisUrl: env.REDIS_URL, prefix: env.BACKSTOP_QUEUE_PREFIX, db: database.db, logger, clock })));
+    (queue ??= import('../jobs/rollback-queue.ts').then((m) => m.createRollbackQueue({ redisUrl: env.REDIS_URL, prefix: env.BACKSTOP_QUEUE_PREFIX, logger })));
   return {
     db: database.db,
     config,

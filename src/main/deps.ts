@@ -26,7 +26,7 @@ export function createAppDeps(input: { env: Env; config: Config; logger: Logger;
   // worker's concurrency; the rest serves the API, the gateway, card updates and the reconciler.
   const database = createDatabase(env.DATABASE_URL, logger, { max: env.BACKSTOP_WORKER_CONCURRENCY + 10 });
   const clock = () => new Date();
-  const rollbackQueue = createRollbackQueue({ redisUrl: env.REDIS_URL, prefix: env.BACKSTOP_QUEUE_PREFIX, db: database.db, logger, clock });
+  const rollbackQueue = createRollbackQueue({ redisUrl: env.REDIS_URL, prefix: env.BACKSTOP_QUEUE_PREFIX, logger });
   const monitorQueue = createMonitorQueue({ redisUrl: env.REDIS_URL, prefix: env.BACKSTOP_QUEUE_PREFIX });
   const abort = new AbortController();
   const executorBase = {

@@ -1,5 +1,10 @@
 import type { Db } from '../db/client.ts';
-import { claimEvent } from '../db/queries/rollback-transitions.ts';
+import { parseStoredFacts, type StoredFacts, type StoredFactsColumns } from '../db/queries/rollback-facts.ts';
+import { claimEvent, lockedClaimQuery, type LockedClaimColumns } from '../db/queries/rollback-transitions.ts';
+import { rowFromJson } from '../db/row-from-json.ts';
+import { rollbackEvents } from '../db/schema/index.ts';
+import type { PipelineDeps } from './context.ts';
+import { withLockedClaim } from './execution-lock.ts';
 import { Claim } from './ledger.ts';
 
 /** Takes the rollback for this worker by bumping its fence; resolves null when there is nothing left to do. */
@@ -7,4 +12,42 @@ export async function claimRollback(db: Db, eventId: string, workerId: string, c
   const row = await claimEvent(db, eventId, workerId, clock());
   if (!row) return null;
   return new Claim(db, row, row.claimFence, row.rollbackSteps, clock);
+}
+
+export interface Claimed {
+  claim: Claim;
+  /** The facts validation and the pre-rollback snapshot need, read with the claim; null if the deployment is gone. */
+  stored: StoredFacts | null;
+  /** The pre-rollback snapshot admission took, refreshed in place (keeping its id) by this run's snapshot. */
+  preSnapshotId: string | null;
+}
+
+/**
+ * A worker's start, in one statement: the service's execution lock, the fenced claim and the facts. `fn` runs while
+ * the lock is held; `nothing` answers when the rollback is not the workers' (final, or not approved). Another worker
+ * holding the lock is EXECUTION_LOCKED (retryable).
+ */
+export function withClaimedRollback<T>(
+  deps: PipelineDeps,
+  eventId: string,
+  workerId: string,
+  fn: (claimed: Claimed) => Promise<T>,
+  nothing: () => T,
+  onLost?: (err: Error) => void,
+): Promise<T> {
+  const at = deps.clock();
+  const stateSince = new Date(at.getTime() - deps.config.raw.monitoring.max_sample_age);
+  return withLockedClaim<T, LockedClaimColumns>(
+    deps.pool,
+    lockedClaimQuery(deps.db, eventId, workerId, at, stateSince),
+    'backstop_locked_claim',
+    async (row) => {
+      if (!row.event) return nothing();
+      const event = rowFromJson(rollbackEvents, row.event);
+      const claim = new Claim(deps.db, event, event.claimFence, event.rollbackSteps, deps.clock);
+      return fn({ claim, stored: row.from_row ? parseStoredFacts(row as StoredFactsColumns) : null, preSnapshotId: row.pre_snapshot_id });
+    },
+    nothing,
+    onLost,
+  );
 }

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { ResolvedPolicy } from '../config/load.ts';
+import type { StoredFacts } from '../db/queries/rollback-facts.ts';
 import type { DeploymentRow } from '../db/schema/index.ts';
 import type { Executor } from '../executors/types.ts';
 import type { CoreDeps } from '../core/deps.ts';
@@ -21,6 +22,10 @@ export interface StepContext {
   from: DeploymentRow;
   policy: ResolvedPolicy;
   plan: RollbackPlan;
+  /** Read with the claim: what validation judges and the pre-rollback snapshot records (with `state`). */
+  stored: StoredFacts;
+  /** The pre-rollback snapshot already stored for this rollback, whose id a new one keeps. */
+  preSnapshotId: string | null;
 }
 
 /** A stage either finishes (with what it found, for the ledger) or stops the rollback in a final status. */

@@ -1,5 +1,6 @@
 import type { Db, Queryable } from '../db/client.ts';
-import { updateClaimedEvent, type EventPatch } from '../db/queries/rollback-transitions.ts';
+import { updateClaimedEvent, updateClaimedEventWithSnapshot, type EventPatch } from '../db/queries/rollback-transitions.ts';
+import type { NewSnapshot } from '../db/queries/snapshots.ts';
 import type { RollbackEventRow } from '../db/schema/index.ts';
 import { AppError } from '../errors/app-error.ts';
 
@@ -26,6 +27,8 @@ export type { EventPatch };
 export class Claim {
   /** Changes held back by a non-persisting begin/end, written with the next save. */
   private pending: EventPatch = {};
+  /** A snapshot taken by a step that is safe to repeat, stored with the next save (execute's durable 'running'). */
+  private pendingSnapshot: NewSnapshot | undefined;
 
   constructor(
     private readonly db: Db,
@@ -46,10 +49,19 @@ export class Claim {
 
   /** Writes a patch (and the ledger) only while this claim is the newest and the rollback is not final. */
   async save(patch: EventPatch = {}, q: Queryable = this.db): Promise<RollbackEventRow> {
-    const row = await updateClaimedEvent(q, this.eventId, this.fence, { ...this.pending, ...patch, rollbackSteps: this.steps, heartbeatAt: this.clock(), updatedAt: this.clock() });
+    const all = { ...this.pending, ...patch, rollbackSteps: this.steps, heartbeatAt: this.clock(), updatedAt: this.clock() };
+    const row = this.pendingSnapshot
+      ? await updateClaimedEventWithSnapshot(q, this.eventId, this.fence, all, this.pendingSnapshot)
+      : await updateClaimedEvent(q, this.eventId, this.fence, all);
     if (!row) throw new AppError('LOST_CLAIM', `rollback ${this.eventId} was claimed by another worker or finished`);
     this.pending = {};
+    this.pendingSnapshot = undefined;
     return row;
+  }
+
+  /** Stores `snapshot` with the next save, fenced like it: a worker that lost its claim stores nothing. */
+  stageSnapshot(snapshot: NewSnapshot): void {
+    this.pendingSnapshot = snapshot;
   }
 
   /**

@@ -1,12 +1,10 @@
-import { getDeployment } from '../db/queries/deployments.ts';
-import { getEvent, isFinal } from '../db/queries/rollback-events.ts';
+import { isUuid } from '../admission/validate-input.ts';
 import { AppError, isAppError } from '../errors/app-error.ts';
 import { isDatabaseUnavailable } from '../errors/infra.ts';
 import { noticeFor } from '../notify/notice-for.ts';
-import { claimRollback } from './claim.ts';
+import { withClaimedRollback } from './claim.ts';
 import type { PipelineDeps, StepContext, StepResult } from './context.ts';
 import { execute, startProofOf } from './execute.ts';
-import { withExecutionLock } from './execution-lock.ts';
 import type { StepEntry } from './ledger.ts';
 import { finishStopped, finishSucceeded } from './finish.ts';
 import { snapshot } from './snapshot.ts';
@@ -18,22 +16,22 @@ export type RunOutcome = 'finished' | 'nothing_to_do' | 'lost_claim';
 // One rollback, top to bottom: claim → validate → snapshot → execute → verify → finish. Each step is recorded in the
 // ledger; a re-delivered job resumes at the first unfinished step and never runs a finished one again.
 export async function runRollback(deps: PipelineDeps, eventId: string, workerId: string): Promise<RunOutcome> {
-  const event = await getEvent(deps.db, eventId);
-  if (!event || isFinal(event.status) || event.status === 'awaiting_approval' || event.status === 'requested') return 'nothing_to_do';
-
-  return withExecutionLock(deps.pool, event.service, event.environment, async () => {
-    const claim = await claimRollback(deps.db, eventId, workerId, deps.clock);
-    if (!claim) return 'nothing_to_do';
-    const from = await getDeployment(deps.db, claim.event.deploymentId);
+  // No rollback has such an id (jobs are validated on the way in; this keeps any other caller's typo a no-op).
+  if (!isUuid(eventId)) return 'nothing_to_do';
+  // One statement takes the service's execution lock, claims the rollback and reads what validation and the snapshot
+  // need: with the vote's four and the health assessment's reads, eight statements from approval to the executor.
+  return withClaimedRollback(deps, eventId, workerId, async ({ claim, stored, preSnapshotId }) => {
+    const event = claim.event;
+    const from = stored?.from;
     const policy = from && deps.config.resolve(from.service, from.environment);
     const plan = claim.event.rollbackPlan;
     try {
-      if (!from || !policy || !plan) {
+      if (!stored || !from || !policy || !plan) {
         const reason = plan ? `service ${event.service}/${event.environment} is no longer configured` : 'the rollback has no plan';
         await finishStopped({ deps, claim }, { ok: false, status: 'failed', reason });
         return 'finished';
       }
-      const ctx: StepContext = { deps, claim, from, policy, plan };
+      const ctx: StepContext = { deps, claim, from, policy, plan, stored, preSnapshotId };
       if (claim.steps.length === 0) {
         await deps.notifier.notify(noticeFor(claim.event, 'started', `Rollback of ${event.service} in ${event.environment} started`, { plan: ctx.plan }));
       }
@@ -76,7 +74,7 @@ export async function runRollback(deps: PipelineDeps, eventId: string, workerId:
       }
       throw err;
     }
-  }, (err) => deps.logger.warn({ err, eventId }, `lost the execution lock's database connection; the step goes on, fenced by its claim`));
+  }, () => 'nothing_to_do' as const, (err) => deps.logger.warn({ err, eventId }, `lost the execution lock's database connection; the step goes on, fenced by its claim`));
 }
 
 /** Whether the executor may have started: anything but a step that never ran, failed before starting, or died in 'spawning'. */

@@ -13,6 +13,7 @@ export async function validate(ctx: StepContext): Promise<StepResult> {
     triggerType: event.triggerType,
     eventId: event.eventId,
     snapshot: null,
+    stored: ctx.stored,
   });
   if (built.planHash !== event.planHash) {
     return {

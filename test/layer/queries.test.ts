@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findRollbackTarget } from '../../src/db/queries/deployments.ts';
 import { getLatestHealthSample } from '../../src/db/queries/health-samples.ts';
-import { findHistory, findOtherActiveEvents, findStaleActiveEvents, findVotes, findVotesForEvents, getActiveEvent } from '../../src/db/queries/rollback-events.ts';
+import { readStoredFacts } from '../../src/db/queries/rollback-facts.ts';
+import { findHistory, findStaleActiveEvents, findVotes, findVotesForEvents, getActiveEvent } from '../../src/db/queries/rollback-events.ts';
 import { approvals, deployments, rollbackEvents, type RollbackEventRow } from '../../src/db/schema/index.ts';
 import { isUniqueViolation } from '../../src/errors/infra.ts';
 import { insertDeployment, insertRollbackRow, insertSample } from '../support/layer/rows.ts';
@@ -38,8 +38,8 @@ describe('rollback and deployment queries', () => {
     expect((await getActiveEvent(w.db, 'act', 'production'))?.eventId).toBe(waiting.eventId);
     expect((await getActiveEvent(w.db, 'act', 'staging'))?.eventId).toBe(running.eventId);
     expect(await getActiveEvent(w.db, 'act', 'dev')).toBeNull();
-    expect(await findOtherActiveEvents(w.db, 'act', 'production', waiting.eventId)).toEqual([]);
-    expect(await findOtherActiveEvents(w.db, 'act', 'production', randomUUID())).toEqual([waiting.eventId]);
+    expect((await readStoredFacts(w.db, prod.deploymentId, waiting.eventId))?.otherRollbacks).toEqual([]);
+    expect((await readStoredFacts(w.db, prod.deploymentId, randomUUID()))?.otherRollbacks).toEqual([waiting.eventId]);
 
     const second = await rejectionOf(insertRollbackRow(w.db, prod, { status: 'approved', initiatedAt: at(2) }));
     expect(isUniqueViolation(second, 'rollback_events_one_active_idx')).toBe(true);
@@ -128,7 +128,7 @@ describe('rollback and deployment queries', () => {
     await insertDeployment(w.db, { service, environment: 'staging', version: 'v1.9.0', deployedAt: at(-70) });
     await put('v3.0.0', -10);
 
-    expect((await findRollbackTarget(w.db, bad))?.deploymentId).toBe(good.deploymentId);
+    expect((await readStoredFacts(w.db, bad.deploymentId, randomUUID()))?.target?.deploymentId).toBe(good.deploymentId);
   });
   it("finds the newest sample of any of a service's deployments, in its environment only", async () => {
     expect(await getLatestHealthSample(w.db, 'newest', 'staging', at(-600))).toBeNull();

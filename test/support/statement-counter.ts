@@ -4,6 +4,9 @@ import type pg from 'pg';
 export interface SentStatement {
   text: string;
   values: unknown[];
+  /** performance.now() when it was sent and when its answer came back (a timeline for benchmarks). */
+  sentAt: number;
+  answeredAt?: number;
 }
 
 /**
@@ -38,7 +41,17 @@ export function countStatements(pool: pg.Pool): StatementCounter {
         const flat = text.replace(/\s+/g, ' ').trim();
         counter.statements.push(flat);
         // The text as sent: flattening it would let a -- comment swallow the rest of the statement.
-        counter.sent.push({ text, values });
+        const entry: SentStatement = { text, values, sentAt: performance.now() };
+        counter.sent.push(entry);
+        const answered = () => (entry.answeredAt = performance.now());
+        // pool.query passes a callback; a checked-out client's query returns a promise.
+        const last = args.at(-1);
+        if (typeof last === 'function') {
+          return query(...args.slice(0, -1), (...cb: unknown[]) => (answered(), (last as (...a: unknown[]) => unknown)(...cb)));
+        }
+        const result = query(...args);
+        if (result instanceof Promise) void result.then(answered, answered);
+        return result;
       }
       return query(...args);
     };

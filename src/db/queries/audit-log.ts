@@ -1,4 +1,4 @@
-import { asc, eq, gt, sql } from 'drizzle-orm';
+import { asc, eq, gt, sql, type SQL } from 'drizzle-orm';
 import type { Queryable } from '../client.ts';
 import { auditArchives, auditChainHeads, auditLog, type AuditArchive, type AuditRow } from '../schema/index.ts';
 
@@ -19,32 +19,44 @@ export async function lockChainHeads(q: Queryable, chains: readonly number[]): P
   return new Map(rows.map((r) => [r.chain, { lastId: Number(r.last_id), lastHash: r.last_hash, rowCount: Number(r.row_count) }]));
 }
 
+export type AuditRowToInsert = { chain: number; at: Date; actor: string; source: string; action: string; subject: string | null; reason: string | null; result: string; severity: string; details: unknown; prevHash: string; hash: string };
+
 /**
- * Inserts hashed rows in the order given and advances each chain's head to its newest row, in one statement.
- * Returns each row's id by hash.
+ * The common table expressions that insert hashed rows in the order given (`ins`, returning id, chain and hash) and
+ * advance each chain's head to its newest row, for a statement of its own or one that writes something else with them.
  */
-export async function insertAuditRows(
-  q: Queryable,
-  rows: ReadonlyArray<{ chain: number; at: Date; actor: string; source: string; action: string; subject: string | null; reason: string | null; result: string; severity: string; details: unknown; prevHash: string; hash: string }>,
-): Promise<Map<string, number>> {
+export function auditInsertCtes(rows: readonly AuditRowToInsert[]): SQL {
   const input = JSON.stringify(rows.map((r, ord) => ({ ...r, ord, at: r.at.toISOString(), prev_hash: r.prevHash, prevHash: undefined })));
-  const { rows: inserted } = await q.execute<{ id: string; hash: string }>(sql`
-    with input as (
+  return sql`audit_input as (
       select * from jsonb_to_recordset(${input}::jsonb) as r(
         ord int, chain smallint, at timestamptz, actor text, source text, action text, subject text, reason text,
         result text, severity text, details jsonb, prev_hash text, hash text)
     ), ins as (
       insert into ops.audit_log (chain, at, actor, source, action, subject, reason, result, severity, details, prev_hash, hash)
-      select chain, at, actor, source, action, subject, reason, result, severity, details, prev_hash, hash from input order by ord
+      select chain, at, actor, source, action, subject, reason, result, severity, details, prev_hash, hash from audit_input order by ord
       returning id, chain, hash
     ), advanced as (
       update ops.audit_chain_heads h
       set last_id = n.last_id, last_hash = n.last_hash, row_count = h.row_count + n.added, updated_at = now()
       from (select chain, max(id) as last_id, (array_agg(hash order by id desc))[1] as last_hash, count(*) as added from ins group by chain) n
       where h.chain = n.chain
-    )
-    select id, hash from ins`);
+    )`;
+}
+
+/** Inserts hashed rows in the order given and advances each chain's head, in one statement. Returns each row's id by hash. */
+export async function insertAuditRows(q: Queryable, rows: readonly AuditRowToInsert[]): Promise<Map<string, number>> {
+  const { rows: inserted } = await q.execute<{ id: string; hash: string }>(sql`with ${auditInsertCtes(rows)} select id, hash from ins`);
   return new Map(inserted.map((r) => [r.hash, Number(r.id)]));
+}
+
+/** The head of one chain, locked until the transaction ends, as a JSON scalar subquery for a statement that reads more. */
+export function lockedChainHeadJson(chain: number): SQL {
+  return sql`(select row_to_json(h) from (
+      select chain, last_id, last_hash, row_count from ops.audit_chain_heads where chain = ${chain} for update) h)`;
+}
+
+export function chainHeadFromJson(json: { last_id: number | string; last_hash: string; row_count: number | string }): ChainHead {
+  return { lastId: Number(json.last_id), lastHash: json.last_hash, rowCount: Number(json.row_count) };
 }
 
 export async function findChainHeads(q: Queryable): Promise<Map<number, ChainHead>> {

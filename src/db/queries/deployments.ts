@@ -1,6 +1,6 @@
-import { and, desc, eq, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
+import { and, desc, eq, ne, sql } from 'drizzle-orm';
 import type { Queryable } from '../client.ts';
-import { deployments, migrationHistory, type DeploymentRow } from '../schema/index.ts';
+import { deployments, type DeploymentRow } from '../schema/index.ts';
 
 export async function getDeployment(q: Queryable, deploymentId: string): Promise<DeploymentRow | null> {
   const [row] = await q.select().from(deployments).where(eq(deployments.deploymentId, deploymentId)).limit(1);
@@ -61,85 +61,6 @@ export async function markDeploymentRolledBack(q: Queryable, deploymentId: strin
     .update(deployments)
     .set({ status: 'rolled_back', quarantined: true, rolledBackAt: at, watchResult: sql`coalesce(${deployments.watchResult}, 'rolled_back')` })
     .where(eq(deployments.deploymentId, deploymentId));
-}
-
-/** (deployed_at, id) orders deployments even when two share a timestamp. */
-const before = (row: DeploymentRow) =>
-  or(lt(deployments.deployedAt, row.deployedAt), and(eq(deployments.deployedAt, row.deployedAt), lt(deployments.id, row.id)));
-const after = (row: DeploymentRow) =>
-  or(sql`${deployments.deployedAt} > ${row.deployedAt}`, and(eq(deployments.deployedAt, row.deployedAt), sql`${deployments.id} > ${row.id}`));
-
-/**
- * The last known-good deployment before `from`: same service and environment, success, health passed, not
- * quarantined, and a different build from both `from` and the live deployment.
- */
-export async function findRollbackTarget(q: Queryable, from: DeploymentRow): Promise<DeploymentRow | null> {
-  const [row] = await q
-    .select()
-    .from(deployments)
-    .where(
-      and(
-        eq(deployments.service, from.service),
-        eq(deployments.environment, from.environment),
-        before(from),
-        eq(deployments.status, 'success'),
-        eq(deployments.healthCheckPassed, true),
-        eq(deployments.quarantined, false),
-        // Rolling back to the build that is being rolled back, or to the one already live, changes nothing: a
-        // restored deployment's predecessor is usually the very same version and commit.
-        sql`not (${deployments.version} = ${from.version} and ${deployments.gitCommit} = ${from.gitCommit})`,
-        sql`not exists (
-          select 1 from (
-            select l.version, l.git_commit from ops.deployments l
-            where l.service = ${from.service} and l.environment = ${from.environment} and l.status <> 'rolled_back'
-            order by l.deployed_at desc, l.id desc limit 1
-          ) live where live.version = ${deployments.version} and live.git_commit = ${deployments.gitCommit})`,
-      ),
-    )
-    .orderBy(desc(deployments.deployedAt), desc(deployments.id))
-    .limit(1);
-  return row ?? null;
-}
-
-/** Migrations applied after the target up to and including `from`, not yet rolled back, newest first. */
-export async function findMigrationsToRevert(q: Queryable, from: DeploymentRow, target: DeploymentRow | null) {
-  return q
-    .select({
-      deploymentId: migrationHistory.deploymentId,
-      migrationName: migrationHistory.migrationName,
-      migrationHash: migrationHistory.migrationHash,
-      reversibility: migrationHistory.reversibility,
-      rollbackScript: migrationHistory.rollbackScript,
-      appliedAt: migrationHistory.appliedAt,
-    })
-    .from(migrationHistory)
-    .innerJoin(deployments, eq(deployments.deploymentId, migrationHistory.deploymentId))
-    .where(
-      and(
-        eq(deployments.service, from.service),
-        eq(deployments.environment, from.environment),
-        target ? after(target) : sql`true`,
-        or(before(from), eq(deployments.id, from.id)),
-        isNull(migrationHistory.rolledBackAt),
-      ),
-    )
-    .orderBy(desc(migrationHistory.appliedAt), desc(migrationHistory.id));
-}
-
-/** Deployments newer than `from` that are still pending or in progress: a deploy racing the rollback. Older unfinished ones were superseded by `from`. */
-export async function findDeploymentsInProgress(q: Queryable, from: DeploymentRow) {
-  return q
-    .select({ deployment_id: deployments.deploymentId, version: deployments.version })
-    .from(deployments)
-    .where(
-      and(
-        eq(deployments.service, from.service),
-        eq(deployments.environment, from.environment),
-        inArray(deployments.status, ['pending', 'in_progress']),
-        after(from),
-      ),
-    )
-    .limit(20);
 }
 
 /**

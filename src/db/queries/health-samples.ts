@@ -1,6 +1,7 @@
-import { and, desc, eq, gte } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
+import { rowFromJson } from '../row-from-json.ts';
 import type { Queryable } from '../client.ts';
-import { deployments, healthSamples, type HealthSampleRow } from '../schema/index.ts';
+import { healthSamples, type HealthSampleRow } from '../schema/index.ts';
 
 export async function insertHealthSample(q: Queryable, values: typeof healthSamples.$inferInsert): Promise<{ id: number; observedAt: Date }> {
   const [row] = await q.insert(healthSamples).values(values).returning({ id: healthSamples.id, observedAt: healthSamples.observedAt });
@@ -14,19 +15,23 @@ export async function insertHealthSample(q: Queryable, values: typeof healthSamp
  * had (a join over all of them took 0.5–0.8 s at 1M samples).
  */
 export async function getLatestHealthSample(q: Queryable, service: string, environment: string, since: Date): Promise<HealthSampleRow | null> {
-  const newestOfEach = q
-    .select()
-    .from(healthSamples)
-    .where(and(eq(healthSamples.deploymentId, deployments.deploymentId), gte(healthSamples.observedAt, since)))
-    .orderBy(desc(healthSamples.observedAt))
-    .limit(1)
-    .as('newest');
-  const [latest] = await q
-    .select()
-    .from(deployments)
-    .crossJoinLateral(newestOfEach)
-    .where(and(eq(deployments.service, service), eq(deployments.environment, environment)))
-    .orderBy(desc(newestOfEach.observedAt))
-    .limit(1);
-  return latest?.newest ?? null;
+  const { rows } = await q.execute<{ sample: Record<string, unknown> | null }>(sql`select ${latestSampleJson(service, environment, since)} as sample`);
+  const sample = rows[0]?.sample;
+  return sample ? rowFromJson(healthSamples, sample) : null;
+}
+
+/**
+ * The same read as a JSON scalar subquery, for statements that fold it in; `service` and `environment` may be
+ * expressions over the enclosing statement.
+ */
+export function latestSampleJson(service: SQL | string, environment: SQL | string, since: Date): SQL {
+  return sql`(
+    select row_to_json(newest) from ops.deployments sd
+    cross join lateral (
+      select * from ops.health_samples hs
+      where hs.deployment_id = sd.deployment_id and hs.observed_at >= ${since.toISOString()}::timestamptz
+      order by hs.observed_at desc limit 1
+    ) newest
+    where sd.service = ${service} and sd.environment = ${environment}
+    order by newest.observed_at desc limit 1)`;
 }

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, lt, ne, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Queryable } from '../client.ts';
 import { ACTIVE_ROLLBACK_STATUSES, FINAL_ROLLBACK_STATUSES, WORKER_ROLLBACK_STATUSES, approvals, rollbackEvents, type RollbackEventRow } from '../schema/index.ts';
 
@@ -22,14 +22,6 @@ const activeIn = (service: string, environment: string) =>
 export async function getActiveEvent(q: Queryable, service: string, environment: string): Promise<RollbackEventRow | null> {
   const [row] = await q.select().from(rollbackEvents).where(activeIn(service, environment)).limit(1);
   return row ?? null;
-}
-
-export async function findOtherActiveEvents(q: Queryable, service: string, environment: string, except: string) {
-  const rows = await q
-    .select({ eventId: rollbackEvents.eventId })
-    .from(rollbackEvents)
-    .where(and(activeIn(service, environment), ne(rollbackEvents.eventId, except)));
-  return rows.map((r) => r.eventId);
 }
 
 /** The request row, written at admission with its plan and validation; the one-active index may refuse it. */

@@ -1,7 +1,10 @@
 // The rollback state machine's writes. Each `where` is the transition's guard: a conditional one (status in …) lets
 // exactly one of two racing writers win; an unconditional one relies on its caller having locked the row
 // (getEventForUpdate) and checked the status in the same transaction.
-import { and, eq, inArray, lte, notInArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, lte, notInArray, sql, type SQL } from 'drizzle-orm';
+import { rowFromJson } from '../row-from-json.ts';
+import { storedFactsQuery, type StoredFactsColumns } from './rollback-facts.ts';
+import type { NewSnapshot } from './snapshots.ts';
 import type { Queryable } from '../client.ts';
 import { FINAL_ROLLBACK_STATUSES, WORKER_ROLLBACK_STATUSES, rollbackEvents, type RollbackEventRow, type RollbackMetadata } from '../schema/index.ts';
 
@@ -9,21 +12,18 @@ export type EventPatch = Partial<Omit<typeof rollbackEvents.$inferInsert, 'event
 
 const notFinal = () => notInArray(rollbackEvents.status, [...FINAL_ROLLBACK_STATUSES]);
 
-/** approved → queued once the job is on the queue; a rollback already claimed or ended is left alone. */
-export async function markQueued(q: Queryable, eventId: string, at: Date): Promise<void> {
-  await q
-    .update(rollbackEvents)
-    .set({ status: 'queued', updatedAt: at })
-    .where(and(eq(rollbackEvents.eventId, eventId), eq(rollbackEvents.status, 'approved')));
-}
-
 /**
  * Takes the rollback for a worker by bumping its fence: approved or queued starts running, and running or verifying (a
  * crashed worker's) is taken over. Null when nothing is claimable.
  */
 export async function claimEvent(q: Queryable, eventId: string, workerId: string, at: Date): Promise<RollbackEventRow | null> {
+  const [row] = await claimUpdate(q, eventId, workerId, at);
+  return row ?? null;
+}
+
+function claimUpdate(q: Queryable, eventId: string, workerId: string, at: Date, also?: SQL) {
   // The worker's clock, not the database's: the reconciler judges staleness by the same clock that stamps heartbeats.
-  const [row] = await q
+  return q
     .update(rollbackEvents)
     .set({
       claimFence: sql`${rollbackEvents.claimFence} + 1`,
@@ -33,9 +33,42 @@ export async function claimEvent(q: Queryable, eventId: string, workerId: string
       startedAt: sql`coalesce(${rollbackEvents.startedAt}, ${at.toISOString()}::timestamptz)`,
       updatedAt: at,
     })
-    .where(and(eq(rollbackEvents.eventId, eventId), inArray(rollbackEvents.status, [...WORKER_ROLLBACK_STATUSES])))
+    .where(and(eq(rollbackEvents.eventId, eventId), inArray(rollbackEvents.status, [...WORKER_ROLLBACK_STATUSES]), also))
     .returning();
-  return row ?? null;
+}
+
+/** The advisory lock of one service and environment: at most one rollback of a pair executes at a time. */
+export const executionLockKey = (service: SQL | string, environment: SQL | string): SQL => sql`hashtextextended('backstop:' || ${service} || '/' || ${environment}, 0)`;
+
+export interface LockedClaimColumns extends Partial<StoredFactsColumns> {
+  /** Null when the rollback is not the workers' (final, or still awaiting approval): nothing was locked. */
+  locked: boolean | null;
+  service: string | null;
+  environment: string | null;
+  event: Record<string, unknown> | null;
+  pre_snapshot_id: string | null;
+}
+
+/**
+ * A worker's start in one statement, on the connection that will hold the lock: take the service's execution lock,
+ * claim the rollback only if the lock was free, and read the facts its validation and pre-rollback snapshot need
+ * (the state as of `stateSince`). The lock is a session lock: it outlives the statement, and the caller releases it.
+ */
+export function lockedClaimQuery(q: Queryable, eventId: string, workerId: string, at: Date, stateSince: Date): SQL {
+  const claimed = claimUpdate(q, eventId, workerId, at, sql`(select locked from lk)`);
+  return sql`
+    with ev as (
+      select service, environment from ops.rollback_events
+      where event_id = ${eventId} and status in (${sql.raw(WORKER_ROLLBACK_STATUSES.map((s) => `'${s}'`).join(', '))})
+    ), lk as (
+      select pg_try_advisory_lock(${executionLockKey(sql`ev.service`, sql`ev.environment`)}) as locked from ev
+    ), claimed as ${claimed}
+    select lk.locked, ev.service, ev.environment, row_to_json(c) as event,
+      (select s.snapshot_id from ops.system_snapshots s where s.event_id = ${eventId} and s.snapshot_type = 'pre_rollback') as pre_snapshot_id,
+      facts.*
+    from ev cross join lk
+    left join claimed c on true
+    left join lateral (${storedFactsQuery(sql`c.deployment_id`, sql`c.event_id`, stateSince)}) facts on true`;
 }
 
 /** A claimed worker's write: only while `fence` is the newest claim and the rollback is not final; else null. */
@@ -46,6 +79,33 @@ export async function updateClaimedEvent(q: Queryable, eventId: string, fence: n
     .where(and(eq(rollbackEvents.eventId, eventId), eq(rollbackEvents.claimFence, fence), notFinal()))
     .returning();
   return row ?? null;
+}
+
+/**
+ * The same fenced write, with a snapshot of the rollback stored (or refreshed in place, keeping its id) in the same
+ * statement, only if the write itself went through: a worker that lost its claim writes neither.
+ */
+export async function updateClaimedEventWithSnapshot(q: Queryable, eventId: string, fence: number, patch: EventPatch, snapshot: NewSnapshot): Promise<RollbackEventRow | null> {
+  const ev = q
+    .update(rollbackEvents)
+    .set(patch)
+    .where(and(eq(rollbackEvents.eventId, eventId), eq(rollbackEvents.claimFence, fence), notFinal()))
+    .returning();
+  const json = (v: unknown) => (v == null ? null : JSON.stringify(v));
+  const { rows } = await q.execute<{ event: Record<string, unknown> }>(sql`
+    with ev as ${ev}, snap as (
+      insert into ops.system_snapshots
+        (snapshot_id, deployment_id, event_id, snapshot_type, database_schema_hash, table_counts, key_metrics, environment_config, created_at)
+      select ${snapshot.snapshotId}::uuid, ${snapshot.deploymentId}::uuid, ev.event_id, ${snapshot.snapshotType}::ops.snapshot_type,
+        ${snapshot.databaseSchemaHash ?? null}, ${json(snapshot.tableCounts)}::jsonb, ${json(snapshot.keyMetrics)}::jsonb,
+        ${json(snapshot.environmentConfig)}::jsonb, ${(snapshot.createdAt ?? new Date()).toISOString()}::timestamptz
+      from ev
+      on conflict (event_id, snapshot_type) where event_id is not null do update set
+        database_schema_hash = excluded.database_schema_hash, table_counts = excluded.table_counts, key_metrics = excluded.key_metrics,
+        environment_config = excluded.environment_config, created_at = excluded.created_at
+    )
+    select row_to_json(ev) as event from ev`);
+  return rows[0] ? rowFromJson(rollbackEvents, rows[0].event) : null;
 }
 
 /** Any non-final status → failed (a job that gave up for good); null when it had already ended. */
@@ -64,13 +124,14 @@ export async function markApproved(q: Queryable, eventId: string, at: Date): Pro
   return row!;
 }
 
+/** The columns a decided vote sets: approved waits for a worker, rejected and expired are final. */
+export function decidedPatch(status: 'approved' | 'rejected' | 'expired', statusReason: string | null, at: Date): EventPatch {
+  return { status, statusReason, approvedAt: status === 'approved' ? at : null, completedAt: status === 'approved' ? null : at, updatedAt: at };
+}
+
 /** A vote settled it (approved, rejected), or came too late (expired). The caller holds the row lock and saw awaiting_approval. */
 export async function markDecided(q: Queryable, eventId: string, status: 'approved' | 'rejected' | 'expired', statusReason: string | null, at: Date): Promise<RollbackEventRow> {
-  const [row] = await q
-    .update(rollbackEvents)
-    .set({ status, statusReason, approvedAt: status === 'approved' ? at : null, completedAt: status === 'approved' ? null : at, updatedAt: at })
-    .where(eq(rollbackEvents.eventId, eventId))
-    .returning();
+  const [row] = await q.update(rollbackEvents).set(decidedPatch(status, statusReason, at)).where(eq(rollbackEvents.eventId, eventId)).returning();
   return row!;
 }
 

@@ -1,5 +1,6 @@
 import { requestRollback } from '../../../src/admission/request-rollback.ts';
-import { getDeployment } from '../../../src/db/queries/deployments.ts';
+import { readStoredFacts } from '../../../src/db/queries/rollback-facts.ts';
+import { findEventSnapshots } from '../../../src/db/queries/snapshots.ts';
 import type { DeploymentRow, RollbackEventRow } from '../../../src/db/schema/index.ts';
 import { claimRollback } from '../../../src/pipeline/claim.ts';
 import type { StepContext, StepResult } from '../../../src/pipeline/context.ts';
@@ -27,11 +28,15 @@ export async function approvedRollback(w: LayerWorld, service: string): Promise<
 export async function claimContext(w: LayerWorld, eventId: string, workerId = 'worker-a'): Promise<StepContext> {
   const claim = await claimRollback(w.db, eventId, workerId, w.deps.clock);
   if (!claim) throw new Error(`nothing to claim for ${eventId}`);
-  const from = await getDeployment(w.db, claim.event.deploymentId);
+  // What runRollback's one claiming statement reads along with the claim, read here on its own.
+  const stateSince = new Date(w.clock.now().getTime() - w.config.raw.monitoring.max_sample_age);
+  const stored = await readStoredFacts(w.db, claim.event.deploymentId, eventId, stateSince);
+  const from = stored?.from;
   const policy = from && w.config.resolve(from.service, from.environment);
   const plan = claim.event.rollbackPlan;
-  if (!from || !policy || !plan) throw new Error(`rollback ${eventId} has no configured deployment or no plan`);
-  return { deps: w.deps, claim, from, policy, plan };
+  if (!stored || !from || !policy || !plan) throw new Error(`rollback ${eventId} has no configured deployment or no plan`);
+  const preSnapshotId = (await findEventSnapshots(w.db, eventId)).find((s) => s.snapshotType === 'pre_rollback')?.snapshotId ?? null;
+  return { deps: w.deps, claim, from, policy, plan, stored, preSnapshotId };
 }
 
 /**

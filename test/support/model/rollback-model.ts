@@ -16,8 +16,8 @@ export const ENVIRONMENTS = {
 export type Env = keyof typeof ENVIRONMENTS;
 export const EXPIRES_AFTER_MIN = 10;
 
-/** 'approved' never shows: the queue takes an approved rollback at once (the row becomes queued). */
-export type Status = 'awaiting_approval' | 'queued' | 'running' | 'succeeded' | 'failed' | 'rejected' | 'expired' | 'cancelled';
+/** An approved rollback stays 'approved' until a worker claims it ('queued' is no longer written). */
+export type Status = 'awaiting_approval' | 'approved' | 'running' | 'succeeded' | 'failed' | 'rejected' | 'expired' | 'cancelled';
 export const FINAL: readonly Status[] = ['succeeded', 'failed', 'rejected', 'expired', 'cancelled'];
 export const isFinalStatus = (s: Status) => FINAL.includes(s);
 
@@ -116,7 +116,7 @@ export function request(m: Model, who: Person, roles: readonly PersonRole[], ove
   }
   if (policy.requesterCounts && hasAny(roles, 'approver', 'override')) {
     e.votes.push({ who, decision: 'approve', plan: e.plan, withOverride: override });
-    if (approvalOf(e) === 'approved') e.status = 'queued';
+    if (approvalOf(e) === 'approved') e.status = 'approved';
   }
   return { kind: 'admitted', status: e.status };
 }
@@ -144,7 +144,7 @@ export function decide(m: Model, who: Person, roles: readonly PersonRole[], deci
   e.votes.push({ who, decision, plan: e.plan, withOverride: override || roles.includes('override') });
   const state = approvalOf(e);
   if (state === 'rejected') e.status = 'rejected';
-  else if (state === 'approved') e.status = 'queued';
+  else if (state === 'approved') e.status = 'approved';
   return { kind: 'recorded', status: e.status };
 }
 
@@ -154,7 +154,7 @@ export function cancel(m: Model, who: Person, roles: readonly PersonRole[]): Can
   const e = latestEvent(m)!;
   if (e.requester !== who && !hasAny(roles, 'approver', 'override')) return { kind: 'forbidden' };
   if (isFinalStatus(e.status)) return { kind: 'already_final' };
-  if (e.status === 'awaiting_approval' || e.status === 'queued') {
+  if (e.status === 'awaiting_approval' || e.status === 'approved') {
     e.status = 'cancelled';
     return { kind: 'cancelled' };
   }
@@ -184,7 +184,7 @@ export type WorkExpect = { outcome: 'nothing_to_do' | 'finished' | 'crashed' };
  */
 export function work(m: Model, crash: Crash): WorkExpect {
   const e = latestEvent(m);
-  if (!e || (e.status !== 'queued' && e.status !== 'running')) return { outcome: 'nothing_to_do' };
+  if (!e || (e.status !== 'approved' && e.status !== 'running')) return { outcome: 'nothing_to_do' };
   e.status = 'running';
   if (e.ledger !== 'started') {
     if (m.plan !== e.plan) return stop(e, 'failed');

@@ -1,0 +1,61 @@
+// A vote in two statements: one read that locks the rollback (and its audit chain's head) and brings everything the
+// vote is judged on, and one write that records the vote, moves the status and appends the audit row together.
+import { eq, sql } from 'drizzle-orm';
+import type { Queryable } from '../client.ts';
+import { rowFromJson } from '../row-from-json.ts';
+import { approvals, rollbackEvents, type RollbackEventRow } from '../schema/index.ts';
+import { auditInsertCtes, chainHeadFromJson, lockedChainHeadJson, type AuditRowToInsert, type ChainHead } from './audit-log.ts';
+import { parseStoredFacts, storedFactsQuery, type StoredFacts, type StoredFactsColumns } from './rollback-facts.ts';
+import type { EventPatch } from './rollback-transitions.ts';
+
+export type VoteRow = typeof approvals.$inferSelect;
+
+export interface DecisionState {
+  event: RollbackEventRow;
+  votes: VoteRow[];
+  /** Null when the deployment rolled back no longer exists. */
+  stored: StoredFacts | null;
+  /** The head of the event's audit chain, locked with the event until the transaction ends. */
+  head: ChainHead | null;
+}
+
+/**
+ * Locks the rollback row, then its audit chain's head (the order every writer takes them in), and reads its votes and
+ * the facts its plan is derived from. Null when there is no such rollback.
+ */
+export async function readDecisionState(q: Queryable, eventId: string, auditChain: number): Promise<DecisionState | null> {
+  const { rows } = await q.execute<
+    Partial<StoredFactsColumns> & { event: Record<string, unknown>; votes: Array<Record<string, unknown>>; head: Parameters<typeof chainHeadFromJson>[0] | null }
+  >(sql`
+    with ev as (select * from ops.rollback_events where event_id = ${eventId} for update)
+    select row_to_json(ev) as event,
+      coalesce((select json_agg(a order by a.decided_at, a.id) from ops.approvals a where a.event_id = ev.event_id), '[]') as votes,
+      ${lockedChainHeadJson(auditChain)} as head,
+      facts.*
+    from ev left join lateral (${storedFactsQuery(sql`ev.deployment_id`, sql`ev.event_id`)}) facts on true`);
+  const row = rows[0];
+  if (!row) return null;
+  return {
+    event: rowFromJson(rollbackEvents, row.event),
+    votes: row.votes.map((v) => rowFromJson(approvals, v)),
+    stored: row.from_row ? parseStoredFacts(row as StoredFactsColumns) : null,
+    head: row.head ? chainHeadFromJson(row.head) : null,
+  };
+}
+
+/**
+ * Records a vote, applies `patch` to the rollback and appends the audit row, in one statement; returns the rollback as
+ * written. A second vote by the same person fails on approvals_event_approver_uq, as a lone insert would.
+ */
+export async function writeDecision(
+  q: Queryable,
+  input: { vote: typeof approvals.$inferInsert; eventId: string; patch: EventPatch; audit: AuditRowToInsert },
+): Promise<RollbackEventRow> {
+  const vote = q.insert(approvals).values(input.vote);
+  const event = q.update(rollbackEvents).set(input.patch).where(eq(rollbackEvents.eventId, input.eventId)).returning();
+  const { rows } = await q.execute<{ event: Record<string, unknown> }>(sql`
+    with ${auditInsertCtes([input.audit])}, vote as ${vote}, ev as ${event}
+    select row_to_json(ev) as event from ev`);
+  // (Drizzle puts an embedded query in parentheses itself, so `vote as ${vote}` is a well-formed CTE.)
+  return rowFromJson(rollbackEvents, rows[0]!.event);
+}
