@@ -6,7 +6,7 @@
 // Usage: node bin/run-ts.mjs bench/scale-out.ts [rollbacks]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Queue } from 'bullmq';
@@ -23,7 +23,7 @@ import { parseEnv } from '../src/main/env.ts';
 import { DATASETS, pct, REDIS, round, runBench, withBenchDatabase, type Dataset } from './support.ts';
 
 const ROLLBACKS = Number(process.argv[2] ?? 64);
-const WORKERS = [1, 2, 4];
+const WORKERS = process.env.BENCH_WORKERS ? process.env.BENCH_WORKERS.split(",").map(Number) : [1, 2, 4];
 const FINAL = `('succeeded', 'failed', 'rejected', 'expired', 'cancelled')`;
 const defaults = parseEnv({});
 if (!defaults.ok) throw new Error('the default environment does not parse');
@@ -44,6 +44,11 @@ interface Round {
   startP99: number;
   notSucceeded: number;
   ranTwice: number;
+  /** CPU the worker processes spent (user + system) from the moment the queue was let go, per rollback. */
+  cpuMsPerRollback: number;
+  /** Job attempts that failed and were retried, and the first one's reason. */
+  retries: number;
+  firstRetry?: string;
 }
 
 const waitFor = async (what: string, ok: () => Promise<boolean> | boolean, timeoutMs: number) => {
@@ -66,13 +71,19 @@ async function stop(children: ChildProcess[]): Promise<void> {
   await Promise.all(children.map((c) => (c.exitCode !== null ? undefined : new Promise<void>((r) => (c.once('exit', () => r()), c.kill('SIGTERM'))))));
 }
 
+// utime + stime of a process, in ms (USER_HZ is 100 on Linux).
+const cpuMs = (pid: number) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+};
+
 const spread = (pids: Array<string | number>) => {
   const counts = new Map<string, number>();
   for (const p of pids) counts.set(String(p), (counts.get(String(p)) ?? 0) + 1);
   return [...counts.values()].sort((a, b) => b - a);
 };
 
-async function backstopRound(url: string, workers: number, round: number, policyPath: string): Promise<Round> {
+async function backstopRound(url: string, workers: number, generation: number, policyPath: string): Promise<Round> {
   const prefix = `scale${randomBytes(3).toString('hex')}`;
   const env = parseEnv({ DATABASE_URL: url, REDIS_URL: REDIS, BACKSTOP_QUEUE_PREFIX: prefix });
   const config = parseConfig(POLICY);
@@ -86,12 +97,12 @@ async function backstopRound(url: string, workers: number, round: number, policy
     const events: string[] = [];
     for (const service of services) {
       const deploy = async (version: string, good: boolean) => {
-        const { deployment } = await recordDeployment(deps, person('ci'), { service, environment: 'staging', version, git_commit: `c${round}${good ? 'g' : 'b'}` });
+        const { deployment } = await recordDeployment(deps, person('ci'), { service, environment: 'staging', version, git_commit: `c${generation}${good ? 'g' : 'b'}` });
         await completeDeployment(deps, person('ci'), deployment.deploymentId, { status: good ? 'success' : 'failed', health_check_passed: good });
         return deployment.deploymentId;
       };
-      await deploy(`v${round}.0`, true);
-      const bad = await deploy(`v${round}.1`, false);
+      await deploy(`v${generation}.0`, true);
+      const bad = await deploy(`v${generation}.1`, false);
       const out = await requestRollback(deps, { deploymentId: bad, reason: 'bench', triggerType: 'manual', requester: person('alice') });
       if (out.kind !== 'admitted' || !out.enqueued) throw new Error(`rollback of ${service} not admitted and enqueued: ${out.kind}`);
       events.push(out.event.eventId);
@@ -110,19 +121,28 @@ async function backstopRound(url: string, workers: number, round: number, policy
     );
     try {
       await waitFor('the workers to start', () => children.every((c) => c.output().includes('rollback worker started')), 60_000);
+      const cpuAtStart = children.map((c) => cpuMs(c.pid!));
       const t0 = Date.now();
       await deps.rollbackQueue.queue.resume();
       const finalCount = async () =>
         Number((await deps.db.execute<{ n: string }>(sql`select count(*) as n from ops.rollback_events where event_id = any(${`{${events.join(',')}}`}::uuid[]) and status in ${sql.raw(FINAL)}`)).rows[0]!.n);
       await waitFor('every rollback to end', async () => (await finalCount()) === events.length, 10 * 60_000);
       const seconds = (Date.now() - t0) / 1000;
+      const cpuSpent = children.reduce((sum, c, n) => sum + cpuMs(c.pid!) - cpuAtStart[n]!, 0);
       const { rows } = await deps.db.execute<{ status: string; claimed_by: string; claim_fence: number; execute_started: string | null; execute_attempt: number | null }>(sql`
         select status, claimed_by, claim_fence,
           (select s->>'started_at' from jsonb_array_elements(rollback_steps) s where s->>'step' = 'execute') as execute_started,
           (select (s->>'attempt')::int from jsonb_array_elements(rollback_steps) s where s->>'step' = 'execute') as execute_attempt
         from ops.rollback_events where event_id = any(${`{${events.join(',')}}`}::uuid[])`);
       const waits = rows.filter((r) => r.execute_started).map((r) => Date.parse(r.execute_started!) - t0);
+      const failedAttempts = children.flatMap((c) => c.output().split('\n').filter((l) => l.includes('rollback job attempt failed')));
+      const firstErr = failedAttempts[0] ? (JSON.parse(failedAttempts[0]) as { err?: { message?: string; cause?: { message?: string } } }).err : undefined;
+      // A failed query's own message is the SQL; the reason is its cause.
+      const firstRetry = firstErr ? (firstErr.cause?.message ?? firstErr.message)?.slice(0, 300) : undefined;
       return {
+        cpuMsPerRollback: round(cpuSpent / events.length),
+        retries: failedAttempts.length,
+        ...(firstRetry ? { firstRetry } : {}),
         seconds,
         // claimed_by is host:pid:id; the pid names the process.
         perWorker: spread(rows.map((r) => r.claimed_by.split(':')[1]!)),
@@ -154,13 +174,14 @@ async function bareRound(workers: number): Promise<Round> {
   );
   try {
     await waitFor('the bare workers to start', () => children.every((c) => c.output().includes('ready')), 60_000);
+    const cpuAtStart = children.map((c) => cpuMs(c.pid!));
     const t0 = Date.now();
     await queue.resume();
     await waitFor('every job to complete', async () => (await queue.getJobCounts('completed')).completed === services.length, 10 * 60_000);
     const seconds = (Date.now() - t0) / 1000;
     const done = (await queue.getCompleted(0, services.length)).map((j) => j.returnvalue as { pid: number; startedAt: number });
     const waits = done.map((d) => d.startedAt - t0);
-    return { seconds, perWorker: spread(done.map((d) => d.pid)), startP50: pct(waits, 50), startP99: pct(waits, 99), notSucceeded: 0, ranTwice: 0 };
+    return { seconds, perWorker: spread(done.map((d) => d.pid)), startP50: pct(waits, 50), startP99: pct(waits, 99), notSucceeded: 0, ranTwice: 0, retries: 0, cpuMsPerRollback: round(children.reduce((sum, c, n) => sum + cpuMs(c.pid!) - cpuAtStart[n]!, 0) / services.length) };
   } finally {
     await stop(children);
     await queue.obliterate({ force: true });
@@ -197,6 +218,10 @@ runBench(async () => {
             floor_start_p99_ms: bare.startP99,
             not_succeeded: ours.notSucceeded,
             ran_twice: ours.ranTwice,
+            worker_cpu_ms_per_rollback: ours.cpuMsPerRollback,
+            floor_cpu_ms_per_job: bare.cpuMsPerRollback,
+            retried_attempts: ours.retries,
+            ...(ours.firstRetry ? { first_retry: ours.firstRetry } : {}),
             target: 'all final within 1.25× the floor; none ran twice',
           }),
         );
@@ -209,6 +234,9 @@ runBench(async () => {
           exec_start_p50_ms: ours.startP50,
           exec_start_p99_ms: ours.startP99,
           ran_twice: ours.ranTwice,
+          cpu_ms_each: ours.cpuMsPerRollback,
+          floor_cpu_ms_each: bare.cpuMsPerRollback,
+          retried: ours.retries,
         };
       }
     }, dataset);

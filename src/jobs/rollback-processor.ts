@@ -1,6 +1,5 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { recordAudit } from '../audit/append-audit.ts';
-import { getEvent } from '../db/queries/rollback-events.ts';
 import { markFailed } from '../db/queries/rollback-transitions.ts';
 import { isAppError } from '../errors/app-error.ts';
 import { classifyInfraError } from '../errors/infra.ts';
@@ -32,7 +31,7 @@ export function createRollbackProcessor(deps: PipelineDeps, workerId: string) {
     try {
       // The pipeline logs through the job's own logger, so every line it writes carries eventId and jobId.
       const outcome = await runRollback({ ...deps, logger: log }, eventId, workerId);
-      log.info({ outcome, status: (await getEvent(deps.db, eventId))?.status }, 'rollback job done');
+      log.info({ outcome }, 'rollback job done');
       return outcome;
     } catch (raw) {
       const err = classifyInfraError(raw);

@@ -3,6 +3,7 @@ import { createDatabase, type Database } from '../db/client.ts';
 import { createExecutor } from '../executors/create-executor.ts';
 import { createRollbackQueue, type RollbackQueue } from '../jobs/rollback-queue.ts';
 import { createLogNotifier, type Notifier } from '../notify/notifier.ts';
+import { createExecutionLocks } from '../pipeline/execution-lock.ts';
 import type { PipelineDeps } from '../pipeline/context.ts';
 import type { Env } from './env.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -22,9 +23,11 @@ export interface AppDeps extends PipelineDeps, MonitorDeps {
 // The one place that builds the deps object every role shares: db, queue, notifier, executors, clock.
 export function createAppDeps(input: { env: Env; config: Config; logger: Logger; baseEnv: Record<string, string | undefined>; notifier?: Notifier }): AppDeps {
   const { env, config, logger } = input;
-  // Each rollback executing holds one connection for its advisory lock the whole time, so the pool grows with the
-  // worker's concurrency; the rest serves the API, the gateway, card updates and the reconciler.
-  const database = createDatabase(env.DATABASE_URL, logger, { max: env.BACKSTOP_WORKER_CONCURRENCY + 10 });
+  // Executing rollbacks hold their locks on one session of their own (createExecutionLocks), so the pool serves only
+  // the statements of steps, the API, the gateway, card updates and the reconciler: it grows with the worker's
+  // concurrency only gently, and four workers stay well inside PostgreSQL's default 100 connections.
+  const database = createDatabase(env.DATABASE_URL, logger, { max: 10 + Math.ceil(env.BACKSTOP_WORKER_CONCURRENCY / 2) });
+  const locks = createExecutionLocks(database.pool, logger);
   const clock = () => new Date();
   const rollbackQueue = createRollbackQueue({ redisUrl: env.REDIS_URL, prefix: env.BACKSTOP_QUEUE_PREFIX, logger });
   const monitorQueue = createMonitorQueue({ redisUrl: env.REDIS_URL, prefix: env.BACKSTOP_QUEUE_PREFIX });
@@ -54,10 +57,12 @@ export function createAppDeps(input: { env: Env; config: Config; logger: Logger;
     signal: abort.signal,
     abort,
     executorFor: (policy) => createExecutor(policy.executor, executorBase),
+    locks,
     async close() {
       abort.abort();
       await rollbackQueue.close();
       await monitorQueue.close();
+      await locks.close();
       await database.close();
     },
   };

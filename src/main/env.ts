@@ -16,7 +16,9 @@ export const EnvSchema = z.object({
   BACKSTOP_LOCK_DURATION_MS: z.coerce.number().int().min(500).default(30_000),
   BACKSTOP_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
   BACKSTOP_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(200).default(15_000),
-  BACKSTOP_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
+  // Rollbacks one worker process runs at once. Executors mostly wait (on a deploy command, a webhook, a GitHub run), so
+  // many fit in one process; each running rollback holds one database connection for its execution lock.
+  BACKSTOP_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(16),
   // Discord: without a bot token every role runs without Discord (logs, API and CLI still work).
   DISCORD_TOKEN: z.string().min(1).optional(),
   DISCORD_APPLICATION_ID: z.string().regex(/^\d{17,20}$/, 'expected a Discord snowflake id').optional(),

@@ -4,7 +4,6 @@ import { claimEvent, lockedClaimQuery, type LockedClaimColumns } from '../db/que
 import { rowFromJson } from '../db/row-from-json.ts';
 import { rollbackEvents } from '../db/schema/index.ts';
 import type { PipelineDeps } from './context.ts';
-import { withLockedClaim } from './execution-lock.ts';
 import { Claim } from './ledger.ts';
 
 /** Takes the rollback for this worker by bumping its fence; resolves null when there is nothing left to do. */
@@ -37,8 +36,7 @@ export function withClaimedRollback<T>(
 ): Promise<T> {
   const at = deps.clock();
   const stateSince = new Date(at.getTime() - deps.config.raw.monitoring.max_sample_age);
-  return withLockedClaim<T, LockedClaimColumns>(
-    deps.pool,
+  return deps.locks.withLockedClaim<T, LockedClaimColumns>(
     lockedClaimQuery(deps.db, eventId, workerId, at, stateSince),
     'backstop_locked_claim',
     async (row) => {

@@ -5,6 +5,7 @@ import type { DeploymentRow } from '../db/schema/index.ts';
 import type { Executor } from '../executors/types.ts';
 import type { CoreDeps } from '../core/deps.ts';
 import type { RollbackPlan } from '../core/plan.ts';
+import type { ExecutionLocks } from './execution-lock.ts';
 import type { Claim, EventPatch } from './ledger.ts';
 
 export interface PipelineDeps extends CoreDeps {
@@ -14,6 +15,8 @@ export interface PipelineDeps extends CoreDeps {
   sleep(ms: number): Promise<void>;
   /** Aborted when the process shuts down. */
   signal: AbortSignal;
+  /** The process's execution locks, held on one session of their own. */
+  locks: ExecutionLocks;
 }
 
 export interface StepContext {

@@ -3,11 +3,12 @@ import { PgDialect } from 'drizzle-orm/pg-core';
 import type pg from 'pg';
 import { executionLockKey } from '../db/queries/rollback-transitions.ts';
 import { AppError } from '../errors/app-error.ts';
+import type { Logger } from '../logging/logger.ts';
 
 const dialect = new PgDialect();
 
 /**
- * Runs a drizzle statement on one pinned connection (the one that holds, or is about to hold, the session lock).
+ * Runs a drizzle statement on one pinned connection (the one that holds, or is about to hold, session locks).
  * `name` makes it a prepared statement of that connection: planned once per connection, not on every call.
  */
 async function run<R extends pg.QueryResultRow>(client: pg.PoolClient, statement: SQL, name?: string): Promise<R[]> {
@@ -22,11 +23,7 @@ const lockedElsewhere = (service: string, environment: string) =>
  * A connection checked out for as long as a session advisory lock on (service, environment) may be held. If the
  * holder dies, Postgres drops its session and the lock with it, so a crash never leaves the pair locked.
  */
-async function onPinnedConnection<T>(
-  pool: pg.Pool,
-  onLost: (err: Error) => void,
-  body: (client: pg.PoolClient, discard: (err: Error) => void) => Promise<T>,
-): Promise<T> {
+async function onPinnedConnection<T>(pool: pg.Pool, onLost: (err: Error) => void, body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   // The pool only listens for errors on idle clients. This one stays checked out for the whole execution, so a
   // database restart would otherwise surface as an unhandled 'error' event and kill the worker (found by
@@ -38,7 +35,7 @@ async function onPinnedConnection<T>(
   };
   client.on('error', onError);
   try {
-    return await body(client, (err) => (lost = err));
+    return await body(client);
   } finally {
     client.off('error', onError);
     // A broken connection is destroyed rather than returned to the pool.
@@ -46,11 +43,10 @@ async function onPinnedConnection<T>(
   }
 }
 
-async function unlock(client: pg.PoolClient, service: string, environment: string): Promise<void> {
-  await run(client, sql`select pg_advisory_unlock(${executionLockKey(service, environment)})`).catch(() => undefined);
-}
-
-/** Holds the execution lock of (service, environment) while `fn` runs; EXECUTION_LOCKED (retryable) if another holds it. */
+/**
+ * Holds the execution lock of (service, environment) on a connection of its own while `fn` runs; EXECUTION_LOCKED
+ * (retryable) if another session holds it. What another worker process looks like to the one under test.
+ */
 export async function withExecutionLock<T>(
   pool: pg.Pool,
   service: string,
@@ -64,7 +60,7 @@ export async function withExecutionLock<T>(
     try {
       return await fn();
     } finally {
-      await unlock(client, service, environment);
+      await run(client, sql`select pg_advisory_unlock(${executionLockKey(service, environment)})`).catch(() => undefined);
     }
   });
 }
@@ -78,35 +74,94 @@ export interface LockedClaimRow {
 }
 
 /**
- * The same lock, taken by `statement` together with the claim it guards (see lockedClaimQuery): one round trip instead
- * of a read, a lock and a claim. `fn` runs with the statement's row while the lock is held; `nothing` answers when
- * there was nothing to claim. A statement that throws after taking the lock leaves it to the discarded session.
+ * The execution locks of one worker process, all held by one session of its own. A rollback used to pin a connection
+ * for its whole execution, so 4 workers running 16 each needed 64 connections for locks alone plus their pools, and
+ * ran out of PostgreSQL's 100 (bench/scale-out.ts). One session holds any number of advisory locks; the statements
+ * that take them queue on it, and each takes a millisecond or two.
+ *
+ * Session locks are re-entrant, so the statement that takes one (lockedClaimQuery) first checks that this session
+ * does not hold it already: a rollback re-delivered to the process still executing it must wait like any other.
  */
-export async function withLockedClaim<T, R extends LockedClaimRow & pg.QueryResultRow>(
-  pool: pg.Pool,
-  statement: SQL,
-  /** The statement's text never varies, only its parameters: prepared under this name on each connection. */
-  name: string,
-  fn: (row: R) => Promise<T>,
-  nothing: () => T,
-  onLost: (err: Error) => void = () => undefined,
-): Promise<T> {
-  return onPinnedConnection(pool, onLost, async (client, discard) => {
-    let row: R | undefined;
-    try {
-      [row] = await run<R>(client, statement, name);
-    } catch (err) {
-      // The lock may have been taken before the statement failed: end the session rather than return it to the pool
-      // holding a lock nobody will release.
-      discard(err as Error);
+export interface ExecutionLocks {
+  /**
+   * Runs `statement` (which takes the lock and claims, see lockedClaimQuery) on the lock session; `fn` runs with its
+   * row while the lock is held, and `nothing` answers when there was nothing to claim. Another holder is
+   * EXECUTION_LOCKED (retryable).
+   */
+  withLockedClaim<T, R extends LockedClaimRow & pg.QueryResultRow>(statement: SQL, name: string, fn: (row: R) => Promise<T>, nothing: () => T, onLost?: (err: Error) => void): Promise<T>;
+  close(): Promise<void>;
+}
+
+interface Session {
+  client: pg.PoolClient;
+  lost: boolean;
+  /** Told when the session dies: the executions holding a lock on it go on, fenced by their claims. */
+  holders: Set<(err: Error) => void>;
+}
+
+export function createExecutionLocks(pool: pg.Pool, logger: Logger): ExecutionLocks {
+  let current: Promise<Session> | null = null;
+
+  const open = async (): Promise<Session> => {
+    const client = await pool.connect();
+    const session: Session = { client, lost: false, holders: new Set() };
+    client.on('error', (err: Error) => {
+      if (session.lost) return;
+      session.lost = true;
+      logger.warn({ err, holding: session.holders.size }, 'the execution lock session was lost; its locks went with it');
+      for (const told of session.holders) told(err);
+      client.release(err);
+    });
+    return session;
+  };
+  const session = async (): Promise<Session> => {
+    const s = await (current ??= open().catch((err: unknown) => {
+      current = null;
       throw err;
-    }
-    if (!row || row.locked === null || !row.service || !row.environment) return nothing();
-    if (!row.locked) throw lockedElsewhere(row.service, row.environment);
-    try {
-      return await fn(row);
-    } finally {
-      await unlock(client, row.service, row.environment);
-    }
-  });
+    }));
+    if (!s.lost) return s;
+    current = null;
+    return session();
+  };
+  const discard = (s: Session, err: Error) => {
+    if (s.lost) return;
+    s.lost = true;
+    for (const told of s.holders) told(err);
+    s.client.release(err);
+  };
+
+  return {
+    async withLockedClaim(statement, name, fn, nothing, onLost = () => undefined) {
+      const s = await session();
+      let row;
+      try {
+        [row] = await run(s.client, statement, name);
+      } catch (err) {
+        // The lock may have been taken before the statement failed: end the session rather than keep a lock that
+        // nobody will release. The other executions' locks go with it; their claims still fence them.
+        discard(s, err as Error);
+        throw err;
+      }
+      if (!row || row.locked === null || !row.service || !row.environment) return nothing();
+      if (!row.locked) throw lockedElsewhere(row.service, row.environment);
+      const { service, environment } = row;
+      s.holders.add(onLost);
+      try {
+        return await fn(row as never);
+      } finally {
+        s.holders.delete(onLost);
+        // A lock that could not be released must not outlive its execution: end the session instead.
+        if (!s.lost) await run(s.client, sql`select pg_advisory_unlock(${executionLockKey(service, environment)})`).catch((err: Error) => discard(s, err));
+      }
+    },
+    async close() {
+      const s = await current?.catch(() => null);
+      current = null;
+      if (s && !s.lost) {
+        s.lost = true;
+        // Destroyed, not returned to the pool: a session that held locks is never handed to anyone else.
+        s.client.release(true);
+      }
+    },
+  };
 }

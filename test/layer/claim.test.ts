@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { findStaleActiveEvents, getEvent } from '../../src/db/queries/rollback-events.ts';
 import type { RollbackEventRow } from '../../src/db/schema/index.ts';
-import { claimRollback } from '../../src/pipeline/claim.ts';
+import { claimRollback, withClaimedRollback } from '../../src/pipeline/claim.ts';
 import { withExecutionLock } from '../../src/pipeline/execution-lock.ts';
 import { approvedRollback } from '../support/layer/rollback.ts';
 import { createLayerWorld, type LayerWorld } from '../support/layer/world.ts';
@@ -13,7 +13,7 @@ import { createLayerWorld, type LayerWorld } from '../support/layer/world.ts';
 
 const T0 = new Date('2031-03-01T10:00:00.000Z');
 const LEASE_MS = 30_000;
-const SERVICES = ['locked', 'lease', 'stale', 'final', 'stamp'];
+const SERVICES = ['locked', 'lease', 'stale', 'final', 'stamp', 'again', 'other'];
 
 const stale = async (w: LayerWorld) => (await findStaleActiveEvents(w.db, new Date(w.clock.now().getTime() - LEASE_MS))).map((e) => e.eventId);
 
@@ -95,6 +95,33 @@ describe('the fenced claim', () => {
     expect(await claimRollback(w.db, event.eventId, 'worker-b', w.deps.clock)).toBeNull();
     await expect(a.begin('verify')).rejects.toMatchObject({ code: 'LOST_CLAIM' });
     expect(await getEvent(w.db, event.eventId)).toMatchObject({ status: 'succeeded', claimFence: 1, claimedBy: 'worker-a', completedAt: T0 });
+  });
+
+  // A worker process holds all its execution locks on one session, and session locks are re-entrant: without a check,
+  // a rollback re-delivered to the process still executing it would take the lock again and claim it from under the
+  // running execution.
+  it('keeps a rollback out of the process that is still executing it, without touching that execution\'s claim', async () => {
+    const event = await approved('again');
+    const nothing = () => 'nothing' as const;
+    const outcome = await withClaimedRollback(w.deps, event.eventId, 'worker-a', async ({ claim }) => {
+      expect(claim.fence).toBe(1);
+      const again = withClaimedRollback(w.deps, event.eventId, 'worker-a-again', async () => 'claimed twice' as const, nothing);
+      await expect(again).rejects.toMatchObject({ name: 'AppError', code: 'EXECUTION_LOCKED', retryable: true });
+      expect(await getEvent(w.db, event.eventId)).toMatchObject({ claimFence: 1, claimedBy: 'worker-a' });
+      return 'executed' as const;
+    }, nothing);
+    expect(outcome).toBe('executed');
+    // Released with the execution: the next delivery claims it.
+    expect(await withClaimedRollback(w.deps, event.eventId, 'worker-b', async ({ claim }) => claim.fence, () => 0)).toBe(2);
+  });
+
+  it('keeps a rollback out while another session (another worker process) holds its lock', async () => {
+    const event = await approved('other');
+    await withExecutionLock(w.deps.pool, 'other', 'staging', async () => {
+      await expect(withClaimedRollback(w.deps, event.eventId, 'worker-b', async () => 'claimed', () => 'nothing')).rejects.toMatchObject({ code: 'EXECUTION_LOCKED' });
+    });
+    expect(await getEvent(w.db, event.eventId)).toMatchObject({ status: 'approved', claimFence: 0 });
+    expect(await withClaimedRollback(w.deps, event.eventId, 'worker-b', async ({ claim }) => claim.fence, () => 0)).toBe(1);
   });
 
   // The claim stamps heartbeat_at, updated_at and started_at with the injected clock, as every later write (Claim.save)

@@ -50,7 +50,8 @@ export interface LockedClaimColumns extends Partial<StoredFactsColumns> {
 }
 
 /**
- * A worker's start in one statement, on the connection that will hold the lock: take the service's execution lock,
+ * A worker's start in one statement, on the session that holds its process's locks: take the service's execution lock
+ * (unless this very session holds it already),
  * claim the rollback only if the lock was free, and read the facts its validation and pre-rollback snapshot need
  * (the state as of `stateSince`). The lock is a session lock: it outlives the statement, and the caller releases it.
  */
@@ -61,7 +62,13 @@ export function lockedClaimQuery(q: Queryable, eventId: string, workerId: string
       select service, environment from ops.rollback_events
       where event_id = ${eventId} and status in (${sql.raw(WORKER_ROLLBACK_STATUSES.map((s) => `'${s}'`).join(', '))})
     ), lk as (
-      select pg_try_advisory_lock(${executionLockKey(sql`ev.service`, sql`ev.environment`)}) as locked from ev
+      -- Session locks are re-entrant: a lock this session already holds is another execution of this process.
+      select case when exists (
+          select 1 from pg_locks l
+          where l.locktype = 'advisory' and l.granted and l.pid = pg_backend_pid() and l.objsubid = 1
+            and l.classid = ((k.key >> 32) & 4294967295)::oid and l.objid = (k.key & 4294967295)::oid)
+        then false else pg_try_advisory_lock(k.key) end as locked
+      from (select ${executionLockKey(sql`ev.service`, sql`ev.environment`)} as key from ev) k
     ), claimed as ${claimed}
     select lk.locked, ev.service, ev.environment, row_to_json(c) as event,
       (select s.snapshot_id from ops.system_snapshots s where s.event_id = ${eventId} and s.snapshot_type = 'pre_rollback') as pre_snapshot_id,

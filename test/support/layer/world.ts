@@ -4,6 +4,7 @@ import { createDatabase, type Database, type Db } from '../../../src/db/client.t
 import type { Executor } from '../../../src/executors/types.ts';
 import { createLogger } from '../../../src/logging/logger.ts';
 import type { Notice, Notifier } from '../../../src/notify/notifier.ts';
+import { createExecutionLocks } from '../../../src/pipeline/execution-lock.ts';
 import type { PipelineDeps } from '../../../src/pipeline/context.ts';
 import { trackClose } from '../leaks/track.ts';
 import { countStatements, type StatementCounter } from '../statement-counter.ts';
@@ -93,6 +94,7 @@ export async function createLayerWorld(opts: { start: Date; services?: string[];
   const enqueued: string[] = [];
   const slept: number[] = [];
   let executor: Executor | undefined;
+  const locks = createExecutionLocks(database.pool, logger);
   const deps: PipelineDeps = {
     db: database.db,
     pool: database.pool,
@@ -121,6 +123,7 @@ export async function createLayerWorld(opts: { start: Date; services?: string[];
       clock.advance(ms);
     },
     signal: new AbortController().signal,
+    locks,
   };
   return trackClose(`createLayerWorld() (database ${tdb.name})`, {
     tdb,
@@ -138,6 +141,7 @@ export async function createLayerWorld(opts: { start: Date; services?: string[];
     },
     async close() {
       try {
+        await locks.close();
         await database.close();
       } finally {
         await tdb.drop();
