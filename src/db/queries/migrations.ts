@@ -1,6 +1,6 @@
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Queryable } from '../client.ts';
-import { deployments, migrationHistory, type MigrationRow } from '../schema/index.ts';
+import { migrationHistory, type MigrationRow } from '../schema/index.ts';
 
 export async function insertMigration(q: Queryable, values: typeof migrationHistory.$inferInsert): Promise<MigrationRow> {
   const [row] = await q.insert(migrationHistory).values(values).returning();
@@ -9,12 +9,19 @@ export async function insertMigration(q: Queryable, values: typeof migrationHist
 
 /** The schema of a service as backstop knows it: its applied, not yet reverted migrations, in the order applied. */
 export async function findAppliedMigrations(q: Queryable, service: string, environment: string): Promise<Array<{ name: string; hash: string }>> {
-  return q
-    .select({ name: migrationHistory.migrationName, hash: migrationHistory.migrationHash })
-    .from(migrationHistory)
-    .innerJoin(deployments, eq(deployments.deploymentId, migrationHistory.deploymentId))
-    .where(and(eq(deployments.service, service), eq(deployments.environment, environment), isNull(migrationHistory.rolledBackAt)))
-    .orderBy(migrationHistory.appliedAt, migrationHistory.id);
+  const { rows } = await q.execute<{ migrations: Array<{ name: string; hash: string }> }>(sql`select ${appliedMigrationsJson(service, environment)} as migrations`);
+  return rows[0]?.migrations ?? [];
+}
+
+/**
+ * The same read as a JSON array of {name, hash}, for statements that fold it in (a worker's claim, the end of many
+ * watches); `service` and `environment` may be expressions over the enclosing statement.
+ */
+export function appliedMigrationsJson(service: SQL | string, environment: SQL | string): SQL {
+  return sql`coalesce((
+    select json_agg(json_build_object('name', mh.migration_name, 'hash', mh.migration_hash) order by mh.applied_at, mh.id)
+    from ops.migration_history mh join ops.deployments md on md.deployment_id = mh.deployment_id
+    where md.service = ${service} and md.environment = ${environment} and mh.rolled_back_at is null), '[]')`;
 }
 
 /** Marks the migrations a full rollback reverted; one already marked keeps its first time. */

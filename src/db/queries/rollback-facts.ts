@@ -3,6 +3,7 @@ import type { Queryable } from '../client.ts';
 import { rowFromJson } from '../row-from-json.ts';
 import { ACTIVE_ROLLBACK_STATUSES, deployments, healthSamples, migrationHistory, type DeploymentRow, type HealthSampleRow, type MigrationRow } from '../schema/index.ts';
 import { latestSampleJson } from './health-samples.ts';
+import { appliedMigrationsJson } from './migrations.ts';
 
 /** A migration a rollback would revert: applied after the target, up to and including the deployment rolled back. */
 export type MigrationToRevert = Pick<MigrationRow, 'deploymentId' | 'migrationName' | 'migrationHash' | 'reversibility' | 'rollbackScript' | 'appliedAt'>;
@@ -53,10 +54,7 @@ export function storedFactsQuery(fromId: SQL | string, exceptEventId: SQL | stri
           limit 20) p), '[]') as in_progress
       ${
         stateSince
-          ? sql`, coalesce((
-              select json_agg(json_build_object('name', mh.migration_name, 'hash', mh.migration_hash) order by mh.applied_at, mh.id)
-              from ops.migration_history mh join ops.deployments d on d.deployment_id = mh.deployment_id
-              where d.service = f.service and d.environment = f.environment and mh.rolled_back_at is null), '[]') as applied_migrations,
+          ? sql`, ${appliedMigrationsJson(sql`f.service`, sql`f.environment`)} as applied_migrations,
             ${latestSampleJson(sql`f.service`, sql`f.environment`, stateSince)} as latest_sample`
           : sql``
       }

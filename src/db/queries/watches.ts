@@ -1,6 +1,9 @@
 import { and, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { Queryable } from '../client.ts';
-import { deployments } from '../schema/index.ts';
+import { rowFromJson } from '../row-from-json.ts';
+import { deployments, healthSamples } from '../schema/index.ts';
+import { latestSampleJson } from './health-samples.ts';
+import { appliedMigrationsJson } from './migrations.ts';
 import type { WatchedDeployment } from '../../monitor/types.ts';
 import type { ServiceState } from '../../deployments/take-snapshot.ts';
 
@@ -70,14 +73,8 @@ type EndedRow = {
   version: string;
   git_commit: string;
   watch_result: string;
-  migrations: Array<[string, string]> | null;
-  observed_at: string | null;
-  error_rate_per_minute: number | null;
-  recent_errors: number | null;
-  database_connections_pct: number | null;
-  active_queries: number | null;
-  p95_ms: number | null;
-  memory_pct: number | null;
+  migrations: Array<{ name: string; hash: string }> | null;
+  latest: Record<string, unknown> | null;
 };
 
 /**
@@ -125,27 +122,16 @@ export async function endDueWatches(
       select deployment_id, service, environment, 'watch_passed', ${input.passedSummary}, '{}'::jsonb from ended where watch_result = 'healthy'
     ),
     -- What the snapshots record is the service's state, the same for every deployment of one service and
-    -- environment: read once per pair, with the same reads as findAppliedMigrations and getLatestHealthSample.
+    -- environment: read once per pair, by the same reads as a single snapshot (findAppliedMigrations,
+    -- getLatestHealthSample).
     pairs as (select distinct service, environment from ended where watch_result = 'healthy'),
     state as (
-      select p.service, p.environment, m.migrations, s.*
+      select p.service, p.environment,
+        ${appliedMigrationsJson(sql`p.service`, sql`p.environment`)} as migrations,
+        ${latestSampleJson(sql`p.service`, sql`p.environment`, input.sampleSince)} as latest
       from pairs p
-      left join lateral (
-        select json_agg(json_build_array(mh.migration_name, mh.migration_hash) order by mh.applied_at, mh.id) as migrations
-        from ops.migration_history mh join ops.deployments md on md.deployment_id = mh.deployment_id
-        where md.service = p.service and md.environment = p.environment and mh.rolled_back_at is null
-      ) m on true
-      left join lateral (
-        select h.observed_at, h.error_rate_per_minute, h.recent_errors, h.database_connections_pct, h.active_queries, h.p95_ms, h.memory_pct
-        from ops.deployments sd cross join lateral (
-          select * from ops.health_samples h where h.deployment_id = sd.deployment_id and h.observed_at >= ${input.sampleSince}
-          order by h.observed_at desc limit 1
-        ) h
-        where sd.service = p.service and sd.environment = p.environment
-        order by h.observed_at desc limit 1
-      ) s on true
     )
-    select e.*, st.migrations, st.observed_at, st.error_rate_per_minute, st.recent_errors, st.database_connections_pct, st.active_queries, st.p95_ms, st.memory_pct
+    select e.*, st.migrations, st.latest
     from ended e left join state st on e.watch_result = 'healthy' and st.service = e.service and st.environment = e.environment`);
   return rows.rows.map((r) => ({
     deploymentId: r.deployment_id,
@@ -154,17 +140,7 @@ export async function endDueWatches(
     version: r.version,
     gitCommit: r.git_commit,
     result: r.watch_result,
-    migrations: (r.migrations ?? []).map(([name, hash]) => ({ name, hash })),
-    latest: r.observed_at
-      ? {
-          observedAt: new Date(r.observed_at),
-          errorRatePerMinute: r.error_rate_per_minute,
-          recentErrors: r.recent_errors,
-          databaseConnectionsPct: r.database_connections_pct,
-          activeQueries: r.active_queries,
-          p95Ms: r.p95_ms,
-          memoryPct: r.memory_pct,
-        }
-      : null,
+    migrations: r.migrations ?? [],
+    latest: r.latest ? rowFromJson(healthSamples, r.latest) : null,
   }));
 }
