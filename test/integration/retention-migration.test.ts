@@ -73,6 +73,11 @@ describe('migration 0005: health samples partitioned by day', () => {
     const next = await pool.query(`insert into ops.health_samples (deployment_id, source, observed_at) values ($1, 'push', '2001-01-01T00:00:00Z') returning id, tableoid::regclass::text as part`, [dep.deployment_id]);
     expect(Number(next.rows[0].id)).toBe(Number(old.at(-1).id) + 1);
     expect(next.rows[0].part).toBe('ops_partitions.health_samples_default');
+    // 0008 pointed the pair at its newest stored sample, and the 2001 straggler just inserted did not move it back.
+    const newest = old.reduce((a, b) => (a.observed_at > b.observed_at ? a : b));
+    expect((await pool.query(`select service, environment, sample_id, observed_at from ops.latest_samples`)).rows).toEqual([
+      { service: 'payments', environment: 'production', sample_id: newest.id, observed_at: newest.observed_at },
+    ]);
     const fk = await pool.query(`insert into ops.health_samples (deployment_id, source) values (gen_random_uuid(), 'push')`).catch((err: { code?: string; constraint?: string }) => err);
     expect(fk).toMatchObject({ code: '23503', constraint: 'health_samples_deployment_id_deployments_deployment_id_fk' });
     const keys = await pool.query(`select conname, pg_get_constraintdef(oid) as def from pg_constraint where conrelid = 'ops.health_samples'::regclass order by conname`);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getLatestHealthSample } from '../../src/db/queries/health-samples.ts';
 import { readStoredFacts } from '../../src/db/queries/rollback-facts.ts';
 import { findHistory, findStaleActiveEvents, findVotes, findVotesForEvents, getActiveEvent } from '../../src/db/queries/rollback-events.ts';
-import { approvals, deployments, rollbackEvents, type RollbackEventRow } from '../../src/db/schema/index.ts';
+import { approvals, deployments, healthSamples, rollbackEvents, type RollbackEventRow } from '../../src/db/schema/index.ts';
 import { isUniqueViolation } from '../../src/errors/infra.ts';
 import { insertDeployment, insertRollbackRow, insertSample } from '../support/layer/rows.ts';
 import { createLayerWorld, type LayerWorld } from '../support/layer/world.ts';
@@ -146,5 +146,24 @@ describe('rollback and deployment queries', () => {
     expect(latest).toMatchObject({ deploymentId: older.deploymentId, errorRatePerMinute: 2, observedAt: at(-5) });
     // Bounded in time: nothing since then, nothing found (older samples are never the service's state).
     expect(await getLatestHealthSample(w.db, 'newest', 'staging', at(1))).toBeNull();
+  });
+
+  // The newest sample of a pair is kept by a trigger, a statement at a time: a bulk insert of many pairs and many rows
+  // per pair (as a backfill or the year's dataset writes them) must leave each pair at its own newest row.
+  it('keeps the newest sample of each pair through one insert of many pairs and rows, in any order', async () => {
+    const a = await deployment('bulk-a', 'staging', 'v1.0.0', -60);
+    const b = await deployment('bulk-b', 'staging', 'v1.0.0', -60);
+    await w.db.insert(healthSamples).values([
+      { deploymentId: a.deploymentId, source: 'pushed', observedAt: at(-3), errorRatePerMinute: 30 },
+      { deploymentId: b.deploymentId, source: 'pushed', observedAt: at(-9), errorRatePerMinute: 90 },
+      { deploymentId: a.deploymentId, source: 'pushed', observedAt: at(-1), errorRatePerMinute: 10 },
+      { deploymentId: b.deploymentId, source: 'pushed', observedAt: at(-2), errorRatePerMinute: 20 },
+      { deploymentId: a.deploymentId, source: 'pushed', observedAt: at(-7), errorRatePerMinute: 70 },
+    ]);
+    expect(await getLatestHealthSample(w.db, 'bulk-a', 'staging', at(-600))).toMatchObject({ errorRatePerMinute: 10, observedAt: at(-1) });
+    expect(await getLatestHealthSample(w.db, 'bulk-b', 'staging', at(-600))).toMatchObject({ errorRatePerMinute: 20, observedAt: at(-2) });
+    // A sample gone (retention dropped its day) is no longer anyone's state.
+    await w.db.delete(healthSamples).where(eq(healthSamples.deploymentId, b.deploymentId));
+    expect(await getLatestHealthSample(w.db, 'bulk-b', 'staging', at(-600))).toBeNull();
   });
 });

@@ -9,10 +9,9 @@ export async function insertHealthSample(q: Queryable, values: typeof healthSamp
 }
 
 /**
- * The newest sample pushed since `since` for any deployment of one service and environment. Each deployment's newest
- * sample is one probe of the (deployment, observed_at) index within the time bound (so only recent partitions), and
- * the newest of those is the answer: the cost grows with the service's deployments, never with every sample it ever
- * had (a join over all of them took 0.5–0.8 s at 1M samples).
+ * The newest sample pushed since `since` for any deployment of one service and environment: one probe of the pair's
+ * pointer (ops.latest_samples, kept by a trigger on insert) and one of the sample it names, whatever the number of
+ * deployments and samples the service has had.
  */
 export async function getLatestHealthSample(q: Queryable, service: string, environment: string, since: Date): Promise<HealthSampleRow | null> {
   const { rows } = await q.execute<{ sample: Record<string, unknown> | null }>(sql`select ${latestSampleJson(service, environment, since)} as sample`);
@@ -22,16 +21,12 @@ export async function getLatestHealthSample(q: Queryable, service: string, envir
 
 /**
  * The same read as a JSON scalar subquery, for statements that fold it in; `service` and `environment` may be
- * expressions over the enclosing statement.
+ * expressions over the enclosing statement. A pointer whose sample retention has since dropped finds nothing, as it
+ * should: that sample was older than any bound a reader uses.
  */
 export function latestSampleJson(service: SQL | string, environment: SQL | string, since: Date): SQL {
   return sql`(
-    select row_to_json(newest) from ops.deployments sd
-    cross join lateral (
-      select * from ops.health_samples hs
-      where hs.deployment_id = sd.deployment_id and hs.observed_at >= ${since.toISOString()}::timestamptz
-      order by hs.observed_at desc limit 1
-    ) newest
-    where sd.service = ${service} and sd.environment = ${environment}
-    order by newest.observed_at desc limit 1)`;
+    select row_to_json(hs) from ops.latest_samples ls
+    join ops.health_samples hs on hs.id = ls.sample_id and hs.observed_at = ls.observed_at
+    where ls.service = ${service} and ls.environment = ${environment} and ls.observed_at >= ${since.toISOString()}::timestamptz)`;
 }

@@ -10,3 +10,4 @@ export * from './audit-log.ts';
 export * from './audit-chains.ts';
 export * from './discord-messages.ts';
 export * from './monitoring.ts';
+export * from './latest-samples.ts';
