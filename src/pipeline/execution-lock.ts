@@ -101,14 +101,6 @@ interface Session {
 
 export function createExecutionLocks(pool: pg.Pool, logger: Logger): ExecutionLocks {
   let current: Promise<Session> | null = null;
-  // One statement at a time on the session, queued here: pg queues concurrent queries on a client itself, but that is
-  // deprecated (and printed as a warning) and goes away in pg 9.
-  let tail: Promise<unknown> = Promise.resolve();
-  const serial = <T>(work: () => Promise<T>): Promise<T> => {
-    const next = tail.then(work, work);
-    tail = next.catch(() => undefined);
-    return next;
-  };
 
   const open = async (): Promise<Session> => {
     const client = await pool.connect();
@@ -143,7 +135,7 @@ export function createExecutionLocks(pool: pg.Pool, logger: Logger): ExecutionLo
       const s = await session();
       let row;
       try {
-        [row] = await serial(() => run(s.client, statement, name));
+        [row] = await run(s.client, statement, name);
       } catch (err) {
         // The lock may have been taken before the statement failed: end the session rather than keep a lock that
         // nobody will release. The other executions' locks go with it; their claims still fence them.
@@ -159,7 +151,7 @@ export function createExecutionLocks(pool: pg.Pool, logger: Logger): ExecutionLo
       } finally {
         s.holders.delete(onLost);
         // A lock that could not be released must not outlive its execution: end the session instead.
-        if (!s.lost) await serial(() => run(s.client, sql`select pg_advisory_unlock(${executionLockKey(service, environment)})`)).catch((err: Error) => discard(s, err));
+        if (!s.lost) await run(s.client, sql`select pg_advisory_unlock(${executionLockKey(service, environment)})`).catch((err: Error) => discard(s, err));
       }
     },
     async close() {

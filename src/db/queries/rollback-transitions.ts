@@ -51,9 +51,9 @@ export interface LockedClaimColumns extends Partial<StoredFactsColumns> {
 
 /**
  * A worker's start in one statement, on the session that holds its process's locks: take the service's execution lock
- * (unless this very session holds it already),
- * claim the rollback only if the lock was free, and read the facts its validation and pre-rollback snapshot need
- * (the state as of `stateSince`). The lock is a session lock: it outlives the statement, and the caller releases it.
+ * (unless this very session holds it already), claim the rollback only if the lock was free, and read the facts its
+ * validation and pre-rollback snapshot need (the state as of `stateSince`). The lock is a session lock: it outlives
+ * the statement, and the caller releases it.
  */
 export function lockedClaimQuery(q: Queryable, eventId: string, workerId: string, at: Date, stateSince: Date): SQL {
   const claimed = claimUpdate(q, eventId, workerId, at, sql`(select locked from lk)`);
