@@ -3,7 +3,7 @@
 // same number and concurrency running the same command (bench/bare-worker.ts). Also how the work spread over the
 // workers, how long each rollback waited for its executor, and that none ran twice. Runs on an empty database and on
 // a generated year.
-// Usage: node bin/run-ts.mjs bench/scale-out.ts [rollbacks]
+// Usage: node bin/run-ts.mjs bench/scale-out.ts [rollbacks]   (BENCH_WORKERS=4 runs one of the worker counts)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,7 +23,7 @@ import { parseEnv } from '../src/main/env.ts';
 import { DATASETS, pct, REDIS, round, runBench, withBenchDatabase, type Dataset } from './support.ts';
 
 const ROLLBACKS = Number(process.argv[2] ?? 64);
-const WORKERS = process.env.BENCH_WORKERS ? process.env.BENCH_WORKERS.split(",").map(Number) : [1, 2, 4];
+const WORKERS = process.env.BENCH_WORKERS ? process.env.BENCH_WORKERS.split(',').map(Number) : [1, 2, 4];
 const FINAL = `('succeeded', 'failed', 'rejected', 'expired', 'cancelled')`;
 const defaults = parseEnv({});
 if (!defaults.ok) throw new Error('the default environment does not parse');
