@@ -102,8 +102,8 @@ export async function decideRollback(deps: CoreDeps, input: Decision): Promise<D
       const statusReason = status === 'rejected' ? `rejected by ${approval.rejectedBy}: ${reason}` : status === 'expired' ? 'approval window expired' : null;
       Object.assign(patch, decidedPatch(status, statusReason, now));
     }
-    if (!state.head) throw new Error(`audit chain ${auditChain} has no head row in ops.audit_chain_heads (was migration 0006 applied?)`);
-    const [audit] = chainAuditRows(new Map([[auditChain, state.head]]), [
+    // A missing head (migration 0006 not applied) is chainAuditRows' error to raise.
+    const [audit] = chainAuditRows(new Map(state.head ? [[auditChain, state.head]] : []), [
       {
         actor: input.actor.id,
         source: input.actor.source,

@@ -17,7 +17,7 @@ export const EnvSchema = z.object({
   BACKSTOP_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
   BACKSTOP_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(200).default(15_000),
   // Rollbacks one worker process runs at once. Executors mostly wait (on a deploy command, a webhook, a GitHub run), so
-  // many fit in one process; each running rollback holds one database connection for its execution lock.
+  // many fit in one process. Their execution locks share one database session per process (createExecutionLocks).
   BACKSTOP_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(16),
   // Discord: without a bot token every role runs without Discord (logs, API and CLI still work).
   DISCORD_TOKEN: z.string().min(1).optional(),

@@ -19,52 +19,6 @@ async function run<R extends pg.QueryResultRow>(client: pg.PoolClient, statement
 const lockedElsewhere = (service: string, environment: string) =>
   new AppError('EXECUTION_LOCKED', `another worker is still executing a rollback of ${service}/${environment}`, { retryable: true });
 
-/**
- * A connection checked out for as long as a session advisory lock on (service, environment) may be held. If the
- * holder dies, Postgres drops its session and the lock with it, so a crash never leaves the pair locked.
- */
-async function onPinnedConnection<T>(pool: pg.Pool, onLost: (err: Error) => void, body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  // The pool only listens for errors on idle clients. This one stays checked out for the whole execution, so a
-  // database restart would otherwise surface as an unhandled 'error' event and kill the worker (found by
-  // test/faults/postgres-restart.test.ts). The lock dies with the session; the running step carries on, fenced.
-  let lost: Error | undefined;
-  const onError = (err: Error) => {
-    lost = err;
-    onLost(err);
-  };
-  client.on('error', onError);
-  try {
-    return await body(client);
-  } finally {
-    client.off('error', onError);
-    // A broken connection is destroyed rather than returned to the pool.
-    client.release(lost);
-  }
-}
-
-/**
- * Holds the execution lock of (service, environment) on a connection of its own while `fn` runs; EXECUTION_LOCKED
- * (retryable) if another session holds it. What another worker process looks like to the one under test.
- */
-export async function withExecutionLock<T>(
-  pool: pg.Pool,
-  service: string,
-  environment: string,
-  fn: () => Promise<T>,
-  onLost: (err: Error) => void = () => undefined,
-): Promise<T> {
-  return onPinnedConnection(pool, onLost, async (client) => {
-    const [row] = await run<{ locked: boolean }>(client, sql`select pg_try_advisory_lock(${executionLockKey(service, environment)}) as locked`);
-    if (!row?.locked) throw lockedElsewhere(service, environment);
-    try {
-      return await fn();
-    } finally {
-      await run(client, sql`select pg_advisory_unlock(${executionLockKey(service, environment)})`).catch(() => undefined);
-    }
-  });
-}
-
 /** What a statement that takes the lock and claims in one round trip found. */
 export interface LockedClaimRow {
   /** Null: nothing was the worker's to lock (the rollback is final, or not yet approved). */
@@ -102,15 +56,18 @@ interface Session {
 export function createExecutionLocks(pool: pg.Pool, logger: Logger): ExecutionLocks {
   let current: Promise<Session> | null = null;
 
+  const discard = (s: Session, err: Error) => {
+    if (s.lost) return;
+    s.lost = true;
+    for (const told of s.holders) told(err);
+    s.client.release(err);
+  };
   const open = async (): Promise<Session> => {
     const client = await pool.connect();
     const session: Session = { client, lost: false, holders: new Set() };
     client.on('error', (err: Error) => {
-      if (session.lost) return;
-      session.lost = true;
-      logger.warn({ err, holding: session.holders.size }, 'the execution lock session was lost; its locks went with it');
-      for (const told of session.holders) told(err);
-      client.release(err);
+      if (!session.lost) logger.warn({ err, holding: session.holders.size }, 'the execution lock session was lost; its locks went with it');
+      discard(session, err);
     });
     return session;
   };
@@ -122,12 +79,6 @@ export function createExecutionLocks(pool: pg.Pool, logger: Logger): ExecutionLo
     if (!s.lost) return s;
     current = null;
     return session();
-  };
-  const discard = (s: Session, err: Error) => {
-    if (s.lost) return;
-    s.lost = true;
-    for (const told of s.holders) told(err);
-    s.client.release(err);
   };
 
   return {

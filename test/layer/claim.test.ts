@@ -2,7 +2,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { findStaleActiveEvents, getEvent } from '../../src/db/queries/rollback-events.ts';
 import type { RollbackEventRow } from '../../src/db/schema/index.ts';
 import { claimRollback, withClaimedRollback } from '../../src/pipeline/claim.ts';
-import { withExecutionLock } from '../../src/pipeline/execution-lock.ts';
+import { createLogger } from '../../src/logging/logger.ts';
+import { createExecutionLocks } from '../../src/pipeline/execution-lock.ts';
+import { asAnotherWorker } from '../support/layer/other-worker-lock.ts';
 import { approvedRollback } from '../support/layer/rollback.ts';
 import { createLayerWorld, type LayerWorld } from '../support/layer/world.ts';
 
@@ -31,20 +33,26 @@ describe('the fenced claim', () => {
 
   it('keeps a second claimant out while the first holds the execution lock, and lets it in once released', async () => {
     const event = await approved('locked');
-    const first = await withExecutionLock(w.deps.pool, 'locked', 'staging', async () => {
-      const a = await claimRollback(w.db, event.eventId, 'worker-a', w.deps.clock);
-      const second = withExecutionLock(w.deps.pool, 'locked', 'staging', () => claimRollback(w.db, event.eventId, 'worker-b', w.deps.clock));
-      await expect(second).rejects.toMatchObject({ name: 'AppError', code: 'EXECUTION_LOCKED', retryable: true });
-      // The lock is per service and environment: another pair is not held up.
-      expect(await withExecutionLock(w.deps.pool, 'locked', 'production', async () => 'ran')).toBe('ran');
-      return a;
-    });
-    expect(first).toMatchObject({ fence: 1 });
-    expect(await getEvent(w.db, event.eventId)).toMatchObject({ status: 'running', claimFence: 1, claimedBy: 'worker-a' });
+    // worker-b is another process: its execution locks live on a session of their own.
+    const otherProcess = createExecutionLocks(w.deps.pool, createLogger({ level: 'silent' }));
+    const workerB = { ...w.deps, locks: otherProcess };
+    try {
+      const first = await withClaimedRollback(w.deps, event.eventId, 'worker-a', async ({ claim }) => {
+        const second = withClaimedRollback(workerB, event.eventId, 'worker-b', async ({ claim: b }) => b, () => null);
+        await expect(second).rejects.toMatchObject({ name: 'AppError', code: 'EXECUTION_LOCKED', retryable: true });
+        // The lock is per service and environment: another pair is not held up.
+        expect(await asAnotherWorker(w.deps.pool, 'locked', 'production', async () => 'ran')).toBe('ran');
+        return claim;
+      }, () => null);
+      expect(first).toMatchObject({ fence: 1 });
+      expect(await getEvent(w.db, event.eventId)).toMatchObject({ status: 'running', claimFence: 1, claimedBy: 'worker-a' });
 
-    const b = await withExecutionLock(w.deps.pool, 'locked', 'staging', () => claimRollback(w.db, event.eventId, 'worker-b', w.deps.clock));
-    expect(b?.fence).toBe(2);
-    expect(await getEvent(w.db, event.eventId)).toMatchObject({ claimFence: 2, claimedBy: 'worker-b' });
+      const b = await withClaimedRollback(workerB, event.eventId, 'worker-b', async ({ claim }) => claim, () => null);
+      expect(b?.fence).toBe(2);
+      expect(await getEvent(w.db, event.eventId)).toMatchObject({ claimFence: 2, claimedBy: 'worker-b' });
+    } finally {
+      await otherProcess.close();
+    }
   });
 
   it('lets another worker take over once the holder has been quiet longer than the lease, on the fake clock', async () => {
@@ -117,7 +125,7 @@ describe('the fenced claim', () => {
 
   it('keeps a rollback out while another session (another worker process) holds its lock', async () => {
     const event = await approved('other');
-    await withExecutionLock(w.deps.pool, 'other', 'staging', async () => {
+    await asAnotherWorker(w.deps.pool, 'other', 'staging', async () => {
       await expect(withClaimedRollback(w.deps, event.eventId, 'worker-b', async () => 'claimed', () => 'nothing')).rejects.toMatchObject({ code: 'EXECUTION_LOCKED' });
     });
     expect(await getEvent(w.db, event.eventId)).toMatchObject({ status: 'approved', claimFence: 0 });

@@ -16,7 +16,7 @@ export async function lockChainHeads(q: Queryable, chains: readonly number[]): P
     sql`select chain, last_id, last_hash, row_count from ops.audit_chain_heads
         where chain = any(${`{${chains.join(',')}}`}::smallint[]) order by chain for update`,
   );
-  return new Map(rows.map((r) => [r.chain, { lastId: Number(r.last_id), lastHash: r.last_hash, rowCount: Number(r.row_count) }]));
+  return new Map(rows.map((r) => [r.chain, chainHeadFromJson(r)]));
 }
 
 export type AuditRowToInsert = { chain: number; at: Date; actor: string; source: string; action: string; subject: string | null; reason: string | null; result: string; severity: string; details: unknown; prevHash: string; hash: string };
@@ -55,6 +55,7 @@ export function lockedChainHeadJson(chain: number): SQL {
       select chain, last_id, last_hash, row_count from ops.audit_chain_heads where chain = ${chain} for update) h)`;
 }
 
+/** A head as a row or a JSON object gives it (bigints arrive as strings from one, numbers from the other). */
 export function chainHeadFromJson(json: { last_id: number | string; last_hash: string; row_count: number | string }): ChainHead {
   return { lastId: Number(json.last_id), lastHash: json.last_hash, rowCount: Number(json.row_count) };
 }

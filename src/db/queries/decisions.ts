@@ -53,9 +53,9 @@ export async function writeDecision(
 ): Promise<RollbackEventRow> {
   const vote = q.insert(approvals).values(input.vote);
   const event = q.update(rollbackEvents).set(input.patch).where(eq(rollbackEvents.eventId, input.eventId)).returning();
+  // Drizzle puts an embedded query in parentheses itself, so `vote as ${vote}` is a well-formed CTE.
   const { rows } = await q.execute<{ event: Record<string, unknown> }>(sql`
     with ${auditInsertCtes([input.audit])}, vote as ${vote}, ev as ${event}
     select row_to_json(ev) as event from ev`);
-  // (Drizzle puts an embedded query in parentheses itself, so `vote as ${vote}` is a well-formed CTE.)
   return rowFromJson(rollbackEvents, rows[0]!.event);
 }
