@@ -1,9 +1,10 @@
-import { serve, type ServerType } from '@hono/node-server';
+import type { Server } from 'node:http';
 import type { Hono } from 'hono';
 import type { Redis } from 'ioredis';
 import { runMigrations } from '../db/migrate.ts';
 import { createAuthenticator } from '../http/auth.ts';
 import { createApp } from '../http/app.ts';
+import { listen } from '../http/listen.ts';
 import { createMetrics } from '../metrics/registry.ts';
 import { combineNotifiers, createLogNotifier, type Notifier } from '../notify/notifier.ts';
 import { startRollbackWorker } from '../jobs/rollback-worker.ts';
@@ -19,7 +20,7 @@ import { startRetentionWorker } from '../retention/retention-worker.ts';
 
 export interface RunningRoles {
   deps: AppDeps;
-  server?: ServerType;
+  server?: Server;
   close(): Promise<void>;
 }
 
@@ -72,7 +73,7 @@ export async function runRoles(booted: Booted, roles: RoleSet, extra: { extraNot
     closers.push(['discord rate-limit redis', async () => void discordDelivery.redis.disconnect()]);
     closers.push(['discord deliveries', () => discordDelivery.notifier.drain()]);
   }
-  let server: ServerType | undefined;
+  let server: Server | undefined;
   const gatewayWanted = roles.gateway === true || (roles.gateway === 'if-configured' && Boolean(env.DISCORD_TOKEN));
   if (roles.gateway === true && !env.DISCORD_TOKEN) throw new Error('the gateway role needs DISCORD_TOKEN');
   if (roles.gateway === 'if-configured' && !env.DISCORD_TOKEN) logger.info('DISCORD_TOKEN is not set: running without Discord (API and CLI only)');
@@ -122,12 +123,10 @@ export async function runRoles(booted: Booted, roles: RoleSet, extra: { extraNot
       bodyLimit: config.raw.api.body_limit,
       ...(extra.extraRoutes ? { extraRoutes: extra.extraRoutes } : {}),
     });
-    server = await new Promise<ServerType>((resolve) => {
-      const s = serve({ fetch: app.fetch, hostname: env.HOST, port: env.PORT }, () => resolve(s));
-    });
-    const address = server.address();
-    logger.info({ address }, 'api listening');
-    closers.push(['http server', () => new Promise<void>((resolve) => server!.close(() => resolve()))]);
+    const listening = await listen(app, { hostname: env.HOST, port: env.PORT });
+    server = listening.server;
+    logger.info({ address: server.address() }, 'api listening');
+    closers.push(['http server', () => listening.close()]);
   }
   return {
     deps,

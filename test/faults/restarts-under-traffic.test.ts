@@ -76,8 +76,9 @@ describe('PostgreSQL and Redis restarted under write traffic', () => {
         return { status: res.status, body: text };
       }
     } catch (err) {
-      // No answer at all: the process is gone or hung. Status 0 marks it.
-      return { status: 0, body: (err as Error).message };
+      // No answer at all: the process is gone or hung. Status 0 marks it, with undici's cause (reset, refused, closed).
+      const cause = (err as Error & { cause?: { code?: string; message?: string } }).cause;
+      return { status: 0, body: `${(err as Error).message}${cause ? ` (${cause.code ?? ''} ${cause.message ?? ''})` : ''} at ${new Date().toISOString()}` };
     }
   }
 

@@ -58,4 +58,39 @@ describe('HTTP connections', () => {
     expect(next.status, JSON.stringify(next.body)).toBe(201);
     expect(next.body.deployment_id).toEqual(expect.any(String));
   });
+
+  it('announces a keep-alive longer than a load balancer keeps its idle connections, so the proxy lets go first', async () => {
+    agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const res = await send(agent, `${b.url}/health`, 'GET');
+    // AWS ALB holds idle connections for 60 s; Node's own default is 5 s, which makes a proxy reuse a closing one.
+    const timeout = Number(/timeout=(\d+)/.exec(String(res.headers['keep-alive']))?.[1]);
+    expect(timeout).toBeGreaterThan(60);
+  });
+});
+
+describe('HTTP shutdown', () => {
+  it('answers the request in flight and stops at once, though that kept-alive connection goes idle after shutdown began', async () => {
+    const b = await startBackstop({ policy: testPolicy({ executorArgv: ['true'] }), roles: { api: true, worker: false } });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      // 100-continue tells us the server has the request's headers, so the connection is busy, not idle, when close()
+      // begins; it goes idle only after the answer. Without the sweep, shutdown would wait out the keep-alive timeout.
+      const answer = new Promise<number>((resolve, reject) => {
+        const req = request(`${b.url}/api/deployments`, { agent, method: 'POST', headers: { authorization: `Bearer ${TOKENS.ci}`, 'content-type': 'application/json', expect: '100-continue' } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.on('error', reject);
+        req.on('continue', () => {
+          closing = b.close();
+          req.end(JSON.stringify({ service: 'payments', environment: 'staging', version: 'v9', git_commit: 'abc1234' }));
+        });
+      });
+      let closing: Promise<void> | undefined;
+      expect(await answer).toBe(201);
+      await closing;
+    } finally {
+      agent.destroy();
+    }
+  }, 30_000);
 });
