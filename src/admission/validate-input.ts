@@ -6,8 +6,10 @@ export const ReasonSchema = z
   .trim()
   .min(1, 'reason must not be empty')
   .max(1000, 'reason must be at most 1000 characters')
-  // PostgreSQL cannot store U+0000; the CLI and Discord reach the core without the HTTP boundary's check.
-  .refine((r) => !r.includes('\u0000'), 'reason must not contain NUL characters');
+  // PostgreSQL cannot store U+0000, nor an unpaired surrogate (no UTF-8 form); the CLI and Discord reach the core
+  // without the HTTP boundary's check.
+  .refine((r) => !r.includes('\u0000'), 'reason must not contain NUL characters')
+  .refine((r) => !/\p{Cs}/u.test(r), 'reason must not contain an unpaired surrogate (\\ud800–\\udfff)');
 
 export const UuidSchema = z.uuid({ error: 'expected a UUID such as 3f1c9a52-8d1e-4b7a-9c3e-2a6f0b1d4e5c' });
 

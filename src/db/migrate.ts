@@ -1,9 +1,10 @@
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import type pg from 'pg';
+import { PACKAGE } from '../core/package-root.ts';
 
-export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
+export const MIGRATIONS_FOLDER = join(PACKAGE.root, 'drizzle');
 
 // An arbitrary constant shared by every backstop process: the key of the migration advisory lock.
 const MIGRATION_LOCK_KEY = 7_260_001;

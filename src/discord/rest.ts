@@ -15,6 +15,11 @@ export function createDiscordRest(token: string, apiUrl?: string): REST {
   return new REST({ version: '10', retries: 3, timeout: 15_000, ...(apiUrl ? { api: apiUrl } : {}) }).setToken(token);
 }
 
+/** The bot's application id, as Discord reports it for the token. */
+export async function fetchApplicationId(rest: REST): Promise<string> {
+  return ((await rest.get(Routes.currentApplication())) as { id: string }).id;
+}
+
 export function createChannelApi(rest: REST): DiscordChannelApi {
   return {
     async post(channelId, body) {

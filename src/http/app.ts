@@ -1,24 +1,31 @@
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { findNul } from './nul-check.ts';
+import { findUnstorable } from './find-unstorable.ts';
 import type { z } from 'zod';
-import { formatIssues } from '../config/format-issues.ts';
+import { formatIssues, type FieldError } from '../config/format-issues.ts';
 import { AppError, isAppError } from '../errors/app-error.ts';
 import { classifyInfraError } from '../errors/infra.ts';
 import type { HttpDeps } from './deps.ts';
 import { requireRole } from './auth.ts';
 import { closeOnTooLarge } from './close-on-too-large.ts';
+import { observeRequests } from './observe-requests.ts';
 import type { AnyRoute, RouteResult } from './route.ts';
 import { ROUTES } from './routes/index.ts';
 
+function refuse(where: string, details: FieldError[]): never {
+  const first = details[0];
+  throw new AppError('VALIDATION_FAILED', `${where === 'body' ? '' : `${where} `}${first?.path}: ${first?.message}`, { details });
+}
+
+// Body, query and path all pass here: what PostgreSQL cannot store is refused before the schema, whole, as a 400.
 function parsePart<T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T {
   if (!schema) return undefined as T;
+  const unstorable = findUnstorable(value);
+  if (unstorable) refuse(where, [unstorable]);
   // reportInput lets a message tell "missing" from "wrong type"; the input itself is never echoed.
   const parsed = schema.safeParse(value, { reportInput: true });
   if (parsed.success) return parsed.data;
-  const details = formatIssues(parsed.error);
-  const first = details[0];
-  throw new AppError('VALIDATION_FAILED', `${where === 'body' ? '' : `${where} `}${first?.path}: ${first?.message}`, { details });
+  refuse(where, formatIssues(parsed.error));
 }
 
 async function readJson(c: Context): Promise<unknown> {
@@ -34,8 +41,6 @@ async function readJson(c: Context): Promise<unknown> {
   } catch (err) {
     throw new AppError('BAD_REQUEST', `the body is not valid JSON: ${(err as Error).message.slice(0, 200)}`);
   }
-  const nul = findNul(parsed);
-  if (nul) throw new AppError('VALIDATION_FAILED', `${nul}: text must not contain NUL characters (\\u0000)`, { details: [{ path: nul, message: 'contains a NUL character' }] });
   return parsed;
 }
 
@@ -68,6 +73,8 @@ function register(app: Hono, deps: HttpDeps, route: AnyRoute): void {
 // { error: { code, message } } with the right status; never a stack trace, never a secret.
 export function createApp(deps: HttpDeps): Hono {
   const app = new Hono();
+  // First, so that every request is logged and timed, those a later middleware refuses included.
+  app.use('*', ...observeRequests({ logger: deps.logger, metrics: deps.metrics }));
   app.use('*', closeOnTooLarge);
   app.use(
     '*',

@@ -14,8 +14,13 @@ export async function listen(app: Pick<Hono, 'fetch'>, at: { hostname: string; p
   // connections for 60 s (AWS ALB's default), so we wait longer than they do and their idle timers expire first.
   // The headers timer stays above it, so it is never the one that cuts an idle connection.
   const serverOptions = { keepAliveTimeout: 65_000, headersTimeout: 66_000 };
-  const server = await new Promise<Server>((resolve) => {
+  const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: at.hostname, port: at.port, serverOptions }, () => resolve(s as Server));
+    // A port already taken is an operator's mistake, not a crash: say which port, and let the caller exit cleanly.
+    s.once('error', (err: NodeJS.ErrnoException) => {
+      const why = err.code === 'EADDRINUSE' ? 'is already in use' : err.code === 'EACCES' ? 'needs privileges this process does not have' : `failed (${err.message})`;
+      reject(Object.assign(new Error(`cannot listen on ${at.hostname}:${at.port}: the port ${why}`), { code: err.code }));
+    });
   });
   return {
     server,

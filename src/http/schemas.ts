@@ -5,6 +5,11 @@ import { ReasonSchema, UuidSchema } from '../admission/validate-input.ts';
 
 const Text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 const Metric = z.number().finite().min(0);
+// recent_errors, active_queries and execution_time_ms are PostgreSQL integer (int4) columns: a larger count would
+// fail in the database, after validation, as a 500. The range comes before .int(), so past 2^53 the message gives
+// the column's bound, not zod's safe-integer one.
+const INT4_MAX = 2_147_483_647;
+const Count = z.number().min(0).max(INT4_MAX).int();
 
 export const CreateDeploymentSchema = z.strictObject({
   service: Text(63),
@@ -27,15 +32,15 @@ export const MigrationSchema = z.strictObject({
   hash: Text(128),
   rollback_script: z.string().max(100_000).optional(),
   reversibility: z.enum(['expand', 'reversible', 'destructive', 'irreversible']),
-  execution_time_ms: z.number().int().min(0).optional(),
+  execution_time_ms: Count.optional(),
 });
 
 export const HealthSampleSchema = z
   .strictObject({
     error_rate_per_minute: Metric.optional(),
-    recent_errors: z.number().int().min(0).optional(),
+    recent_errors: Count.optional(),
     database_connections_pct: Metric.max(100).optional(),
-    active_queries: z.number().int().min(0).optional(),
+    active_queries: Count.optional(),
     p95_ms: Metric.optional(),
     memory_pct: Metric.max(100).optional(),
     observed_at: z.iso.datetime({ offset: true }).optional(),

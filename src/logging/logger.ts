@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import pino, { type Logger } from 'pino';
 
 export type { Logger };
@@ -39,10 +40,22 @@ export interface LoggerOptions {
   pretty?: boolean;
   name?: string;
   destination?: pino.DestinationStream;
+  /** Where pino-pretty is installed, or null; by default looked up next to this module. */
+  locatePretty?: () => string | null;
+}
+
+// pino-pretty is a development dependency: a production install has none, and pino would throw at startup.
+function locatePrettyNextToUs(): string | null {
+  try {
+    return createRequire(import.meta.url).resolve('pino-pretty');
+  } catch {
+    return null;
+  }
 }
 
 export function createLogger(options: LoggerOptions): Logger {
-  return pino(
+  const pretty = options.pretty ? (options.locatePretty ?? locatePrettyNextToUs)() : null;
+  const logger = pino(
     {
       name: options.name ?? 'backstop',
       level: options.level,
@@ -56,8 +69,11 @@ export function createLogger(options: LoggerOptions): Logger {
           stack: err.stack ? maskUrlCredentials(err.stack) : undefined,
         }),
       },
-      ...(options.pretty ? { transport: { target: 'pino-pretty', options: { colorize: true } } } : {}),
+      // A destination given by the caller wins: pino takes a transport or a stream, not both.
+      ...(pretty && !options.destination ? { transport: { target: pretty, options: { colorize: true } } } : {}),
     },
     options.destination,
   );
+  if (options.pretty && !pretty) logger.warn('LOG_PRETTY is set but pino-pretty is not installed (it is a development dependency): logging JSON');
+  return logger;
 }

@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../config/load.ts';
-import { parseEnv } from './env.ts';
 
 // `backstop commands register`: needs only the bot token (and the policy file for the guild), not Postgres or Redis.
 export function registerDiscordCommands(program: Command): void {
@@ -12,6 +10,7 @@ export function registerDiscordCommands(program: Command): void {
     .option('--global', 'register for every guild (Discord may take up to an hour to show them)')
     .option('--guild <id>', 'register in this guild instead of discord.guild_id')
     .action(async (opts: { global?: boolean; guild?: string }) => {
+      const [{ parseEnv }, { loadConfig }] = await Promise.all([import('./env.ts'), import('../config/load.ts')]);
       const envResult = parseEnv(process.env);
       if (!envResult.ok) throw new Error(envResult.errors.map((e) => `${e.path}: ${e.message}`).join('; '));
       const env = envResult.env;
@@ -24,9 +23,10 @@ export function registerDiscordCommands(program: Command): void {
         if (!guildId) throw new Error('no guild: set discord.guild_id in the policy file, or pass --guild <id> or --global');
       }
       // discord.js loads here, not when any other command runs.
-      const [{ Routes }, { createDiscordRest }, { registerCommands }] = await Promise.all([import('discord.js'), import('../discord/rest.ts'), import('../gateway/register-commands.ts')]);
+      // A module of ours, not discord.js itself: in the bundle, a dynamic import of a CommonJS package has only a default.
+      const [{ createDiscordRest, fetchApplicationId }, { registerCommands }] = await Promise.all([import('../discord/rest.ts'), import('../gateway/register-commands.ts')]);
       const rest = createDiscordRest(env.DISCORD_TOKEN, env.DISCORD_API_URL);
-      const applicationId = env.DISCORD_APPLICATION_ID ?? ((await rest.get(Routes.currentApplication())) as { id: string }).id;
+      const applicationId = env.DISCORD_APPLICATION_ID ?? (await fetchApplicationId(rest));
       const done = await registerCommands(rest, { applicationId, guildId: opts.global ? undefined : guildId });
       console.log(`registered ${done.count} commands (${done.scope})`);
     });

@@ -1,19 +1,21 @@
 import { userInfo } from 'node:os';
 import { Command, CommanderError } from 'commander';
-import { parseEnv } from './env.ts';
-import { loadConfig } from '../config/load.ts';
-import { boot } from './boot.ts';
 import type { RoleSet } from './roles.ts';
 import { registerDiscordCommands } from './cli-discord.ts';
 import { registerRollbackCommands } from './cli-rollback.ts';
-import { createDatabase } from '../db/client.ts';
+import { followLauncher } from './follow-launcher.ts';
+import { PACKAGE } from '../core/package-root.ts';
 
-// The roles (discord.js, Hono, prom-client, BullMQ workers) load only for the commands that run them: a one-shot
-// command such as `backstop rollback status` should answer in the time it takes to ask the database.
+// Every command imports what it needs when it runs: `backstop --help` loads commander alone, a one-shot command such as
+// `backstop rollback status` the core and the database, and only the roles load discord.js, Hono, prom-client and
+// the BullMQ workers.
+const boot = async (name: string) => (await import('./boot.ts')).boot(name);
+const openDatabase = async (url: string, logger: import('../logging/logger.ts').Logger) => (await import('../db/client.ts')).createDatabase(url, logger, { max: 1 });
 
 const program = new Command()
   .name('backstop')
   .description('Guards deployments: records them, watches health, and rolls back — approved, validated, executed once, verified.')
+  .version(PACKAGE.version, '-V, --version')
   .showHelpAfterError()
   .exitOverride();
 
@@ -22,6 +24,10 @@ async function runProcess(name: string, roles: RoleSet) {
   const { closeOnSignals, runRoles } = await import('./roles.ts');
   const running = await runRoles(booted, roles);
   closeOnSignals(running, booted.logger);
+  followLauncher(() => {
+    booted.logger.info('npm, which started backstop, has stopped: shutting down as on SIGTERM');
+    process.kill(process.pid, 'SIGTERM');
+  });
 }
 
 program
@@ -42,7 +48,7 @@ program
   .description('apply database migrations (safe to run from several processes at once)')
   .action(async () => {
     const { env, logger } = await boot('migrate');
-    const database = createDatabase(env.DATABASE_URL, logger, { max: 1 });
+    const database = await openDatabase(env.DATABASE_URL, logger);
     const { runMigrations } = await import('../db/migrate.ts');
     try {
       await runMigrations(database.pool);
@@ -59,6 +65,7 @@ program
   .description('validate the policy file and environment; prints every error with its path')
   .argument('[file]', 'policy file (default: $BACKSTOP_CONFIG or backstop.yaml)')
   .action(async (file?: string) => {
+    const [{ parseEnv }, { loadConfig }] = await Promise.all([import('./env.ts'), import('../config/load.ts')]);
     const env = parseEnv(process.env);
     const path = file ?? (env.ok ? env.env.BACKSTOP_CONFIG : 'backstop.yaml');
     const result = await loadConfig(path);
@@ -88,7 +95,7 @@ audit
   .option('--archive <file...>', 'also check these archive files (their sha256 and their chains)')
   .action(async (opts: { archive?: string[] }) => {
     const { env, logger } = await boot('audit');
-    const database = createDatabase(env.DATABASE_URL, logger, { max: 1 });
+    const database = await openDatabase(env.DATABASE_URL, logger);
     const { verifyAuditChain } = await import('../audit/verify-audit.ts');
     try {
       const verdict = await verifyAuditChain(database.db, { archiveFiles: opts.archive ?? [] });
@@ -121,7 +128,7 @@ audit
       return;
     }
     const { env, logger } = await boot('audit');
-    const database = createDatabase(env.DATABASE_URL, logger, { max: 1 });
+    const database = await openDatabase(env.DATABASE_URL, logger);
     const { archiveAudit } = await import('../audit/archive-audit.ts');
     try {
       const outcome = await archiveAudit(database.db, { before, out: opts.out, actor: { actor: opts.as ?? `cli:${userInfo().username}`, source: 'cli' } });

@@ -2,13 +2,20 @@ import { parseEnv } from './env.ts';
 import { createLogger, maskUrlCredentials } from '../logging/logger.ts';
 import { closeOnSignals } from './roles.ts';
 import { sandboxHost } from './sandbox-host.ts';
+import { followLauncher } from './follow-launcher.ts';
 
-/** The sandbox is a package of the repository, not of the product: a checkout has it, the image does not. */
+/**
+ * The sandbox is a package of the repository, not of the product: a checkout has it, the image does not. It stays
+ * TypeScript, run through tsx (a development dependency, as the sandbox is a development tool), which the compiled
+ * product registers only here.
+ */
 async function loadSandbox(): Promise<typeof import('@backstop/sandbox')> {
   try {
+    (await import('tsx/esm/api')).register();
     return await import('@backstop/sandbox');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND' || !String((err as Error).message).includes('@backstop/sandbox')) throw err;
+    const missing = (err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && /@backstop\/sandbox|'tsx'/.test(String((err as Error).message));
+    if (!missing) throw err;
     throw new Error('the sandbox is not part of this installation (the product image leaves it out): run `npm ci && npx backstop demo` in a checkout of backstop');
   }
 }
@@ -42,4 +49,5 @@ export async function runDemo(source: Record<string, string | undefined>): Promi
   const sandbox = await startSandbox({ host: sandboxHost(env, logger) });
   console.log(`backstop sandbox is running: open ${sandbox.url}  (Ctrl-C stops it)`);
   closeOnSignals(sandbox, logger);
+  followLauncher(() => process.kill(process.pid, 'SIGTERM'));
 }

@@ -9,6 +9,9 @@ export const EnvSchema = z.object({
   BACKSTOP_QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]+$/).default('backstop'),
   HOST: z.string().default('0.0.0.0'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  // A process without the API (worker, gateway) serves /metrics and /health here; a process with it serves them on PORT.
+  // 9464 is the port Prometheus exporters conventionally use; 0 picks a free one.
+  BACKSTOP_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_PRETTY: z.enum(['true', 'false', '1', '0']).optional(),
   NODE_ENV: z.string().optional(),

@@ -1,26 +1,19 @@
 import type { Server } from 'node:http';
+import type { DiscordNotifier } from '../notify/discord/discord-notifier.ts';
 import type { Hono } from 'hono';
 import type { Redis } from 'ioredis';
 import { runMigrations } from '../db/migrate.ts';
-import { createAuthenticator } from '../http/auth.ts';
-import { createApp } from '../http/app.ts';
-import { listen } from '../http/listen.ts';
 import { createMetrics } from '../metrics/registry.ts';
 import { combineNotifiers, createLogNotifier, type Notifier } from '../notify/notifier.ts';
-import { startRollbackWorker } from '../jobs/rollback-worker.ts';
 import { createRedisConnection } from '../jobs/rollback-queue.ts';
 import type { Booted } from './boot.ts';
 import { createAppDeps, type AppDeps } from './deps.ts';
-import { createDiscordNotifier, type DiscordNotifier } from '../notify/discord/discord-notifier.ts';
-import { createChannelApi, createDiscordRest } from '../discord/rest.ts';
-import { createSharedLimiter, withSharedRateLimit } from '../discord/shared-rate-limit.ts';
-import { startGateway } from '../gateway/start-gateway.ts';
-import { startMonitorWorker } from '../monitor/monitor-worker.ts';
-import { startRetentionWorker } from '../retention/retention-worker.ts';
 
 export interface RunningRoles {
   deps: AppDeps;
   server?: Server;
+  /** A process without the API: its /metrics and /health, on BACKSTOP_METRICS_PORT. */
+  opsServer?: Server;
   close(): Promise<void>;
 }
 
@@ -33,10 +26,17 @@ export interface RoleSet {
 
 // Every role posts to Discord over REST when a bot token and a channel are configured; only the gateway role
 // holds the gateway connection. The processes share the channel's rate limit through Redis.
-function discordNotifierFor(booted: Booted, db: AppDeps['db']): { notifier: DiscordNotifier; redis: Redis } | undefined {
+// Each role's modules are imported only when it runs: a process without Discord never loads discord.js, and a worker
+// never loads the HTTP app.
+async function discordNotifierFor(booted: Booted, db: AppDeps['db']): Promise<{ notifier: DiscordNotifier; redis: Redis } | undefined> {
   const { env, config, logger } = booted;
   const channelId = config.raw.discord?.channel_id;
   if (!env.DISCORD_TOKEN || !channelId) return undefined;
+  const [{ createDiscordNotifier }, { createChannelApi, createDiscordRest }, { createSharedLimiter, withSharedRateLimit }] = await Promise.all([
+    import('../notify/discord/discord-notifier.ts'),
+    import('../discord/rest.ts'),
+    import('../discord/shared-rate-limit.ts'),
+  ]);
   const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
   const redis = createRedisConnection(env.REDIS_URL, 'producer');
   redis.on('error', (err) => logger.debug({ err }, 'redis connection for the shared Discord rate limit: error'));
@@ -59,7 +59,7 @@ export async function runRoles(booted: Booted, roles: RoleSet, extra: { extraNot
   const { env, config, logger } = booted;
   const base = createAppDeps({ env, config, logger, baseEnv: process.env });
   const metrics = createMetrics(base.rollbackQueue.queue);
-  const discordDelivery = discordNotifierFor(booted, base.db);
+  const discordDelivery = await discordNotifierFor(booted, base.db);
   const discord = discordDelivery?.notifier;
   const notifiers = [createLogNotifier(logger), metrics.notifier, ...(discord ? [discord] : []), ...(extra.extraNotifier ? [extra.extraNotifier] : [])];
   const deps: AppDeps = { ...base, notifier: combineNotifiers(logger, ...notifiers) };
@@ -78,11 +78,30 @@ export async function runRoles(booted: Booted, roles: RoleSet, extra: { extraNot
   if (roles.gateway === true && !env.DISCORD_TOKEN) throw new Error('the gateway role needs DISCORD_TOKEN');
   if (roles.gateway === 'if-configured' && !env.DISCORD_TOKEN) logger.info('DISCORD_TOKEN is not set: running without Discord (API and CLI only)');
   if (gatewayWanted && !config.raw.discord) logger.warn('DISCORD_TOKEN is set but the policy file has no discord section: every command will be refused');
+  // A process without the API still answers Prometheus and the orchestrator's probe: a worker's rollback counters exist
+  // only in the worker. Bound before any work is taken, so a port already in use stops the process before a job runs.
+  let opsServer: Server | undefined;
+  if (!roles.api && (roles.worker || gatewayWanted)) {
+    const [{ createOpsApp }, { listen }] = await Promise.all([import('../metrics/ops-server.ts'), import('../http/listen.ts')]);
+    const probeRedis = createRedisConnection(env.REDIS_URL, 'producer');
+    probeRedis.on('error', () => undefined);
+    closers.push(['health redis', async () => void probeRedis.disconnect()]);
+    const listening = await listen(createOpsApp({ metrics: metrics.registry, logger, pool: deps.pool, redis: probeRedis }), { hostname: env.HOST, port: env.BACKSTOP_METRICS_PORT });
+    opsServer = listening.server;
+    logger.info({ address: opsServer.address() }, 'metrics and health listening');
+    closers.push(['ops server', () => listening.close()]);
+  }
   if (gatewayWanted) {
+    const { startGateway } = await import('../gateway/start-gateway.ts');
     const gateway = await startGateway({ token: env.DISCORD_TOKEN!, apiUrl: env.DISCORD_API_URL, deps, logger: logger.child({ component: 'gateway' }) });
     closers.push(['gateway', () => gateway.close()]);
   }
   if (roles.worker) {
+    const [{ startRollbackWorker }, { startMonitorWorker }, { startRetentionWorker }] = await Promise.all([
+      import('../jobs/rollback-worker.ts'),
+      import('../monitor/monitor-worker.ts'),
+      import('../retention/retention-worker.ts'),
+    ]);
     const worker = startRollbackWorker(
       deps,
       deps.rollbackQueue,
@@ -110,6 +129,7 @@ export async function runRoles(booted: Booted, roles: RoleSet, extra: { extraNot
     }
   }
   if (roles.api) {
+    const [{ createAuthenticator }, { createApp }, { listen }] = await Promise.all([import('../http/auth.ts'), import('../http/app.ts'), import('../http/listen.ts')]);
     const healthRedis = createRedisConnection(env.REDIS_URL, 'producer');
     healthRedis.on('error', () => undefined);
     closers.push(['health redis', async () => void healthRedis.disconnect()]);
@@ -131,6 +151,7 @@ export async function runRoles(booted: Booted, roles: RoleSet, extra: { extraNot
   return {
     deps,
     server,
+    opsServer,
     async close() {
       for (const [name, close] of closers.reverse()) {
         const started = Date.now();

@@ -1,20 +1,12 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Queue } from 'bullmq';
-import type { DecisionNotice, Notice, Notifier } from '../notify/notifier.ts';
+import type { DecisionNotice, Notifier } from '../notify/notifier.ts';
+import { createRollbackMetrics } from './rollback-metrics.ts';
 
 export interface Metrics {
   registry: Registry;
   notifier: Notifier;
 }
-
-const OUTCOMES: Partial<Record<Notice['kind'], string>> = {
-  succeeded: 'succeeded',
-  failed: 'failed',
-  constitutional_violation: 'rejected',
-  rejected: 'rejected',
-  expired: 'expired',
-  cancelled: 'cancelled',
-};
 
 const DECISION_OUTCOMES: Record<DecisionNotice['action'], Array<DecisionNotice['outcome']>> = {
   observe: ['recorded'],
@@ -24,19 +16,18 @@ const DECISION_OUTCOMES: Record<DecisionNotice['action'], Array<DecisionNotice['
   auto: ['admitted', 'raised', 'held', 'rejected'],
 };
 
-// Per process: each role exposes what it saw. Outcomes and step durations are observed through the Notifier
-// interface, so the pipeline carries no metrics code of its own.
+// prom-client's gauges that break the naming rules (a gauge must not end in _total); each is the sum over the labelled
+// gauge of the same name without the suffix, so sum(backstop_nodejs_active_handles) says the same.
+const MISNAMED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
+// One registry per process, whichever roles it runs: `start` serves one /metrics with every metric once. Outcomes and
+// step durations are observed through the Notifier interface, so the pipeline carries no metrics code of its own.
 export function createMetrics(queue: Queue | null): Metrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'backstop_process_' });
-  const rollbacks = new Counter({ name: 'backstop_rollbacks_total', help: 'Rollbacks that reached a final state, by trigger and outcome', labelNames: ['trigger', 'outcome'], registers: [registry] });
-  const steps = new Histogram({
-    name: 'backstop_rollback_step_duration_seconds',
-    help: 'Duration of rollback pipeline steps',
-    labelNames: ['step'],
-    buckets: [0.005, 0.025, 0.1, 0.5, 1, 5, 15, 60, 300, 900],
-    registers: [registry],
-  });
+  const prefix = 'backstop_';
+  collectDefaultMetrics({ register: registry, prefix });
+  for (const name of MISNAMED_DEFAULTS) registry.removeSingleMetric(`${prefix}${name}`);
+  const rollbacks = createRollbackMetrics(registry);
   const decisions = new Counter({
     name: 'backstop_monitor_decisions_total',
     help: 'Health decisions the monitor took, by action and what became of them',
@@ -64,12 +55,7 @@ export function createMetrics(queue: Queue | null): Metrics {
   return {
     registry,
     notifier: {
-      async notify(notice) {
-        const outcome = OUTCOMES[notice.kind];
-        if (outcome) rollbacks.inc({ trigger: String(notice.details?.trigger_type ?? 'unknown'), outcome });
-        const d = notice.details as { step?: string; duration_ms?: number } | undefined;
-        if (notice.kind === 'step' && d?.step && typeof d.duration_ms === 'number') steps.observe({ step: d.step }, d.duration_ms / 1000);
-      },
+      notify: async (notice) => rollbacks.observe(notice),
       async decided(decision) {
         decisions.inc({ action: decision.action, outcome: decision.outcome });
       },

@@ -54,6 +54,7 @@ export async function finishSucceeded(ctx: StepContext): Promise<void> {
     noticeFor(claim.event, 'succeeded', `Rollback of ${from.service} in ${from.environment} to ${target.version} complete and verified healthy${outcomeUnknown ? ` (${outcomeUnknown})` : ''}`, {
       restored_deployment_id: restoredId,
       target_version: target.version,
+      steps: stepTimings(claim),
     }),
   );
 }
@@ -78,5 +79,10 @@ export async function finishStopped(ctx: Pick<StepContext, 'deps' | 'claim'>, re
     });
   });
   const kind = result.status === 'rejected' ? 'constitutional_violation' : 'failed';
-  await deps.notifier.notify(noticeFor(claim.event, kind, result.reason, result.detail));
+  await deps.notifier.notify(noticeFor(claim.event, kind, result.reason, { ...result.detail, steps: stepTimings(claim) }));
+}
+
+/** The ledger's timings, carried by the final notice so that every step is measured once, failed ones included. */
+function stepTimings(claim: StepContext['claim']) {
+  return claim.steps.map(({ step, status, duration_ms }) => ({ step, status, duration_ms }));
 }

@@ -94,3 +94,16 @@ describe('HTTP shutdown', () => {
     }
   }, 30_000);
 });
+
+describe('listening', () => {
+  it('refuses a port that is already taken with a sentence naming it, not a crash', async () => {
+    const { listen } = await import('../../src/http/listen.ts');
+    const first = await listen({ fetch: () => new Response('first') }, { hostname: '127.0.0.1', port: 0 });
+    try {
+      const port = (first.server.address() as { port: number }).port;
+      await expect(listen({ fetch: () => new Response('second') }, { hostname: '127.0.0.1', port })).rejects.toThrow(`cannot listen on 127.0.0.1:${port}: the port is already in use`);
+    } finally {
+      await first.close();
+    }
+  });
+});

@@ -101,6 +101,8 @@ export async function startBackstop(opts: { policy: string; roles?: Partial<Role
     BACKSTOP_STALLED_INTERVAL_MS: '1000',
     BACKSTOP_RECONCILE_INTERVAL_MS: '500',
     PORT: '0',
+    // A worker or gateway without the API serves /metrics and /health on a port of its own; tests run many at once.
+    BACKSTOP_METRICS_PORT: '0',
     HOST: '127.0.0.1',
     ...Object.fromEntries(Object.entries(ALL_TOKENS).map(([k, v]) => [`BACKSTOP_TOKEN_${k.toUpperCase()}`, v])),
     ...opts.env,

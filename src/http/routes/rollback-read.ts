@@ -20,6 +20,8 @@ export const rollbackCheckRoute = defineRoute({
 // The seed's paths stay served: each is the same route, handler and schemas included, under its old path.
 export const autoRollbackCheckRoute = { ...rollbackCheckRoute, path: '/auto-rollback/check', summary: 'Should this deployment be rolled back? (the seed contract)' };
 
+const inIsoYears = (at: Date) => at.getUTCFullYear() >= 1 && at.getUTCFullYear() <= 9999;
+
 export const rollbackListRoute = defineRoute({
   method: 'get',
   path: '/api/rollbacks',
@@ -29,7 +31,10 @@ export const rollbackListRoute = defineRoute({
   query: HistoryQuery,
   async handler({ deps, query }) {
     const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
-    if (cursor === null) throw new AppError('VALIDATION_FAILED', 'query cursor: not a cursor returned by this API');
+    // A cursor this API issued holds a row's time; one outside years 1–9999 has no ISO form PostgreSQL reads (a 500).
+    if (cursor === null || (cursor && !inIsoYears(cursor.initiatedAt))) {
+      throw new AppError('VALIDATION_FAILED', 'query cursor: not a cursor returned by this API', { details: [{ path: 'cursor', message: 'not a cursor returned by this API' }] });
+    }
     const rows = await findHistory(deps.db, { ...query, cursor });
     const last = rows.at(-1);
     return { status: 200, body: { rollbacks: rows.map(historyItem), next_cursor: rows.length === query.limit && last ? encodeCursor(last) : null } };
