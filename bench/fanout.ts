@@ -53,6 +53,8 @@ ${services.map((s) => `  ${s}: { environments: [prod], executor: { kind: command
     LOG_LEVEL: 'error',
     HOST: '127.0.0.1',
     PORT: String(port),
+    // The worker and the gateway on one host: each its own metrics port.
+    BACKSTOP_METRICS_PORT: '0',
   };
   const start = (role: string): ChildProcess => spawn(process.execPath, [resolve('bin/backstop.mjs'), role], { env, stdio: ['ignore', 'inherit', 'inherit'] });
   const api = start('api');

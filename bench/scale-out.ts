@@ -116,6 +116,8 @@ async function backstopRound(url: string, workers: number, generation: number, p
         REDIS_URL: REDIS,
         BACKSTOP_CONFIG: policyPath,
         BACKSTOP_QUEUE_PREFIX: prefix,
+        // Several workers on one host: each its own metrics port.
+        BACKSTOP_METRICS_PORT: '0',
         LOG_LEVEL: 'info',
       }),
     );

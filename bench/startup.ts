@@ -80,6 +80,7 @@ function roleEnv(databaseUrl: string, port: number): NodeJS.ProcessEnv {
     BACKSTOP_TOKEN_BOB: 'bob-token',
     PORT: String(port),
     HOST: '127.0.0.1',
+    BACKSTOP_METRICS_PORT: '0',
     LOG_LEVEL: 'info',
   };
 }

@@ -118,7 +118,9 @@ describe('the scripted incident with a person clicking along', () => {
   beforeAll(async () => void (running = await startTestSandbox({ name: 'sandbox-race-test', paceMs: 2_500 })));
   afterAll(async () => running?.close());
 
-  it('goes on when someone approves on the card before the script does', { timeout: 60_000 }, async () => {
+  // Bounds sized for a loaded CI machine: the rollback, its verification and the script's 2.5 s beats all wait on the
+  // CPU there (one CI run stopped waiting at 40 s with the story still going).
+  it('goes on when someone approves on the card before the script does', { timeout: 120_000 }, async () => {
     const { sandbox, base } = running;
     const { emu } = sandbox.world;
     expect((await fetch(`${base}/sandbox/api/scenario`, { method: 'POST' })).status).toBe(202);
@@ -131,7 +133,13 @@ describe('the scripted incident with a person clicking along', () => {
       await emu.submitModal(person.user, { customId: modal.data.custom_id, fields: { reason: `${key} clicked first` } });
     }
     const narration = async () => ((await (await fetch(`${base}/sandbox/api/state`)).json()) as { narration: Array<{ kind: string; text: string }> }).narration;
-    await expect.poll(async () => (await narration()).at(-1)?.kind, { timeout: 40_000, interval: 250 }).toBe('done');
+    await expect
+      .poll(async () => (await narration()).at(-1)?.kind, { timeout: 90_000, interval: 250, message: 'the scripted incident to end' })
+      .toBe('done')
+      .catch(async (err: Error) => {
+        // Where the story stopped is what says why.
+        throw new Error(`${err.message}\nnarration:\n${(await narration()).map((n) => `  ${n.kind}: ${n.text}`).join('\n')}`);
+      });
     const story = await narration();
     expect(story.filter((n) => n.kind === 'failed')).toEqual([]);
     // Usually the card is resolved before the script's turn; on a slow machine alice's click may land in between.
