@@ -6,22 +6,14 @@
 // Usage: npm run build && node bin/run-ts.mjs bench/startup.ts [runs]
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
+import { freePort } from '../test/support/processes.ts';
 import { DATASETS, pct, REDIS, round, runBench, withBenchDatabase, type Dataset } from './support.ts';
 
 const RUNS = Number(process.argv[2] ?? 7);
 const BIN = resolve('bin/backstop.mjs');
 const IDLE_MS = 3_000;
 const GOALS = { helpMs: 250, healthMs: 600, rssMb: 90 };
-
-const freePort = () =>
-  new Promise<number>((done) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => done(port));
-    });
-  });
 
 const median = (xs: number[]) => pct(xs, 50);
 
@@ -87,6 +79,13 @@ function roleEnv(databaseUrl: string, port: number): NodeJS.ProcessEnv {
 
 const BARE_SERVER = `require('node:http').createServer((q, s) => s.end('ok')).listen(Number(process.env.PORT), '127.0.0.1')`;
 
+/** The floor: a bare node HTTP server, until it answers 200. */
+async function startBareServer(): Promise<{ ms: number; child: ChildProcess }> {
+  const port = await freePort();
+  const answers = async () => (await fetch(`http://127.0.0.1:${port}/`).then((r) => r.status).catch(() => 0)) === 200;
+  return until(['-e', BARE_SERVER], { PATH: process.env.PATH, PORT: String(port) }, answers);
+}
+
 async function startupOn(dataset: Dataset): Promise<void> {
   await withBenchDatabase(async (url) => {
     // The first start migrates an empty database; the figures are of the starts after it, as in production.
@@ -102,8 +101,7 @@ async function startupOn(dataset: Dataset): Promise<void> {
       const run = await until([BIN, 'start'], roleEnv(url, port), healthy(port));
       health.push(run.ms);
       await stop(run.child);
-      const barePort = await freePort();
-      const floor = await until(['-e', BARE_SERVER], { PATH: process.env.PATH, PORT: String(barePort) }, async () => (await fetch(`http://127.0.0.1:${barePort}/`).then((r) => r.status).catch(() => 0)) === 200);
+      const floor = await startBareServer();
       bare.push(floor.ms);
       await stop(floor.child);
     }
@@ -126,8 +124,7 @@ async function startupOn(dataset: Dataset): Promise<void> {
       rss.push(`${role} ${round(rssMb(run.child.pid!))} MB`);
       await stop(run.child);
     }
-    const barePort = await freePort();
-    const floor = await until(['-e', BARE_SERVER], { PATH: process.env.PATH, PORT: String(barePort) }, async () => (await fetch(`http://127.0.0.1:${barePort}/`).then((r) => r.status).catch(() => 0)) === 200);
+    const floor = await startBareServer();
     await new Promise((r) => setTimeout(r, IDLE_MS));
     const floorRss = round(rssMb(floor.child.pid!));
     await stop(floor.child);

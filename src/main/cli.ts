@@ -3,7 +3,6 @@ import { Command, CommanderError } from 'commander';
 import type { RoleSet } from './roles.ts';
 import { registerDiscordCommands } from './cli-discord.ts';
 import { registerRollbackCommands } from './cli-rollback.ts';
-import { followLauncher } from './follow-launcher.ts';
 import { PACKAGE } from '../core/package-root.ts';
 
 // Every command imports what it needs when it runs: `backstop --help` loads commander alone, a one-shot command such as
@@ -24,10 +23,6 @@ async function runProcess(name: string, roles: RoleSet) {
   const { closeOnSignals, runRoles } = await import('./roles.ts');
   const running = await runRoles(booted, roles);
   closeOnSignals(running, booted.logger);
-  followLauncher(() => {
-    booted.logger.info('npm, which started backstop, has stopped: shutting down as on SIGTERM');
-    process.kill(process.pid, 'SIGTERM');
-  });
 }
 
 program

@@ -2,7 +2,6 @@ import { parseEnv } from './env.ts';
 import { createLogger, maskUrlCredentials } from '../logging/logger.ts';
 import { closeOnSignals } from './roles.ts';
 import { sandboxHost } from './sandbox-host.ts';
-import { followLauncher } from './follow-launcher.ts';
 
 /**
  * The sandbox is a package of the repository, not of the product: a checkout has it, the image does not. It stays
@@ -49,5 +48,4 @@ export async function runDemo(source: Record<string, string | undefined>): Promi
   const sandbox = await startSandbox({ host: sandboxHost(env, logger) });
   console.log(`backstop sandbox is running: open ${sandbox.url}  (Ctrl-C stops it)`);
   closeOnSignals(sandbox, logger);
-  followLauncher(() => process.kill(process.pid, 'SIGTERM'));
 }

@@ -8,6 +8,7 @@ import { combineNotifiers, createLogNotifier, type Notifier } from '../notify/no
 import { createRedisConnection } from '../jobs/rollback-queue.ts';
 import type { Booted } from './boot.ts';
 import { createAppDeps, type AppDeps } from './deps.ts';
+import { followLauncher } from './follow-launcher.ts';
 
 export interface RunningRoles {
   deps: AppDeps;
@@ -78,15 +79,20 @@ export async function runRoles(booted: Booted, roles: RoleSet, extra: { extraNot
   if (roles.gateway === true && !env.DISCORD_TOKEN) throw new Error('the gateway role needs DISCORD_TOKEN');
   if (roles.gateway === 'if-configured' && !env.DISCORD_TOKEN) logger.info('DISCORD_TOKEN is not set: running without Discord (API and CLI only)');
   if (gatewayWanted && !config.raw.discord) logger.warn('DISCORD_TOKEN is set but the policy file has no discord section: every command will be refused');
+  // /health's own Redis connection (the API's, or the ops endpoint's of a process without it): its errors are what the
+  // probe reports, so they are not logged again here.
+  const openHealthRedis = () => {
+    const redis = createRedisConnection(env.REDIS_URL, 'producer');
+    redis.on('error', () => undefined);
+    closers.push(['health redis', async () => void redis.disconnect()]);
+    return redis;
+  };
   // A process without the API still answers Prometheus and the orchestrator's probe: a worker's rollback counters exist
   // only in the worker. Bound before any work is taken, so a port already in use stops the process before a job runs.
   let opsServer: Server | undefined;
   if (!roles.api && (roles.worker || gatewayWanted)) {
     const [{ createOpsApp }, { listen }] = await Promise.all([import('../metrics/ops-server.ts'), import('../http/listen.ts')]);
-    const probeRedis = createRedisConnection(env.REDIS_URL, 'producer');
-    probeRedis.on('error', () => undefined);
-    closers.push(['health redis', async () => void probeRedis.disconnect()]);
-    const listening = await listen(createOpsApp({ metrics: metrics.registry, logger, pool: deps.pool, redis: probeRedis }), { hostname: env.HOST, port: env.BACKSTOP_METRICS_PORT });
+    const listening = await listen(createOpsApp({ metrics: metrics.registry, logger, pool: deps.pool, redis: openHealthRedis() }), { hostname: env.HOST, port: env.BACKSTOP_METRICS_PORT });
     opsServer = listening.server;
     logger.info({ address: opsServer.address() }, 'metrics and health listening');
     closers.push(['ops server', () => listening.close()]);
@@ -130,14 +136,11 @@ export async function runRoles(booted: Booted, roles: RoleSet, extra: { extraNot
   }
   if (roles.api) {
     const [{ createAuthenticator }, { createApp }, { listen }] = await Promise.all([import('../http/auth.ts'), import('../http/app.ts'), import('../http/listen.ts')]);
-    const healthRedis = createRedisConnection(env.REDIS_URL, 'producer');
-    healthRedis.on('error', () => undefined);
-    closers.push(['health redis', async () => void healthRedis.disconnect()]);
     const app = createApp({
       ...deps,
       authenticate: createAuthenticator(config, env.tokens),
       queue: deps.rollbackQueue.queue,
-      redis: healthRedis,
+      redis: openHealthRedis(),
       pool: deps.pool,
       metrics: metrics.registry,
       bodyLimit: config.raw.api.body_limit,
@@ -176,4 +179,6 @@ export function closeOnSignals(running: Pick<RunningRoles, 'close'>, logger: Boo
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // Under `npm start` or npx, a SIGTERM sent to npm never arrives here; npm going away stands for it.
+  followLauncher(() => stop('npm, which started backstop, has stopped'));
 }
