@@ -59,28 +59,7 @@ program
   .command('check')
   .description('validate the policy file and environment; prints every error with its path')
   .argument('[file]', 'policy file (default: $BACKSTOP_CONFIG or backstop.yaml)')
-  .action(async (file?: string) => {
-    const [{ parseEnv }, { loadConfig }] = await Promise.all([import('./env.ts'), import('../config/load.ts')]);
-    const env = parseEnv(process.env);
-    const path = file ?? (env.ok ? env.env.BACKSTOP_CONFIG : 'backstop.yaml');
-    const result = await loadConfig(path);
-    let failed = false;
-    if (!env.ok) {
-      failed = true;
-      for (const e of env.errors) console.error(`environment ${e.path}: ${e.message}`);
-    }
-    if (!result.ok) {
-      failed = true;
-      console.error(`${path}: ${result.errors.length} error${result.errors.length === 1 ? '' : 's'}`);
-      for (const e of result.errors) console.error(`  ${e.path}: ${e.message}`);
-    } else {
-      const raw = result.config.raw;
-      const missing = env.ok ? Object.keys(raw.api.tokens).filter((t) => !env.env.tokens[t.toUpperCase().replace(/-/g, '_')]) : [];
-      console.log(`${path}: OK (policy ${result.config.policyVersion}; ${Object.keys(raw.services).length} services, ${Object.keys(raw.environments).length} environments, ${Object.keys(raw.api.tokens).length} API tokens)`);
-      for (const t of missing) console.log(`  note: token "${t}" has no value (set BACKSTOP_TOKEN_${t.toUpperCase().replace(/-/g, '_')}); it cannot be used`);
-    }
-    process.exitCode = failed ? 1 : 0;
-  });
+  .action(async (file?: string) => (await import('./cli-config.ts')).checkConfig(file));
 
 const audit = program.command('audit').description('audit log commands');
 
