@@ -24,6 +24,11 @@ await build({
   external: ['pino', 'pino-pretty', 'thread-stream', 'pg-native', 'msgpackr-extract', 'zlib-sync', 'bufferutil', 'utf-8-validate', '@backstop/sandbox', '@backstop/discord-emulator', 'tsx', 'tsx/*'],
   // Bundled CommonJS modules call require(); an ES module has none, so each file gets one.
   banner: { js: "import { createRequire as __backstopRequire } from 'node:module'; const require = __backstopRequire(import.meta.url);" },
+  // Whitespace and syntax only: V8 parses every byte of a module before it runs it, and the smaller text starts faster
+  // and holds less memory (start to /health and idle RSS in bench/startup.ts). Identifiers keep their names, so a stack
+  // trace in a log still reads.
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: 'warning',
 });
 // bin/backstop.mjs compares this stamp with the sources' times, to say when a checkout runs code older than its src/.

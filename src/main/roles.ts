@@ -65,6 +65,11 @@ export async function runRoles(booted: Booted, roles: RoleSet, extra: { extraNot
   const notifiers = [createLogNotifier(logger), metrics.notifier, ...(discord ? [discord] : []), ...(extra.extraNotifier ? [extra.extraNotifier] : [])];
   const deps: AppDeps = { ...base, notifier: combineNotifiers(logger, ...notifiers) };
 
+  // The role modules compile while the migrations wait on PostgreSQL: loading code, not running it, is most of a start.
+  const apiModules = roles.api ? Promise.all([import('../http/auth.ts'), import('../http/app.ts'), import('../http/listen.ts')]) : undefined;
+  const workerModules = roles.worker
+    ? Promise.all([import('../jobs/rollback-worker.ts'), import('../monitor/monitor-worker.ts'), import('../retention/retention-worker.ts')])
+    : undefined;
   // Every role migrates at startup; the advisory lock makes simultaneous starts safe.
   await runMigrations(deps.pool);
 
@@ -97,17 +102,32 @@ export async function runRoles(booted: Booted, roles: RoleSet, extra: { extraNot
     logger.info({ address: opsServer.address() }, 'metrics and health listening');
     closers.push(['ops server', () => listening.close()]);
   }
+  // The API binds its port before any role takes work, as the ops server does: a port already in use stops the process
+  // before a job runs, and the API answers (and /health says so) while the workers are still joining their queues.
+  if (roles.api) {
+    const [{ createAuthenticator }, { createApp }, { listen }] = await apiModules!;
+    const app = createApp({
+      ...deps,
+      authenticate: createAuthenticator(config, env.tokens),
+      queue: deps.rollbackQueue.queue,
+      redis: openHealthRedis(),
+      pool: deps.pool,
+      metrics: metrics.registry,
+      bodyLimit: config.raw.api.body_limit,
+      ...(extra.extraRoutes ? { extraRoutes: extra.extraRoutes } : {}),
+    });
+    const listening = await listen(app, { hostname: env.HOST, port: env.PORT });
+    server = listening.server;
+    logger.info({ address: server.address() }, 'api listening');
+    closers.push(['http server', () => listening.close()]);
+  }
   if (gatewayWanted) {
     const { startGateway } = await import('../gateway/start-gateway.ts');
     const gateway = await startGateway({ token: env.DISCORD_TOKEN!, apiUrl: env.DISCORD_API_URL, deps, logger: logger.child({ component: 'gateway' }) });
     closers.push(['gateway', () => gateway.close()]);
   }
   if (roles.worker) {
-    const [{ startRollbackWorker }, { startMonitorWorker }, { startRetentionWorker }] = await Promise.all([
-      import('../jobs/rollback-worker.ts'),
-      import('../monitor/monitor-worker.ts'),
-      import('../retention/retention-worker.ts'),
-    ]);
+    const [{ startRollbackWorker }, { startMonitorWorker }, { startRetentionWorker }] = await workerModules!;
     const worker = startRollbackWorker(
       deps,
       deps.rollbackQueue,
@@ -133,23 +153,6 @@ export async function runRoles(booted: Booted, roles: RoleSet, extra: { extraNot
       }, env.BACKSTOP_DISCORD_SWEEP_INTERVAL_MS);
       closers.push(['delivery sweep', async () => clearInterval(sweep)]);
     }
-  }
-  if (roles.api) {
-    const [{ createAuthenticator }, { createApp }, { listen }] = await Promise.all([import('../http/auth.ts'), import('../http/app.ts'), import('../http/listen.ts')]);
-    const app = createApp({
-      ...deps,
-      authenticate: createAuthenticator(config, env.tokens),
-      queue: deps.rollbackQueue.queue,
-      redis: openHealthRedis(),
-      pool: deps.pool,
-      metrics: metrics.registry,
-      bodyLimit: config.raw.api.body_limit,
-      ...(extra.extraRoutes ? { extraRoutes: extra.extraRoutes } : {}),
-    });
-    const listening = await listen(app, { hostname: env.HOST, port: env.PORT });
-    server = listening.server;
-    logger.info({ address: server.address() }, 'api listening');
-    closers.push(['http server', () => listening.close()]);
   }
   return {
     deps,
