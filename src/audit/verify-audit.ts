@@ -6,6 +6,9 @@ import { findAuditArchives, findAuditRowsAfter, findChainHeads } from '../db/que
 import { AUDIT_CHAINS } from '../db/schema/index.ts';
 import { AppError } from '../errors/app-error.ts';
 import { ChainWalk, ProblemList, startingHeads, toArchiveHeads, type AuditProblem } from './chain-walk.ts';
+import { CheckpointMatch } from './checkpoint-match.ts';
+import { verifyCheckpointSignature, type SignedCheckpoint } from './checkpoint.ts';
+import type { KeyObject } from 'node:crypto';
 import { verifyArchiveFile } from './verify-archive-file.ts';
 
 export type AuditVerdict =
@@ -20,6 +23,8 @@ export type AuditVerdict =
       archiveFileRows: number;
       /** One digest of every chain's head: what to publish outside the database as a checkpoint. */
       head: string;
+      /** The signed checkpoint the log was checked against, when one was given. */
+      checkpoint: { at: string; rows: number; keyId: string } | null;
     }
   | { ok: false; rows: number; brokenAt: number; problem: string; problems: AuditProblem[]; moreProblems: number };
 
@@ -27,6 +32,8 @@ export interface VerifyOptions {
   batchSize?: number;
   /** Archive files to check as well (their sha256 and chains). */
   archiveFiles?: readonly string[];
+  /** A checkpoint published outside the database, and the public key it must be signed with. */
+  checkpoint?: { signed: SignedCheckpoint; publicKey: KeyObject };
 }
 
 /**
@@ -41,6 +48,10 @@ export async function verifyAuditChain(db: Db, opts: VerifyOptions = {}): Promis
     });
   }
   const problems = new ProblemList();
+  // A checkpoint that does not verify proves nothing, so it is a problem in itself, never a pass.
+  const signature = opts.checkpoint ? verifyCheckpointSignature(opts.checkpoint.signed, opts.checkpoint.publicKey) : null;
+  if (signature && !signature.ok) problems.add({ row: 0, chain: null, problem: signature.problem });
+  const match = opts.checkpoint && signature?.ok ? new CheckpointMatch(opts.checkpoint.signed.checkpoint) : null;
   const { walk, archives } = await db.transaction(
     async (tx) => {
       const archives = await findAuditArchives(tx);
@@ -63,10 +74,13 @@ export async function verifyAuditChain(db: Db, opts: VerifyOptions = {}): Promis
               ? { row: row.id, chain: row.chain, problem: `row ${row.id} lies in the archived range (ids up to ${boundary}) but is in the live log: it was inserted` }
               : walk.check(row);
           if (problem) problems.add(problem);
+          const matched = match && row.id > boundary ? match.observe(row, walk.heads.get(row.chain)?.rowCount ?? 0) : null;
+          if (matched) problems.add(matched);
         }
         lastId = batch.at(-1)!.id;
       }
       for (const p of walk.compareEnds(heads, 'head in ops.audit_chain_heads')) problems.add(p);
+      for (const p of match?.finish(boundary, newest ? startingHeads(newest.heads) : undefined) ?? []) problems.add(p);
       return { walk, archives };
     },
     { isolationLevel: 'repeatable read', accessMode: 'read only' },
@@ -90,5 +104,6 @@ export async function verifyAuditChain(db: Db, opts: VerifyOptions = {}): Promis
     archives: archives.length,
     archiveFileRows,
     head: canonicalHash(toArchiveHeads(walk.heads)),
+    checkpoint: opts.checkpoint ? { at: opts.checkpoint.signed.checkpoint.at, rows: opts.checkpoint.signed.checkpoint.rows, keyId: opts.checkpoint.signed.checkpoint.key_id } : null,
   };
 }

@@ -24,6 +24,8 @@ export interface MessageBody {
   embeds: APIEmbed[];
   components: APIActionRowComponent<APIButtonComponent>[];
   allowed_mentions: { parse: []; roles?: string[] };
+  /** Message flags; SUPPRESS_NOTIFICATIONS (4096) posts without a push notification. */
+  flags?: number;
 }
 
 function headline(event: RollbackEventRow): string {
