@@ -2,12 +2,15 @@
 // `npm run build`: the product as one ES module bundle in dist/ (dist/cli.js and the chunks that each command loads
 // when it runs). Bundling the dependencies is what makes startup fast: Node spends most of a start resolving and
 // reading thousands of small module files, not running them. tsc still checks the types (`npm run typecheck`).
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+// Chunk names carry a content hash, so every build writes new ones: without a clean dist/ the old ones pile up, and
+// the packed tarball and the image would ship them all.
+rmSync(join(root, 'dist'), { recursive: true, force: true });
 await build({
   entryPoints: [join(root, 'src/main/cli.ts')],
   outdir: join(root, 'dist'),

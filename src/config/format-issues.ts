@@ -10,6 +10,8 @@ const ARTICLE = (word: string) => (/^[aeiou]/.test(word) ? `an ${word}` : `a ${w
 function describe(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'invalid_type':
+      // A key kept only to say where it went (verification.thresholds) carries its own message.
+      if (issue.expected === 'never' && !issue.message.startsWith('Invalid')) return issue.message;
       return issue.input === undefined ? `required: expected ${ARTICLE(issue.expected)}` : `expected ${ARTICLE(issue.expected)}`;
     case 'too_small': {
       const op = issue.inclusive === false ? '>' : '≥';

@@ -1,18 +1,14 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
-import { formatDuration } from './duration.ts';
-import { formatIssues, type FieldError } from './format-issues.ts';
-import {
-  ConfigSchema,
-  DAY_MS,
-  type ApprovalPolicy,
-  type ConstitutionPolicy,
-  type ExecutorConfig,
-  type RawConfig,
-  type VerificationPolicy,
-} from './schema.ts';
-import { DEFAULT_RULES, PUSHED_METRICS, RuleSchema, type Rule, type SourceConfig } from './monitoring-schema.ts';
+import { formatIssues, pathOf, type FieldError } from './format-issues.ts';
+import type { ApprovalPolicy, ConstitutionPolicy, ExecutorConfig, RawConfig, VerificationPolicy } from './schema.ts';
+import type { Rule, SourceConfig } from './monitoring-schema.ts';
+import { placeRules } from './resolve-rules.ts';
+import { validateConfig } from './validate-config.ts';
+
+// The monitor reads a source's metrics through the loader, as it reads the rest of the policy.
+export { sourceMetrics } from './resolve-rules.ts';
 
 export interface ResolvedRule extends Rule {
   /** Where the rule was written, for errors and explanations ("defaults.rules[0]", "builtin"). */
@@ -68,92 +64,8 @@ function canonical(value: unknown): string {
 export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 export const canonicalHash = (value: unknown) => sha256(canonical(value));
 
-const BUILTIN_RULES: ResolvedRule[] = DEFAULT_RULES.map((r) => ({ ...RuleSchema.parse(r), origin: 'builtin' }));
-
-/** Defaults (or the builtin table), then the environment's, then the service's: a later rule replaces one of its name. */
-function resolveRules(raw: RawConfig, service: string, environment: string): ResolvedRule[] {
-  const byName = new Map<string, ResolvedRule>();
-  const layers: Array<[Rule[] | undefined, string]> = [
-    [raw.defaults.rules, 'defaults.rules'],
-    [raw.environments[environment]?.rules, `environments.${environment}.rules`],
-    [raw.services[service]?.rules, `services.${service}.rules`],
-  ];
-  if (!raw.defaults.rules) for (const r of BUILTIN_RULES) byName.set(r.name, r);
-  for (const [rules, path] of layers) rules?.forEach((r, i) => byName.set(r.name, { ...r, origin: `${path}[${i}]` }));
-  return [...byName.values()];
-}
-
-/** Each metric a source reports, with the path under the source that names it (every probe reports probe_up). */
-export function sourceMetrics(s: SourceConfig): Array<[metric: string, path: string]> {
-  if (s.kind === 'prometheus') return Object.keys(s.queries).map((m) => [m, `.queries.${m}`]);
-  return [['probe_up', ''], ...Object.keys(s.values).map((m): [string, string] => [m, `.values.${m}`])];
-}
-
-/** Metrics a service can observe: what pushed samples carry, plus what its sources name. */
-export function knownMetrics(sources: SourceConfig[]): Set<string> {
-  const known = new Set<string>(PUSHED_METRICS);
-  for (const s of sources) for (const [m] of sourceMetrics(s)) known.add(m);
-  return known;
-}
-
-// Readings are keyed by metric, so a second source of the same name would silently replace the first one's value.
-function duplicateSourceMetrics(service: string, sources: SourceConfig[]): FieldError[] {
-  const errors: FieldError[] = [];
-  const firstSource = new Map<string, number>();
-  sources.forEach((s, i) => {
-    for (const [metric, path] of sourceMetrics(s)) {
-      const first = firstSource.get(metric);
-      if (first === undefined) firstSource.set(metric, i);
-      else {
-        const by = first === i ? `this probe (every http_probe reports ${metric})` : `sources[${first}]`;
-        errors.push({ path: `services.${service}.sources[${i}]${path}`, message: `${metric} is already reported by ${by}; a metric has one source` });
-      }
-    }
-  });
-  return errors;
-}
-
-// A finished rollback is rechecked once: findRollbacksDueRecheck looks for its recheck decision until a day past
-// recheck_after, so a decision expired sooner would have it rechecked (and on-call paged) a second time.
-function retentionErrors(raw: RawConfig): FieldError[] {
-  const recheck = raw.monitoring.recheck_after;
-  if (raw.retention.health_decisions > DAY_MS + recheck) return [];
-  return [{ path: 'retention.health_decisions', message: `expected more than 1d plus monitoring.recheck_after (${formatDuration(recheck)}): a rollback's recheck decision must outlive the day it is looked for` }];
-}
-
-function crossCheck(raw: RawConfig): FieldError[] {
-  const errors: FieldError[] = [];
-  errors.push(...retentionErrors(raw));
-  for (const [name, svc] of Object.entries(raw.services)) errors.push(...duplicateSourceMetrics(name, svc.sources));
-  const reported = new Set<string>();
-  for (const [name, svc] of Object.entries(raw.services)) {
-    const known = knownMetrics(svc.sources);
-    for (const env of svc.environments) {
-      if (!raw.environments[env]) continue;
-      for (const rule of resolveRules(raw, name, env)) {
-        for (const [metric, field] of [[rule.metric, 'metric'], ...(rule.min_traffic ? [[rule.min_traffic.metric, 'min_traffic.metric']] : [])] as Array<[string, string]>) {
-          const key = `${rule.origin}.${field}`;
-          if (known.has(metric) || reported.has(key)) continue;
-          reported.add(key);
-          errors.push({ path: key, message: `unknown metric "${metric}" for service ${name} (known: ${[...known].sort().join(', ')})` });
-        }
-      }
-    }
-  }
-  for (const [name, svc] of Object.entries(raw.services)) {
-    svc.environments.forEach((env, i) => {
-      if (!raw.environments[env]) {
-        errors.push({ path: `services.${name}.environments[${i}]`, message: `unknown environment "${env}" (not under environments)` });
-      }
-    });
-    for (const env of Object.keys(svc.executors ?? {})) {
-      if (!svc.environments.includes(env)) {
-        errors.push({ path: `services.${name}.executors.${env}`, message: `"${env}" is not one of this service's environments` });
-      }
-    }
-  }
-  return errors;
-}
+const resolveRules = (raw: RawConfig, service: string, environment: string): ResolvedRule[] =>
+  placeRules(raw, service, environment).map(({ rule, at }) => ({ ...rule, origin: at.length > 0 ? pathOf(at) : 'builtin' }));
 
 export function buildConfig(raw: RawConfig): Config {
   const policyVersion =
@@ -192,30 +104,33 @@ export function buildConfig(raw: RawConfig): Config {
 
 // Parses YAML text into a Config, collecting every problem with its path instead of stopping at the first.
 export function parseConfig(text: string): ConfigResult {
-  const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length > 0) {
+  const validated = validateConfig(parseDocument(text, { prettyErrors: true }));
+  if (validated.ok) return { ok: true, config: buildConfig(validated.raw) };
+  if (validated.stage === 'yaml') {
     return {
       ok: false,
-      errors: doc.errors.map((e) => ({
+      errors: validated.errors.map((e) => ({
         path: e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '(yaml)',
         message: e.message.split('\n')[0] ?? e.message,
       })),
     };
   }
-  const parsed = ConfigSchema.safeParse(doc.toJS() ?? {}, { reportInput: true });
-  if (!parsed.success) return { ok: false, errors: formatIssues(parsed.error) };
-  const cross = crossCheck(parsed.data);
-  if (cross.length > 0) return { ok: false, errors: cross };
-  return { ok: true, config: buildConfig(parsed.data) };
+  if (validated.stage === 'schema') return { ok: false, errors: formatIssues(validated.error) };
+  return { ok: false, errors: validated.problems.map((p) => ({ path: pathOf(p.path), message: p.message })) };
+}
+
+type ReadResult = { ok: true; text: string } | { ok: false; message: string };
+
+export async function readConfigFile(path: string): Promise<ReadResult> {
+  try {
+    return { ok: true, text: await readFile(path, 'utf8') };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return { ok: false, message: code === 'ENOENT' ? 'file not found' : `cannot read (${code})` };
+  }
 }
 
 export async function loadConfig(path: string): Promise<ConfigResult> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return { ok: false, errors: [{ path, message: code === 'ENOENT' ? 'file not found' : `cannot read (${code})` }] };
-  }
-  return parseConfig(text);
+  const read = await readConfigFile(path);
+  return read.ok ? parseConfig(read.text) : { ok: false, errors: [{ path, message: read.message }] };
 }

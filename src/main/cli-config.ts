@@ -1,25 +1,77 @@
-import { parseEnv } from './env.ts';
-import { loadConfig } from '../config/load.ts';
+import { parseEnv, tokenEnvName, type Env } from './env.ts';
+import { checkConfigText, type ConfigCheck, type ConfigDiagnostic } from '../config/check-config.ts';
+import { readConfigFile } from '../config/load.ts';
+import type { FieldError } from '../config/format-issues.ts';
 
-// `backstop config check`: the policy file and the environment, every error with its path. Loaded only when it runs.
-export async function checkConfig(file?: string): Promise<void> {
+// `backstop config check`: the policy file and the environment. Errors go one a line as file:line:column, the form
+// compilers print and editors jump to, so a person (or an editor's problem matcher) lands on the spot. Loaded only when it runs.
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+// A file that cannot be read has no line to point at: its one error carries no line and column.
+type FileError = Omit<ConfigDiagnostic, 'line' | 'column'> & Partial<Pick<ConfigDiagnostic, 'line' | 'column'>>;
+
+interface Outcome {
+  file: string;
+  errors: FileError[];
+  environmentErrors: FieldError[];
+  check?: Extract<ConfigCheck, { ok: true }>;
+  env?: Env;
+}
+
+function summaryOf({ check, env }: Outcome) {
+  if (!check) return undefined;
+  const raw = check.config.raw;
+  const tokens = Object.keys(raw.api.tokens);
+  return {
+    policy_version: check.config.policyVersion,
+    services: Object.keys(raw.services).length,
+    environments: Object.keys(raw.environments).length,
+    api_tokens: tokens.length,
+    // Without the environment nothing can be said about token values, so none is listed as missing.
+    tokens_without_value: env ? tokens.filter((t) => !env.secret(tokenEnvName(t))) : [],
+  };
+}
+
+function printHuman(outcome: Outcome): void {
+  for (const e of outcome.environmentErrors) console.error(`environment ${e.path}: ${e.message}`);
+  for (const e of outcome.errors) {
+    const where = e.line === undefined ? outcome.file : `${outcome.file}:${e.line}:${e.column}`;
+    console.error(`${where}: ${e.path ? `${e.path}: ` : ''}${e.message}`);
+  }
+  if (outcome.errors.length > 0) console.error(`${plural(outcome.errors.length, 'error')} in ${outcome.file}`);
+  const summary = summaryOf(outcome);
+  if (!summary) return;
+  console.log(
+    `${outcome.file}: OK (policy ${summary.policy_version}; ${plural(summary.services, 'service')}, ${plural(summary.environments, 'environment')}, ${plural(summary.api_tokens, 'API token')})`,
+  );
+  for (const t of summary.tokens_without_value) console.log(`  note: token "${t}" has no value (set ${tokenEnvName(t)}); it cannot be used`);
+}
+
+function printJson(outcome: Outcome): void {
+  const summary = summaryOf(outcome);
+  const report = {
+    ok: outcome.errors.length === 0 && outcome.environmentErrors.length === 0,
+    file: outcome.file,
+    errors: outcome.errors,
+    ...(outcome.environmentErrors.length > 0 ? { environment_errors: outcome.environmentErrors.map((e) => ({ name: e.path, message: e.message })) } : {}),
+    ...(summary ? { summary } : {}),
+  };
+  console.log(JSON.stringify(report, null, 2));
+}
+
+export async function checkConfig(file: string | undefined, opts: { json?: boolean } = {}): Promise<void> {
   const env = parseEnv(process.env);
   const path = file ?? (env.ok ? env.env.BACKSTOP_CONFIG : 'backstop.yaml');
-  const result = await loadConfig(path);
-  let failed = false;
-  if (!env.ok) {
-    failed = true;
-    for (const e of env.errors) console.error(`environment ${e.path}: ${e.message}`);
-  }
-  if (!result.ok) {
-    failed = true;
-    console.error(`${path}: ${result.errors.length} error${result.errors.length === 1 ? '' : 's'}`);
-    for (const e of result.errors) console.error(`  ${e.path}: ${e.message}`);
-  } else {
-    const raw = result.config.raw;
-    const missing = env.ok ? Object.keys(raw.api.tokens).filter((t) => !env.env.tokens[t.toUpperCase().replace(/-/g, '_')]) : [];
-    console.log(`${path}: OK (policy ${result.config.policyVersion}; ${Object.keys(raw.services).length} services, ${Object.keys(raw.environments).length} environments, ${Object.keys(raw.api.tokens).length} API tokens)`);
-    for (const t of missing) console.log(`  note: token "${t}" has no value (set BACKSTOP_TOKEN_${t.toUpperCase().replace(/-/g, '_')}); it cannot be used`);
-  }
-  process.exitCode = failed ? 1 : 0;
+  const read = await readConfigFile(path);
+  const check = read.ok ? checkConfigText(read.text) : undefined;
+  const outcome: Outcome = {
+    file: path,
+    errors: read.ok ? (check?.ok === false ? check.errors : []) : [{ path: '', message: read.message }],
+    environmentErrors: env.ok ? [] : env.errors,
+    ...(check?.ok ? { check } : {}),
+    ...(env.ok ? { env: env.env } : {}),
+  };
+  (opts.json ? printJson : printHuman)(outcome);
+  process.exitCode = outcome.errors.length > 0 || outcome.environmentErrors.length > 0 ? 1 : 0;
 }

@@ -1,12 +1,30 @@
 import type { CoreDeps } from '../core/deps.ts';
-import { createDatabase } from '../db/client.ts';
+import type pg from 'pg';
+import { createDatabase, type Db } from '../db/client.ts';
 import type { RollbackQueue } from '../jobs/rollback-queue.ts';
 import { createSourceReader } from '../monitor/read-sources.ts';
 import { createLogNotifier } from '../notify/notifier.ts';
-import type { Booted } from './boot.ts';
+import type { Booted, BootedEnv } from './boot.ts';
 
 export interface CliDeps extends CoreDeps {
   close(): Promise<void>;
+}
+
+/** What the commands that need no policy file have: the database and nothing else (no queue). */
+export interface CliReader {
+  db: Db;
+  pool: pg.Pool;
+  databaseUrl: string;
+  clock: () => Date;
+  close(): Promise<void>;
+}
+
+// Two connections: a command runs a few statements in order, and --wait polls one row at a time.
+const CLI_POOL_SIZE = 2;
+
+export function createCliReader({ env, logger }: BootedEnv): CliReader {
+  const database = createDatabase(env.DATABASE_URL, logger, { max: CLI_POOL_SIZE });
+  return { db: database.db, pool: database.pool, databaseUrl: env.DATABASE_URL, clock: () => new Date(), close: () => database.close() };
 }
 
 /**
@@ -15,7 +33,7 @@ export interface CliDeps extends CoreDeps {
  */
 export function createCliDeps({ env, config, logger }: Booted): CliDeps {
   const clock = () => new Date();
-  const database = createDatabase(env.DATABASE_URL, logger, { max: 2 });
+  const database = createDatabase(env.DATABASE_URL, logger, { max: CLI_POOL_SIZE });
   let queue: Promise<RollbackQueue> | undefined;
   const rollbackQueue = () =>
     (queue ??= import('../jobs/rollback-queue.ts').then((m) => m.createRollbackQueue({ redisUrl: env.REDIS_URL, prefix: env.BACKSTOP_QUEUE_PREFIX, logger })));

@@ -1,4 +1,3 @@
-import { userInfo } from 'node:os';
 import { Command, CommanderError } from 'commander';
 import type { RoleSet } from './roles.ts';
 import { registerDiscordCommands } from './cli-discord.ts';
@@ -9,7 +8,7 @@ import { PACKAGE } from '../core/package-root.ts';
 // `backstop rollback status` the core and the database, and only the roles load discord.js, Hono, prom-client and
 // the BullMQ workers.
 const boot = async (name: string) => (await import('./boot.ts')).boot(name);
-const openDatabase = async (url: string, logger: import('../logging/logger.ts').Logger) => (await import('../db/client.ts')).createDatabase(url, logger, { max: 1 });
+const adminActions = () => import('./cli-admin-actions.ts');
 
 const program = new Command()
   .name('backstop')
@@ -40,18 +39,9 @@ program
 
 program
   .command('migrate')
-  .description('apply database migrations (safe to run from several processes at once)')
-  .action(async () => {
-    const { env, logger } = await boot('migrate');
-    const database = await openDatabase(env.DATABASE_URL, logger);
-    const { runMigrations } = await import('../db/migrate.ts');
-    try {
-      await runMigrations(database.pool);
-      console.log('migrations applied');
-    } finally {
-      await database.close();
-    }
-  });
+  .description("create the database DATABASE_URL names if it does not exist, then apply migrations (safe to run from several processes at once); needs no policy file")
+  .option('--json', 'print { database, created, applied, total }')
+  .action(async (opts: { json?: boolean }) => (await adminActions()).migrate(opts));
 
 program
   .command('config')
@@ -59,69 +49,27 @@ program
   .command('check')
   .description('validate the policy file and environment; prints every error with its path')
   .argument('[file]', 'policy file (default: $BACKSTOP_CONFIG or backstop.yaml)')
-  .action(async (file?: string) => (await import('./cli-config.ts')).checkConfig(file));
+  .option('--json', 'print { ok, file, errors: [{ line, column, path, message, … }], summary } for scripts and editors')
+  .action(async (file: string | undefined, opts: { json?: boolean }) => (await import('./cli-config.ts')).checkConfig(file, opts));
 
 const audit = program.command('audit').description('audit log commands');
 
 audit
   .command('verify')
-  .description('check every hash chain of the audit log, from the newest archive on, and each chain against its head')
+  .description('check every hash chain of the audit log, from the newest archive on, and each chain against its head; needs no policy file')
   .option('--archive <file...>', 'also check these archive files (their sha256 and their chains)')
-  .action(async (opts: { archive?: string[] }) => {
-    const { env, logger } = await boot('audit');
-    const database = await openDatabase(env.DATABASE_URL, logger);
-    const { verifyAuditChain } = await import('../audit/verify-audit.ts');
-    try {
-      const verdict = await verifyAuditChain(database.db, { archiveFiles: opts.archive ?? [] });
-      if (verdict.ok) {
-        const archived = verdict.archives ? `, after ${verdict.archivedRows} archived rows (${verdict.archives} archive${verdict.archives === 1 ? '' : 's'})` : '';
-        const files = opts.archive?.length ? `; ${opts.archive.length} archive file${opts.archive.length === 1 ? '' : 's'} intact (${verdict.archiveFileRows} rows)` : '';
-        console.log(`audit chain intact: ${verdict.rows} rows in ${verdict.chains} chains${archived}${files}; heads ${verdict.head.slice(0, 16)}…`);
-      } else {
-        console.error(`audit chain BROKEN at row ${verdict.brokenAt}: ${verdict.problem}`);
-        for (const p of verdict.problems.slice(1)) console.error(`  also at row ${p.row}: ${p.problem}`);
-        if (verdict.moreProblems) console.error(`  … and ${verdict.moreProblems} more`);
-        process.exitCode = 1;
-      }
-    } finally {
-      await database.close();
-    }
-  });
+  .option('--json', 'print the verdict as JSON ({ ok, rows, chains, head, … } or { ok: false, broken_at, problems, … })')
+  .addHelpText('after', '\nExit codes: 0 intact, 1 broken (or the check could not run), 2 invalid environment.')
+  .action(async (opts: { archive?: string[]; json?: boolean }) => (await adminActions()).auditVerify(opts));
 
 audit
   .command('archive')
-  .description('move the rows written before a date out of the live log into a JSON-lines file (recorded, then deleted)')
+  .description('move the rows written before a date out of the live log into a JSON-lines file (recorded, then deleted); needs no policy file')
   .requiredOption('--before <date>', 'archive rows written before this ISO date (2026-01-31 or 2026-01-31T12:00:00Z)')
   .requiredOption('--out <file>', 'the archive file to write (must not hold an archive already)')
   .option('--as <id>', 'who you are (recorded in the audit log)')
-  .action(async (opts: { before: string; out: string; as?: string }) => {
-    const before = parseIsoDate(opts.before);
-    if (!before) {
-      console.error(`error: --before: expected an ISO date such as 2026-01-31 or 2026-01-31T12:00:00Z, got "${opts.before}"`);
-      process.exitCode = 1;
-      return;
-    }
-    const { env, logger } = await boot('audit');
-    const database = await openDatabase(env.DATABASE_URL, logger);
-    const { archiveAudit } = await import('../audit/archive-audit.ts');
-    try {
-      const outcome = await archiveAudit(database.db, { before, out: opts.out, actor: { actor: opts.as ?? `cli:${userInfo().username}`, source: 'cli' } });
-      if (outcome.kind === 'nothing') console.log(`nothing to archive: no rows written before ${before.toISOString()}`);
-      else console.log(`archived ${outcome.rows} rows (ids ${outcome.fromId + 1}–${outcome.throughId}, written before ${before.toISOString()}) to ${outcome.file}, sha256 ${outcome.sha256}`);
-    } finally {
-      await database.close();
-    }
-  });
-
-/** A calendar date or an ISO 8601 date-time; anything else (including a date that does not exist) is null. */
-function parseIsoDate(text: string): Date | null {
-  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/.exec(text);
-  const date = new Date(text);
-  if (!m || Number.isNaN(date.getTime())) return null;
-  // new Date() rolls 2026-02-30 over to March; a date that does not exist is a typo.
-  const probe = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return probe.getUTCMonth() === Number(m[2]) - 1 && probe.getUTCDate() === Number(m[3]) ? date : null;
-}
+  .option('--json', 'print { archived, before, from_id, through_id, file, sha256 }')
+  .action(async (opts: { before: string; out: string; as?: string; json?: boolean }) => (await adminActions()).auditArchive(opts));
 
 registerRollbackCommands(program);
 registerDiscordCommands(program);
@@ -130,7 +78,10 @@ try {
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) process.exit(err.exitCode);
-  const e = err as { code?: string; message?: string };
-  console.error(`error${e.code ? ` (${e.code})` : ''}: ${e.message ?? String(err)}`);
+  // One line that says what is wrong and what to do (an unreachable, missing or unmigrated database is named with its
+  // server), never a stack trace: `backstop start` fails the same way the one-shot commands do.
+  const [{ describeFailure }, { parseEnv, DEFAULT_DATABASE_URL }] = await Promise.all([import('../cli/describe-failure.ts'), import('./env.ts')]);
+  const env = parseEnv(process.env);
+  console.error(describeFailure(err, env.ok ? env.env.DATABASE_URL : DEFAULT_DATABASE_URL));
   process.exit(1);
 }

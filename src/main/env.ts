@@ -1,9 +1,13 @@
 import { z } from 'zod';
 import { formatIssues, type FieldError } from '../config/format-issues.ts';
 
+export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+
 // The process environment, parsed once. Only main/ reads process.env; everything else receives these values.
 export const EnvSchema = z.object({
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').default('postgres://postgres@127.0.0.1:5432/backstop'),
+  // The database every PostgreSQL has, as README's commands name it: a fresh local server runs backstop with no setup
+  // (its tables live in their own schema, ops). Any other name works too; `backstop migrate` creates it.
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').default(DEFAULT_DATABASE_URL),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'expected a redis:// URL').default('redis://127.0.0.1:6379'),
   BACKSTOP_CONFIG: z.string().min(1).default('backstop.yaml'),
   BACKSTOP_QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]+$/).default('backstop'),

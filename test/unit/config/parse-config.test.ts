@@ -40,6 +40,7 @@ describe('parseConfig', () => {
     ['empty argv', VALID.replace('argv: ["./rollback.sh"]', 'argv: []'), 'services.payments.executor.argv', 'expected at least the program to run'],
     ['unknown environment', VALID.replace('[production, staging]', '[production, qa]'), 'services.payments.environments[1]', 'unknown environment "qa" (not under environments)'],
     ['string for a number', VALID.replace('required: 2', 'required: two'), 'environments.production.approvals.required', 'expected a number'],
+    ['a retired key', VALID.replace('staging: {}', 'staging: { verification: { thresholds: {} } }'), 'environments.staging.verification.thresholds', expect.stringMatching(/^no longer used: verification judges the restored version/)],
   ])('reports %s with its path', (_name, text, path, message) => {
     const r = parseConfig(text);
     expect(r.ok).toBe(false);

@@ -1,0 +1,85 @@
+import type { ConfigPath, ConfigProblem } from './config-problem.ts';
+import { formatDuration } from './duration.ts';
+import { knownMetrics, placeRules, sourceMetrics } from './resolve-rules.ts';
+import { DAY_MS, type RawConfig } from './schema.ts';
+import { pathOf } from './format-issues.ts';
+import type { SourceConfig } from './monitoring-schema.ts';
+import { suggest } from './suggest.ts';
+
+// What the schema cannot see, checked once it has passed: one part of the file against another.
+
+// Readings are keyed by metric, so a second source of the same name would silently replace the first one's value.
+function duplicateSourceMetrics(service: string, sources: SourceConfig[]): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const firstSource = new Map<string, number>();
+  sources.forEach((s, i) => {
+    for (const [metric, path] of sourceMetrics(s)) {
+      const first = firstSource.get(metric);
+      if (first === undefined) firstSource.set(metric, i);
+      else {
+        const by = first === i ? `this probe (every http_probe reports ${metric})` : `sources[${first}]`;
+        problems.push({ path: ['services', service, 'sources', i, ...path], at: path.length ? 'key' : 'value', message: `${metric} is already reported by ${by}; a metric has one source` });
+      }
+    }
+  });
+  return problems;
+}
+
+// A finished rollback is rechecked once: findRollbacksDueRecheck looks for its recheck decision until a day past
+// recheck_after, so a decision expired sooner would have it rechecked (and on-call paged) a second time.
+function retentionProblems(raw: RawConfig): ConfigProblem[] {
+  const recheck = raw.monitoring.recheck_after;
+  if (raw.retention.health_decisions > DAY_MS + recheck) return [];
+  return [{ path: ['retention', 'health_decisions'], at: 'value', message: `expected more than 1d plus monitoring.recheck_after (${formatDuration(recheck)}): a rollback's recheck decision must outlive the day it is looked for` }];
+}
+
+function unknownMetrics(raw: RawConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const reported = new Set<string>();
+  for (const [name, svc] of Object.entries(raw.services)) {
+    const known = [...knownMetrics(svc.sources)].sort();
+    for (const env of svc.environments) {
+      if (!raw.environments[env]) continue;
+      for (const { rule, at } of placeRules(raw, name, env)) {
+        const named: Array<[string, ConfigPath]> = [[rule.metric, [...at, 'metric']]];
+        if (rule.min_traffic) named.push([rule.min_traffic.metric, [...at, 'min_traffic', 'metric']]);
+        for (const [metric, path] of named) {
+          const key = pathOf(path);
+          if (known.includes(metric) || reported.has(key)) continue;
+          reported.add(key);
+          const suggestion = suggest(metric, known);
+          problems.push({ path, at: 'value', message: `unknown metric "${metric}" for service ${name} (known: ${known.join(', ')})`, expected: known, ...(suggestion ? { suggestion } : {}) });
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+function unknownEnvironments(raw: RawConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const environments = Object.keys(raw.environments);
+  for (const [name, svc] of Object.entries(raw.services)) {
+    svc.environments.forEach((env, i) => {
+      if (raw.environments[env]) return;
+      const suggestion = suggest(env, environments);
+      problems.push({ path: ['services', name, 'environments', i], at: 'value', message: `unknown environment "${env}" (not under environments)`, expected: environments, ...(suggestion ? { suggestion } : {}) });
+    });
+    for (const env of Object.keys(svc.executors ?? {})) {
+      if (svc.environments.includes(env)) continue;
+      const suggestion = suggest(env, svc.environments);
+      problems.push({ path: ['services', name, 'executors', env], at: 'key', message: `"${env}" is not one of this service's environments`, expected: svc.environments, ...(suggestion ? { suggestion } : {}) });
+    }
+  }
+  return problems;
+}
+
+/** Every problem between the parts of a file the schema accepted; none means it may be used. */
+export function crossCheck(raw: RawConfig): ConfigProblem[] {
+  return [
+    ...retentionProblems(raw),
+    ...Object.entries(raw.services).flatMap(([name, svc]) => duplicateSourceMetrics(name, svc.sources)),
+    ...unknownMetrics(raw),
+    ...unknownEnvironments(raw),
+  ];
+}
