@@ -9,7 +9,9 @@ import type { HttpDeps } from './deps.ts';
 import { requireRole } from './auth.ts';
 import { closeOnTooLarge } from './close-on-too-large.ts';
 import { observeRequests } from './observe-requests.ts';
-import type { AnyRoute, RouteResult } from './route.ts';
+import { checkResponses } from './check-response.ts';
+import { responsesOf } from './responses.ts';
+import type { AnyRoute, ResultOf, Responses } from './route.ts';
 import { ROUTES } from './routes/index.ts';
 
 function refuse(where: string, details: FieldError[]): never {
@@ -53,16 +55,19 @@ async function parseInput(route: AnyRoute, c: Context) {
 }
 
 // The token is checked before the input is parsed: a caller without rights gets 401/403, never a validation message.
-async function run(deps: HttpDeps, route: AnyRoute, c: Context): Promise<RouteResult> {
+async function run(deps: HttpDeps, route: AnyRoute, c: Context): Promise<ResultOf<Responses>> {
   if (route.auth === 'public') return route.handler({ deps, c, principal: null, ...(await parseInput(route, c)) });
   const principal = deps.authenticate(c.req.header('authorization'));
   requireRole(principal, route.auth);
   return route.handler({ deps, c, principal, ...(await parseInput(route, c)) });
 }
 
-function register(app: Hono, deps: HttpDeps, route: AnyRoute): void {
+function register(app: Hono, deps: HttpDeps, route: AnyRoute, checking: boolean): void {
+  const method = route.method.toUpperCase();
   const honoPath = route.path.replace(/\{(\w+)\}/g, ':$1');
-  app.on(route.method.toUpperCase(), honoPath, async (c) => {
+  // Registered first for the same method and path, so it runs around the handler and the error handler's answer.
+  if (checking) app.on(method, honoPath, checkResponses(route, responsesOf(route), deps.logger));
+  app.on(method, honoPath, async (c) => {
     const result = await run(deps, route, c);
     if (result.contentType) return c.body(result.body as string, result.status as 200, { 'content-type': result.contentType });
     return c.json(result.body as object, result.status as 200);
@@ -83,7 +88,7 @@ export function createApp(deps: HttpDeps): Hono {
       onError: (c) => c.json({ error: { code: 'PAYLOAD_TOO_LARGE', message: `the body is larger than ${deps.bodyLimit} bytes` } }, 413),
     }),
   );
-  for (const route of ROUTES) register(app, deps, route);
+  for (const route of ROUTES) register(app, deps, route, deps.checkResponses ?? false);
   deps.extraRoutes?.(app);
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((raw, c) => {

@@ -13,4 +13,9 @@ export interface HttpDeps extends MonitorDeps {
   bodyLimit: number;
   /** Routes beyond the API's own (the sandbox page); they share its body limit and error handler. */
   extraRoutes?: (app: Hono) => void;
+  /**
+   * Holds every response of the API's routes to the route's declared responses: an undeclared status or body becomes
+   * a 500 and an error log line (check-response.ts). It parses every body, so production leaves it off; tests turn it on.
+   */
+  checkResponses?: boolean;
 }

@@ -50,8 +50,8 @@ export const HealthSampleSchema = z
     message: 'expected at least one metric (error_rate_per_minute, recent_errors, database_connections_pct, active_queries, p95_ms, memory_pct)',
   });
 
-export const DeploymentParams = z.object({ id: UuidSchema });
-export const EventParams = z.object({ event_id: UuidSchema });
+export const DeploymentParams = z.object({ id: UuidSchema.describe('The deployment_id backstop returned when the deployment was recorded') });
+export const EventParams = z.object({ event_id: UuidSchema.describe("The rollback's event_id") });
 
 export const RollbackRequestSchema = z.strictObject({
   deployment_id: UuidSchema,
@@ -83,10 +83,10 @@ export const CancelSchema = z.strictObject({
 });
 
 export const HistoryQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(10),
-  service: Text(63).optional(),
-  environment: Text(63).optional(),
-  status: z.enum(rollbackStatus.enumValues).optional(),
-  deployment_id: UuidSchema.optional(),
-  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(10).describe('Rollbacks per page'),
+  service: Text(63).optional().describe('Only rollbacks of this service'),
+  environment: Text(63).optional().describe('Only rollbacks in this environment'),
+  status: z.enum(rollbackStatus.enumValues).optional().describe('Only rollbacks in this status'),
+  deployment_id: UuidSchema.optional().describe('Only rollbacks of this deployment'),
+  cursor: z.string().max(200).optional().describe("The previous page's next_cursor"),
 });

@@ -104,6 +104,9 @@ export async function startBackstop(opts: { policy: string; roles?: Partial<Role
     // A worker or gateway without the API serves /metrics and /health on a port of its own; tests run many at once.
     BACKSTOP_METRICS_PORT: '0',
     HOST: '127.0.0.1',
+    // Holds every API response to its route's declared responses (src/http/check-response.ts): each test that calls
+    // the API checks the OpenAPI document too.
+    NODE_ENV: 'test',
     ...Object.fromEntries(Object.entries(ALL_TOKENS).map(([k, v]) => [`BACKSTOP_TOKEN_${k.toUpperCase()}`, v])),
     ...opts.env,
   };

@@ -21,7 +21,8 @@ export async function startTestSandbox(opts: { name: string; paceMs: number; env
   try {
     const prefix = `sb${randomBytes(4).toString('hex')}`;
     trackQueuePrefix(prefix);
-    const env = parseEnv({ DATABASE_URL: db.url, REDIS_URL, BACKSTOP_QUEUE_PREFIX: prefix, HOST: '127.0.0.1', PORT: '0', ...opts.env });
+    // NODE_ENV=test holds every API response to its route's declared responses (src/http/check-response.ts).
+    const env = parseEnv({ DATABASE_URL: db.url, REDIS_URL, BACKSTOP_QUEUE_PREFIX: prefix, HOST: '127.0.0.1', PORT: '0', NODE_ENV: 'test', ...opts.env });
     if (!env.ok) throw new Error(JSON.stringify(env.errors));
     const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'warn', name: opts.name });
     sandbox = await startSandbox({ host: sandboxHost(env.env, logger), paceMs: opts.paceMs });

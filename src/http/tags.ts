@@ -1,0 +1,9 @@
+/** The OpenAPI document's tags and what each groups. A route names one of these, so no tag goes undescribed. */
+export const TAGS = {
+  deployments: 'What CI reports: a deployment as it starts and finishes, the migrations it applied, and health samples pushed for it.',
+  rollbacks: 'Ask whether a deployment should be rolled back, request a rollback, approve, reject or cancel it, and read its record and evidence.',
+  health: "Signals from outside backstop: Alertmanager's webhook, and resuming automatic rollbacks after a hold.",
+  operations: 'For operators and their tools: liveness with dependencies, Prometheus metrics, and this document.',
+} as const;
+
+export type Tag = keyof typeof TAGS;
