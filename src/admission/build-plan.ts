@@ -1,4 +1,4 @@
-import { canonicalHash } from '../config/load.ts';
+import { canonicalHash } from '../core/canonical-hash.ts';
 import type { StoredFacts } from '../db/queries/rollback-facts.ts';
 import type { DeploymentRow } from '../db/schema/index.ts';
 import type { PlanDeployment, RollbackPlan } from '../core/plan.ts';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { PgTransaction } from 'drizzle-orm/pg-core';
-import { canonicalHash } from '../config/load.ts';
+import { canonicalHash } from '../core/canonical-hash.ts';
 import type { Db, Queryable, Tx } from '../db/client.ts';
 import { insertAuditRows, lockChainHeads, type ChainHead } from '../db/queries/audit-log.ts';
 import { AUDIT_CHAINS } from '../db/schema/index.ts';

@@ -1,5 +1,5 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
-import { canonicalHash } from '../config/load.ts';
+import { canonicalHash } from '../core/canonical-hash.ts';
 import type { ChainHead } from '../db/queries/audit-log.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
-import { canonicalHash } from '../config/load.ts';
+import { canonicalHash } from '../core/canonical-hash.ts';
 import type { Db } from '../db/client.ts';
 import { findAuditArchives, findAuditRowsAfter, findChainHeads } from '../db/queries/audit-log.ts';
 import { AUDIT_CHAINS } from '../db/schema/index.ts';

@@ -74,6 +74,33 @@ function unknownEnvironments(raw: RawConfig): ConfigProblem[] {
   return problems;
 }
 
+// A person's token must exist, and one Discord account or token is one person: linked twice, whose vote would it be?
+function peopleProblems(raw: RawConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const tokens = Object.keys(raw.api.tokens);
+  const discordOwner = new Map<string, string>();
+  const tokenOwner = new Map<string, string>();
+  for (const [name, person] of Object.entries(raw.people)) {
+    if (person.discord) {
+      const other = discordOwner.get(person.discord);
+      if (other) problems.push({ path: ['people', name, 'discord'], at: 'value', message: `Discord user "${person.discord}" is already person "${other}"` });
+      else discordOwner.set(person.discord, name);
+    }
+    person.tokens.forEach((token, i) => {
+      if (!raw.api.tokens[token]) {
+        const suggestion = suggest(token, tokens);
+        problems.push({ path: ['people', name, 'tokens', i], at: 'value', message: `unknown token "${token}" (not under api.tokens)`, expected: tokens, ...(suggestion ? { suggestion } : {}) });
+      } else if (raw.api.tokens[token].speaks_for_others) {
+        problems.push({ path: ['people', name, 'tokens', i], at: 'value', message: `token "${token}" speaks for others, so it is not one person` });
+      }
+      const other = tokenOwner.get(token);
+      if (other) problems.push({ path: ['people', name, 'tokens', i], at: 'value', message: `token "${token}" is already person "${other}"` });
+      else tokenOwner.set(token, name);
+    });
+  }
+  return problems;
+}
+
 /** Every problem between the parts of a file the schema accepted; none means it may be used. */
 export function crossCheck(raw: RawConfig): ConfigProblem[] {
   return [
@@ -81,5 +108,6 @@ export function crossCheck(raw: RawConfig): ConfigProblem[] {
     ...Object.entries(raw.services).flatMap(([name, svc]) => duplicateSourceMetrics(name, svc.sources)),
     ...unknownMetrics(raw),
     ...unknownEnvironments(raw),
+    ...peopleProblems(raw),
   ];
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { canonicalHash } from '../core/canonical-hash.ts';
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { formatIssues, pathOf, type FieldError } from './format-issues.ts';
@@ -48,21 +48,6 @@ const BUILTIN_VERIFICATION: VerificationPolicy = {
 const defined = <T extends object>(o: T | undefined): Partial<T> =>
   Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
 
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    // Keys holding undefined are dropped, exactly as JSON (and Postgres jsonb) drop them.
-    return `{${Object.keys(value)
-      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
-
-export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-export const canonicalHash = (value: unknown) => sha256(canonical(value));
 
 const resolveRules = (raw: RawConfig, service: string, environment: string): ResolvedRule[] =>
   placeRules(raw, service, environment).map(({ rule, at }) => ({ ...rule, origin: at.length > 0 ? pathOf(at) : 'builtin' }));

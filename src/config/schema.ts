@@ -141,6 +141,13 @@ export const TokenSchema = z.strictObject({
   speaks_for_others: z.boolean().default(false),
 });
 
+// One human who reaches backstop by more than one path (their Discord account, their API token): linked, their votes
+// count once, and they are recorded as person:<name> whichever path they took.
+export const PersonSchema = z.strictObject({
+  discord: z.string().regex(/^\d{17,20}$/, 'expected a Discord user id (a snowflake)').optional(),
+  tokens: z.array(Name).default([]),
+});
+
 export const DiscordSchema = z.strictObject({
   guild_id: z.string().regex(/^\d{17,20}$/, 'expected a Discord snowflake id').optional(),
   channel_id: z.string().regex(/^\d{17,20}$/, 'expected a Discord snowflake id').optional(),
@@ -185,6 +192,7 @@ export type RetentionPolicy = z.infer<typeof RetentionSchema>;
 export const ConfigSchema = z.strictObject({
   policy_version: z.string().min(1).max(64).optional(),
   discord: DiscordSchema.optional(),
+  people: z.record(Name, PersonSchema).default({}),
   api: z
     .strictObject({
       tokens: z.record(Name, TokenSchema).default({}),

@@ -12,6 +12,8 @@ export type Shown = { text: string; value?: ShownValue; hidden?: true };
 
 // The key holding the value and the one above it: `api.tokens.ci` is a token's entry, `executor.secret_env` a secret's name.
 function mayBeSecret(path: ConfigPath): boolean {
+  // people: holds names and Discord ids, and `tokens:` there lists token names, never their values.
+  if (path[0] === 'people') return false;
   return path.filter((k): k is string => typeof k === 'string').slice(-2).some((k) => SECRET_KEY.test(k));
 }
 

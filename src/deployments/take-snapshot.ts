@@ -1,4 +1,5 @@
-import { canonicalHash, type ResolvedPolicy } from '../config/load.ts';
+import type { ResolvedPolicy } from '../config/load.ts';
+import { canonicalHash } from '../core/canonical-hash.ts';
 import type { Queryable } from '../db/client.ts';
 import { getLatestHealthSample } from '../db/queries/health-samples.ts';
 import { findAppliedMigrations } from '../db/queries/migrations.ts';

@@ -2,6 +2,7 @@ import type { Interaction } from 'discord.js';
 import type { Config } from '../config/load.ts';
 import type { Role } from '../config/schema.ts';
 import type { Actor } from '../core/deps.ts';
+import { discordIdentity } from '../admission/people.ts';
 
 /** Who clicked or typed, as the interaction payload tells it. */
 export interface DiscordCaller {
@@ -43,13 +44,21 @@ export function authorize(config: Config, caller: DiscordCaller, needs: readonly
   if (allowed.size > 0 && (!caller.channelId || !allowed.has(caller.channelId))) {
     return { ok: false, reason: 'backstop does not take commands in this channel; use the rollback channel' };
   }
-  const roles = new Set<Role>();
-  const has = (ids: readonly string[]) => ids.some((id) => caller.roleIds.includes(id));
-  if (has(discord.roles.viewer)) roles.add('viewer');
-  if (has(discord.roles.approver)) roles.add('approver');
-  if (has(discord.roles.override)) roles.add('override');
+  const roles = rolesOfMember(config, caller.roleIds);
   if (!needs.some((r) => roles.has(r))) {
     return { ok: false, reason: `you need the ${needs.join(' or ')} role in backstop's policy to do this` };
   }
-  return { ok: true, actor: { id: `discord:${caller.userId}`, name: caller.name, roles, source: 'discord' } };
+  return { ok: true, actor: { id: discordIdentity(config, caller.userId), name: caller.name, roles, source: 'discord' } };
+}
+
+/** backstop's roles of a guild member, from the member's Discord role ids as Discord reports them. */
+export function rolesOfMember(config: Config, roleIds: readonly string[]): Set<Role> {
+  const roles = new Set<Role>();
+  const mapping = config.raw.discord?.roles;
+  if (!mapping) return roles;
+  const has = (ids: readonly string[]) => ids.some((id) => roleIds.includes(id));
+  if (has(mapping.viewer)) roles.add('viewer');
+  if (has(mapping.approver)) roles.add('approver');
+  if (has(mapping.override)) roles.add('override');
+  return roles;
 }

@@ -11,6 +11,7 @@ import { closeOnTooLarge } from './close-on-too-large.ts';
 import { observeRequests } from './observe-requests.ts';
 import { checkResponses } from './check-response.ts';
 import { responsesOf } from './responses.ts';
+import { createTokenGuard, type TokenGuard } from './token-guard.ts';
 import type { AnyRoute, ResultOf, Responses } from './route.ts';
 import { ROUTES } from './routes/index.ts';
 
@@ -55,20 +56,25 @@ async function parseInput(route: AnyRoute, c: Context) {
 }
 
 // The token is checked before the input is parsed: a caller without rights gets 401/403, never a validation message.
-async function run(deps: HttpDeps, route: AnyRoute, c: Context): Promise<ResultOf<Responses>> {
+// A source serving a lockout gets 429 before the token is even read, so a guess made during one learns nothing.
+async function run(deps: HttpDeps, guard: TokenGuard, route: AnyRoute, c: Context): Promise<ResultOf<Responses>> {
   if (route.auth === 'public') return route.handler({ deps, c, principal: null, ...(await parseInput(route, c)) });
+  const locked = guard.lockout(route, c);
+  if (locked) return locked;
   const principal = deps.authenticate(c.req.header('authorization'));
+  guard.passed(c, principal.tokenName, false);
   requireRole(principal, route.auth);
+  guard.passed(c, principal.tokenName, true);
   return route.handler({ deps, c, principal, ...(await parseInput(route, c)) });
 }
 
-function register(app: Hono, deps: HttpDeps, route: AnyRoute, checking: boolean): void {
+function register(app: Hono, deps: HttpDeps, guard: TokenGuard, route: AnyRoute, checking: boolean): void {
   const method = route.method.toUpperCase();
   const honoPath = route.path.replace(/\{(\w+)\}/g, ':$1');
   // Registered first for the same method and path, so it runs around the handler and the error handler's answer.
   if (checking) app.on(method, honoPath, checkResponses(route, responsesOf(route), deps.logger));
   app.on(method, honoPath, async (c) => {
-    const result = await run(deps, route, c);
+    const result = await run(deps, guard, route, c);
     if (result.contentType) return c.body(result.body as string, result.status as 200, { 'content-type': result.contentType });
     return c.json(result.body as object, result.status as 200);
   });
@@ -88,12 +94,15 @@ export function createApp(deps: HttpDeps): Hono {
       onError: (c) => c.json({ error: { code: 'PAYLOAD_TOO_LARGE', message: `the body is larger than ${deps.bodyLimit} bytes` } }, 413),
     }),
   );
-  for (const route of ROUTES) register(app, deps, route, deps.checkResponses ?? false);
+  const guard = createTokenGuard(deps);
+  for (const route of ROUTES) register(app, deps, guard, route, deps.checkResponses ?? false);
   deps.extraRoutes?.(app);
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((raw, c) => {
     const err = classifyInfraError(raw);
     if (isAppError(err)) {
+      // Every 401 and 403 is counted and audited (rate-limited per source), without waiting for the database.
+      if (err.code === 'UNAUTHORIZED' || err.code === 'FORBIDDEN') guard.refused(c, err);
       const body: { code: string; message: string; details?: unknown } = { code: err.code, message: err.message };
       if (err.details !== undefined && err.code === 'VALIDATION_FAILED') body.details = err.details;
       if (err.httpStatus >= 500) deps.logger.warn({ err, path: c.req.path }, 'request failed');

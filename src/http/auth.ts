@@ -4,6 +4,9 @@ import { RoleSchema, type Role, type TokenRole } from '../config/schema.ts';
 import { tokenEnvName } from '../main/env.ts';
 import type { Actor } from '../core/deps.ts';
 import { AppError } from '../errors/app-error.ts';
+import { discordIdentity, tokenIdentity } from '../admission/people.ts';
+import type { MemberLookup } from '../discord/member-roles.ts';
+import { rolesOfMember } from '../gateway/authorize.ts';
 
 export interface TokenPrincipal {
   tokenName: string;
@@ -56,7 +59,7 @@ export function createAuthenticator(config: Config, tokenValues: Record<string, 
         tokenName: name,
         speaksForOthers: token.speaks_for_others,
         roles: new Set<TokenRole>(token.roles),
-        actor: { id: token.identity ?? name, roles: new Set<Role>(token.roles.filter(isPersonRole)), source: 'api' },
+        actor: { id: tokenIdentity(config, name), roles: new Set<Role>(token.roles.filter(isPersonRole)), source: 'api' },
       },
     });
   }
@@ -76,13 +79,40 @@ export function requireRole(principal: TokenPrincipal, roles: readonly TokenRole
 }
 
 /**
- * The person an action is recorded as. A token acts as its own identity; only a token trusted to speak for others
- * (the Discord gateway) may name someone else, with the roles it vouches for.
+ * What a token that speaks for others may assert: a Discord user, by id. Never roles, never anyone else: the token is
+ * one secret, and if its holder could name any identity with any roles, that one secret would be the whole
+ * two-person rule.
  */
-export function actingAs(principal: TokenPrincipal, named: { id?: string | undefined; name?: string | undefined; roles?: Role[] | undefined }): Actor {
+const DISCORD_PERSON = /^discord:(\d{17,20})$/;
+
+export interface IdentityDeps {
+  config: Config;
+  /** Asks Discord for a member's roles (the bot's token); absent when the API has no Discord to ask. */
+  members?: MemberLookup;
+}
+
+/**
+ * The person an action is recorded as. A token acts as its own identity (person:<name> when the policy file's
+ * `people:` links it). Only a token trusted to speak for others (the Discord gateway) may name someone else, and only a
+ * Discord user: backstop asks Discord which roles that member holds and maps them through the policy file, so two
+ * votes through the gateway count as two people only when Discord knows them as two members.
+ */
+export async function actingAs(deps: IdentityDeps, principal: TokenPrincipal, named: { id?: string | undefined; name?: string | undefined }): Promise<Actor> {
   if (!named.id || named.id === principal.actor.id) return principal.actor;
   if (!principal.speaksForOthers) {
     throw new AppError('FORBIDDEN', `token "${principal.tokenName}" may only act as "${principal.actor.id}", not as "${named.id}"`);
   }
-  return { id: named.id, name: named.name, roles: new Set<Role>(named.roles ?? ['viewer']), source: 'discord' };
+  const userId = DISCORD_PERSON.exec(named.id)?.[1];
+  if (!userId) throw new AppError('FORBIDDEN', `token "${principal.tokenName}" speaks only for Discord users (discord:<user id>), not for "${named.id}"`);
+  if (!deps.members) {
+    throw new AppError('FORBIDDEN', `backstop cannot verify ${named.id} here: the API asks Discord for a member's roles, which needs DISCORD_TOKEN and discord.guild_id`);
+  }
+  const membership = await deps.members(userId).catch((err: unknown) => {
+    throw new AppError('DISCORD_UNAVAILABLE', `backstop cannot ask Discord about ${named.id} now; try again shortly`, { retryable: true, cause: err });
+  });
+  if (membership.kind === 'not_member') throw new AppError('FORBIDDEN', `${named.id} is not a member of the guild in the policy file`);
+  return { id: discordIdentity(deps.config, userId), name: named.name, roles: rolesOfMember(deps.config, membership.roleIds), source: 'discord' };
 }
+
+/** The roles a token may not assert: a request that names them is refused with the field, not silently trimmed. */
+export const NO_CLAIMED_ROLES = 'a token may not assert roles: backstop resolves each person\'s roles from Discord and the policy file';

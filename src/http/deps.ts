@@ -3,6 +3,9 @@ import type { Queue } from 'bullmq';
 import type { Registry } from 'prom-client';
 import type { MonitorDeps } from '../monitor/types.ts';
 import type { Authenticator } from './auth.ts';
+import type { AuthBrake } from './auth-brake.ts';
+import type { RefusalAudit } from './refusal-audit.ts';
+import type { MemberLookup } from '../discord/member-roles.ts';
 
 export interface HttpDeps extends MonitorDeps {
   authenticate: Authenticator;
@@ -18,4 +21,10 @@ export interface HttpDeps extends MonitorDeps {
    * a 500 and an error log line (check-response.ts). It parses every body, so production leaves it off; tests turn it on.
    */
   checkResponses?: boolean;
+  /** A Discord member's roles, asked of Discord, for the identities a speaking token names (src/http/auth.ts actingAs). */
+  members?: MemberLookup;
+  /** The brake on guessing tokens (auth-brake.ts); by default one with AUTH_BRAKE_DEFAULTS on deps.clock. */
+  authBrake?: AuthBrake;
+  /** Where 401s and 403s are counted and audited (refusal-audit.ts); by default one writing to deps.db and deps.metrics. */
+  refusalAudit?: RefusalAudit;
 }

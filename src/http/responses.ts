@@ -28,7 +28,7 @@ export const UNKNOWN_SERVICE = failure('The service and environment are not conf
 
 /**
  * What register() and the token check in app.ts answer for a route before its handler runs, by the route's shape:
- * a schema to parse means 400, a token means 401 and 403, a JSON body means 413 and 415. A route's own declaration of
+ * a schema to parse means 400, a token means 401, 403 and 429 (auth-brake.ts), a JSON body means 413 and 415. A route's own declaration of
  * the same status takes precedence (decide's 403 also carries the refused vote).
  */
 function machineryResponses(route: AnyRoute): Responses {
@@ -40,6 +40,9 @@ function machineryResponses(route: AnyRoute): Responses {
   if (route.auth !== 'public') {
     answers[401] = failure('No token, or not a token backstop knows (UNAUTHORIZED)');
     answers[403] = failure('The token, or the person it acts for, may not do this (FORBIDDEN)');
+    answers[429] = failure(
+      'Too many unknown tokens came from this address: every call with a token from it is refused, before the token is read, until the lockout ends (RATE_LIMITED). The Retry-After header gives the seconds left.',
+    );
   }
   if (route.body) {
     answers[413] = failure("The body is larger than the policy file's api.body_limit (PAYLOAD_TOO_LARGE)");

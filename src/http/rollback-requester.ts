@@ -1,14 +1,12 @@
-import type { Role } from '../config/schema.ts';
 import type { TriggerType } from '../constitution/types.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { Actor } from '../core/deps.ts';
-import { actingAs, type TokenPrincipal } from './auth.ts';
+import { actingAs, type IdentityDeps, type TokenPrincipal } from './auth.ts';
 
 export interface RequesterClaim {
   trigger_type: TriggerType;
   initiated_by?: string | undefined;
   initiated_by_name?: string | undefined;
-  initiated_by_roles?: Role[] | undefined;
 }
 
 /**
@@ -17,13 +15,13 @@ export interface RequesterClaim {
  * the metrics, so only a token with the automation role may claim them; admin is no exception, since admin tokens
  * belong to people. Like the monitor's own triggers they have no requester, so every approval comes from people.
  */
-export function requesterFor(principal: TokenPrincipal, claim: RequesterClaim): Actor | null {
+export async function requesterFor(deps: IdentityDeps, principal: TokenPrincipal, claim: RequesterClaim): Promise<Actor | null> {
   const type = claim.trigger_type;
-  if (type === 'manual') return actingAs(principal, { id: claim.initiated_by, name: claim.initiated_by_name, roles: claim.initiated_by_roles });
+  if (type === 'manual') return actingAs(deps, principal, { id: claim.initiated_by, name: claim.initiated_by_name });
   if (!principal.roles.has('automation')) {
     throw new AppError('FORBIDDEN', `trigger_type: "${type}" needs a token with the automation role; people ask for manual rollbacks`);
   }
-  const named = (['initiated_by', 'initiated_by_name', 'initiated_by_roles'] as const).find((k) => claim[k] !== undefined);
+  const named = (['initiated_by', 'initiated_by_name'] as const).find((k) => claim[k] !== undefined);
   if (named) {
     throw new AppError('VALIDATION_FAILED', `${named}: an ${type} trigger is not asked for by a person; leave ${named} out`, {
       details: [{ path: named, message: `not allowed with trigger_type "${type}"` }],

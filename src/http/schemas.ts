@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { rollbackStatus } from '../db/schema/ops.ts';
-import { RoleSchema } from '../config/schema.ts';
+import { NO_CLAIMED_ROLES } from './auth.ts';
 import { ReasonSchema, UuidSchema } from '../admission/validate-input.ts';
 
 const Text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
@@ -53,12 +53,15 @@ export const HealthSampleSchema = z
 export const DeploymentParams = z.object({ id: UuidSchema.describe('The deployment_id backstop returned when the deployment was recorded') });
 export const EventParams = z.object({ event_id: UuidSchema.describe("The rollback's event_id") });
 
+// Kept in the schema only to refuse it by name: a client that sends roles believes they count, and must learn they do not.
+const RefusedRoles = z.never({ error: NO_CLAIMED_ROLES }).optional().describe('Refused: backstop resolves roles itself');
+
 export const RollbackRequestSchema = z.strictObject({
   deployment_id: UuidSchema,
   trigger_reason: ReasonSchema,
   initiated_by: Text(100).optional(),
   initiated_by_name: Text(100).optional(),
-  initiated_by_roles: z.array(RoleSchema).optional(),
+  initiated_by_roles: RefusedRoles,
   trigger_type: z.enum(['manual', 'alert', 'automatic']).default('manual').describe('automatic and alert need a token with the automation role; people ask for manual rollbacks'),
   override: z.boolean().default(false),
   code_only: z.boolean().default(false),
@@ -69,7 +72,7 @@ export const CheckSchema = z.strictObject({ deployment_id: UuidSchema });
 export const ApprovalSchema = z.strictObject({
   approver: Text(100).optional(),
   approver_name: Text(100).optional(),
-  approver_roles: z.array(RoleSchema).optional(),
+  approver_roles: RefusedRoles,
   decision: z.enum(['approve', 'reject']),
   reason: ReasonSchema,
   override: z.boolean().default(false),
@@ -79,7 +82,7 @@ export const CancelSchema = z.strictObject({
   reason: ReasonSchema.optional(),
   actor: Text(100).optional(),
   actor_name: Text(100).optional(),
-  actor_roles: z.array(RoleSchema).optional(),
+  actor_roles: RefusedRoles,
 });
 
 export const HistoryQuery = z.strictObject({

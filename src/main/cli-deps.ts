@@ -15,6 +15,8 @@ export interface CliReader {
   db: Db;
   pool: pg.Pool;
   databaseUrl: string;
+  /** The parsed environment, for a command whose options default to it (audit verify's checkpoint and key). */
+  env: BootedEnv['env'];
   clock: () => Date;
   close(): Promise<void>;
 }
@@ -24,7 +26,7 @@ const CLI_POOL_SIZE = 2;
 
 export function createCliReader({ env, logger }: BootedEnv): CliReader {
   const database = createDatabase(env.DATABASE_URL, logger, { max: CLI_POOL_SIZE });
-  return { db: database.db, pool: database.pool, databaseUrl: env.DATABASE_URL, clock: () => new Date(), close: () => database.close() };
+  return { db: database.db, pool: database.pool, databaseUrl: env.DATABASE_URL, env, clock: () => new Date(), close: () => database.close() };
 }
 
 /**

@@ -20,8 +20,10 @@ const program = new Command()
 async function runProcess(name: string, roles: RoleSet) {
   const booted = await boot(name);
   const { closeOnSignals, runRoles } = await import('./roles.ts');
-  const running = await runRoles(booted, roles);
+  // Signals are handled from the first moment: the API listens before the rest of the roles have started.
+  const running = runRoles(booted, roles);
   closeOnSignals(running, booted.logger);
+  await running;
 }
 
 program
@@ -56,11 +58,19 @@ const audit = program.command('audit').description('audit log commands');
 
 audit
   .command('verify')
-  .description('check every hash chain of the audit log, from the newest archive on, and each chain against its head; needs no policy file')
+  .description('check every hash chain of the audit log, from the newest archive on, each chain against its head, and the log against the newest signed checkpoint; needs no policy file')
   .option('--archive <file...>', 'also check these archive files (their sha256 and their chains)')
-  .option('--json', 'print the verdict as JSON ({ ok, rows, chains, head, … } or { ok: false, broken_at, problems, … })')
+  .option('--checkpoint <file-or-url>', 'check against the newest signed checkpoint in this file or at this URL (default: $BACKSTOP_AUDIT_CHECKPOINT_FILE or _URL)')
+  .option('--public-key <key-or-file>', "the checkpoints' public key (default: $BACKSTOP_AUDIT_PUBLIC_KEY, or the signing key's)")
+  .option('--json', 'print the verdict as JSON ({ ok, rows, chains, head, checkpoint, … } or { ok: false, broken_at, problems, … })')
   .addHelpText('after', '\nExit codes: 0 intact, 1 broken (or the check could not run), 2 invalid environment.')
-  .action(async (opts: { archive?: string[]; json?: boolean }) => (await adminActions()).auditVerify(opts));
+  .action(async (opts: { archive?: string[]; checkpoint?: string; publicKey?: string; json?: boolean }) => (await import('./cli-audit-verify.ts')).auditVerify(opts));
+
+audit
+  .command('keygen')
+  .description('make an Ed25519 key pair for signed audit checkpoints, printed as environment lines')
+  .option('--json', 'print { key_id, private_key, public_key }')
+  .action(async (opts: { json?: boolean }) => (await import('./cli-audit-verify.ts')).auditKeygen(opts));
 
 audit
   .command('archive')

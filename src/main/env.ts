@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { formatIssues, type FieldError } from '../config/format-issues.ts';
+import { parsePublicKey, parseSigningKey } from '../audit/checkpoint.ts';
 
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -8,6 +9,10 @@ export const EnvSchema = z.object({
   // The database every PostgreSQL has, as README's commands name it: a fresh local server runs backstop with no setup
   // (its tables live in their own schema, ops). Any other name works too; `backstop migrate` creates it.
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').default(DEFAULT_DATABASE_URL),
+  // Optional: an owner's credentials (a user in backstop_owner, docs/database-roles.md) for `backstop migrate`,
+  // `backstop audit archive` and migrations at startup, when DATABASE_URL names a user in backstop_runtime, which may
+  // not change the schema or delete audit rows. Unset, DATABASE_URL's user does everything (one user, as before).
+  BACKSTOP_MIGRATION_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'expected a redis:// URL').default('redis://127.0.0.1:6379'),
   BACKSTOP_CONFIG: z.string().min(1).default('backstop.yaml'),
   BACKSTOP_QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]+$/).default('backstop'),
@@ -33,6 +38,14 @@ export const EnvSchema = z.object({
   DISCORD_API_URL: z.url().optional(),
   // How often a worker re-delivers cards and outcomes that a Discord outage held back.
   BACKSTOP_DISCORD_SWEEP_INTERVAL_MS: z.coerce.number().int().min(200).default(30_000),
+  // Audit checkpoints: with a signing key (Ed25519, from `backstop audit keygen`), workers sign the audit log's chain
+  // heads every interval and at shutdown, and publish them where the database cannot rewrite them: the file, the URL,
+  // the Discord channel (when Discord is configured) and /metrics. `audit verify` checks against the public key.
+  BACKSTOP_AUDIT_SIGNING_KEY: z.string().refine((v) => parseSigningKey(v).ok, { error: (i) => (i.input === undefined ? 'required' : signingKeyProblem(String(i.input))) }).optional(),
+  BACKSTOP_AUDIT_PUBLIC_KEY: z.string().refine((v) => parsePublicKey(v).ok, { error: (i) => (i.input === undefined ? 'required' : publicKeyProblem(String(i.input))) }).optional(),
+  BACKSTOP_AUDIT_CHECKPOINT_FILE: z.string().min(1).optional(),
+  BACKSTOP_AUDIT_CHECKPOINT_URL: z.url({ protocol: /^https?$/ }).optional(),
+  BACKSTOP_AUDIT_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(1_000).default(300_000),
 });
 
 export type Env = z.infer<typeof EnvSchema> & {
@@ -60,3 +73,13 @@ export function parseEnv(source: Record<string, string | undefined>): EnvResult 
 
 /** The environment variable that holds the value of the token named `name` in the policy file ("on-call" → BACKSTOP_TOKEN_ON_CALL). */
 export const tokenEnvName = (name: string) => `BACKSTOP_TOKEN_${name.toUpperCase().replace(/-/g, '_')}`;
+
+// The key's own problem (not PEM, not Ed25519), never the key itself.
+const signingKeyProblem = (text: string) => {
+  const parsed = parseSigningKey(text);
+  return parsed.ok ? 'invalid' : parsed.problem;
+};
+const publicKeyProblem = (text: string) => {
+  const parsed = parsePublicKey(text);
+  return parsed.ok ? 'invalid' : parsed.problem;
+};

@@ -1,8 +1,10 @@
 import type { Server } from 'node:http';
 import type { DiscordNotifier } from '../notify/discord/discord-notifier.ts';
+import type { DiscordChannelApi } from '../discord/rest.ts';
 import type { Hono } from 'hono';
 import type { Redis } from 'ioredis';
-import { runMigrations } from '../db/migrate.ts';
+import type { Registry } from 'prom-client';
+import { migrateAtStartup } from '../db/migrate.ts';
 import { createMetrics } from '../metrics/registry.ts';
 import { combineNotifiers, createLogNotifier, type Notifier } from '../notify/notifier.ts';
 import { createRedisConnection } from '../jobs/rollback-queue.ts';
@@ -29,7 +31,7 @@ export interface RoleSet {
 // holds the gateway connection. The processes share the channel's rate limit through Redis.
 // Each role's modules are imported only when it runs: a process without Discord never loads discord.js, and a worker
 // never loads the HTTP app.
-async function discordNotifierFor(booted: Booted, db: AppDeps['db']): Promise<{ notifier: DiscordNotifier; redis: Redis } | undefined> {
+async function discordNotifierFor(booted: Booted, db: AppDeps['db']): Promise<{ notifier: DiscordNotifier; redis: Redis; api: DiscordChannelApi; channelId: string } | undefined> {
   const { env, config, logger } = booted;
   const channelId = config.raw.discord?.channel_id;
   if (!env.DISCORD_TOKEN || !channelId) return undefined;
@@ -42,9 +44,10 @@ async function discordNotifierFor(booted: Booted, db: AppDeps['db']): Promise<{ 
   const redis = createRedisConnection(env.REDIS_URL, 'producer');
   redis.on('error', (err) => logger.debug({ err }, 'redis connection for the shared Discord rate limit: error'));
   const acquire = createSharedLimiter({ redis, prefix: env.BACKSTOP_QUEUE_PREFIX, logger, sleep });
+  const api = withSharedRateLimit(createChannelApi(createDiscordRest(env.DISCORD_TOKEN, env.DISCORD_API_URL)), acquire);
   const notifier = createDiscordNotifier({
     db,
-    api: withSharedRateLimit(createChannelApi(createDiscordRest(env.DISCORD_TOKEN, env.DISCORD_API_URL)), acquire),
+    api,
     channelId,
     guildId: config.raw.discord?.guild_id,
     oncallRoleId: config.raw.discord?.roles.oncall,
@@ -52,7 +55,7 @@ async function discordNotifierFor(booted: Booted, db: AppDeps['db']): Promise<{ 
     clock: () => new Date(),
     sleep,
   });
-  return { notifier, redis };
+  return { notifier, redis, api, channelId };
 }
 
 // Wires one process: `start` runs every role together, `api`, `worker` and `gateway` run one each.
@@ -66,12 +69,22 @@ export async function runRoles(booted: Booted, roles: RoleSet, extra: { extraNot
   const deps: AppDeps = { ...base, notifier: combineNotifiers(logger, ...notifiers) };
 
   // The role modules compile while the migrations wait on PostgreSQL: loading code, not running it, is most of a start.
-  const apiModules = roles.api ? Promise.all([import('../http/auth.ts'), import('../http/app.ts'), import('../http/listen.ts')]) : undefined;
+  const apiModules = roles.api
+    ? Promise.all([
+        import('../http/auth.ts'),
+        import('../http/app.ts'),
+        import('../http/listen.ts'),
+        import('../http/refusal-audit.ts'),
+        import('../metrics/api-refusal-metrics.ts'),
+        import('../audit/append-audit.ts'),
+      ])
+    : undefined;
   const workerModules = roles.worker
     ? Promise.all([import('../jobs/rollback-worker.ts'), import('../monitor/monitor-worker.ts'), import('../retention/retention-worker.ts')])
     : undefined;
-  // Every role migrates at startup; the advisory lock makes simultaneous starts safe.
-  await runMigrations(deps.pool);
+  // Every role brings the database up to date at startup (the advisory lock makes simultaneous starts safe), with
+  // BACKSTOP_MIGRATION_URL's credentials when set; with nothing pending it only reads drizzle's journal table.
+  await migrateAtStartup(deps.pool, { migrationUrl: env.BACKSTOP_MIGRATION_URL });
 
   const closers: Array<[name: string, close: () => Promise<void>]> = [];
   // Closed last (closers run in reverse): cards still owed to the channel are delivered before the pool closes.
@@ -79,6 +92,11 @@ export async function runRoles(booted: Booted, roles: RoleSet, extra: { extraNot
     closers.push(['discord rate-limit redis', async () => void discordDelivery.redis.disconnect()]);
     closers.push(['discord deliveries', () => discordDelivery.notifier.drain()]);
   }
+  // Its slot is taken here, before any role that writes audit rows: closers run in reverse, so the checkpoint signed at
+  // shutdown comes after the API, the gateway and the workers have stopped, and covers their last rows; and before the
+  // Discord deliveries drain, so its message still goes out.
+  let checkpoints: { close(): Promise<void> } | undefined;
+  closers.push(['audit checkpoints', async () => checkpoints?.close()]);
   let server: Server | undefined;
   const gatewayWanted = roles.gateway === true || (roles.gateway === 'if-configured' && Boolean(env.DISCORD_TOKEN));
   if (roles.gateway === true && !env.DISCORD_TOKEN) throw new Error('the gateway role needs DISCORD_TOKEN');
@@ -105,7 +123,11 @@ export async function runRoles(booted: Booted, roles: RoleSet, extra: { extraNot
   // The API binds its port before any role takes work, as the ops server does: a port already in use stops the process
   // before a job runs, and the API answers (and /health says so) while the workers are still joining their queues.
   if (roles.api) {
-    const [{ createAuthenticator }, { createApp }, { listen }] = await apiModules!;
+    const [{ createAuthenticator }, { createApp }, { listen }, { createRefusalAudit }, { createApiRefusalMetrics }, { appendAuditBatch }] = await apiModules!;
+    // Built here rather than by the app, so that shutdown can write the refusal summaries still owed (closed after the
+    // server: no refusal comes after it).
+    const refusalAudit = createRefusalAudit({ write: (entries) => appendAuditBatch(deps.db, entries), logger, metrics: createApiRefusalMetrics(metrics.registry), clock: deps.clock });
+    closers.push(['refusal audit', () => refusalAudit.flush()]);
     const app = createApp({
       ...deps,
       authenticate: createAuthenticator(config, env.tokens),
@@ -114,6 +136,10 @@ export async function runRoles(booted: Booted, roles: RoleSet, extra: { extraNot
       pool: deps.pool,
       metrics: metrics.registry,
       bodyLimit: config.raw.api.body_limit,
+      // Every response checked against its route's declaration: it parses every body, so only under test.
+      checkResponses: env.NODE_ENV === 'test',
+      members: await memberLookupFor(booted),
+      refusalAudit,
       ...(extra.extraRoutes ? { extraRoutes: extra.extraRoutes } : {}),
     });
     const listening = await listen(app, { hostname: env.HOST, port: env.PORT });
@@ -147,6 +173,7 @@ export async function runRoles(booted: Booted, roles: RoleSet, extra: { extraNot
     closers.push(['monitor', () => monitor.close()]);
     const retention = await startRetentionWorker(deps, { redisUrl: env.REDIS_URL, prefix: env.BACKSTOP_QUEUE_PREFIX });
     closers.push(['retention', () => retention.close()]);
+    if (env.BACKSTOP_AUDIT_SIGNING_KEY) checkpoints = await startCheckpoints(booted, deps, metrics.registry, discordDelivery);
     if (discord) {
       const sweep = setInterval(() => {
         discord.sweep().catch((err: unknown) => logger.warn({ err }, 'discord delivery sweep failed'));
@@ -169,8 +196,12 @@ export async function runRoles(booted: Booted, roles: RoleSet, extra: { extraNot
   };
 }
 
-/** SIGTERM/SIGINT: stop taking work, let the running step finish or hand it back, close connections. */
-export function closeOnSignals(running: Pick<RunningRoles, 'close'>, logger: Booted['logger']): void {
+/**
+ * SIGTERM/SIGINT: stop taking work, let the running step finish or hand it back, close connections. Given the roles
+ * while they are still starting (the API answers before the workers have joined their queues), a signal in that
+ * moment waits for the start to finish and then closes everything it started.
+ */
+export function closeOnSignals(running: Pick<RunningRoles, 'close'> | Promise<Pick<RunningRoles, 'close'>>, logger: Booted['logger']): void {
   let closing = false;
   const stop = (signal: string) => {
     if (closing) return;
@@ -178,10 +209,49 @@ export function closeOnSignals(running: Pick<RunningRoles, 'close'>, logger: Boo
     logger.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 30_000);
     force.unref();
-    void running.close().finally(() => process.exit(0));
+    // A start that failed has already reported itself (and exits 1); there is nothing of it to close.
+    void Promise.resolve(running)
+      .then((roles) => roles.close(), () => undefined)
+      .finally(() => process.exit(0));
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   // Under `npm start` or npx, a SIGTERM sent to npm never arrives here; npm going away stands for it.
   followLauncher(() => stop('npm, which started backstop, has stopped'));
+}
+
+/** The checkpoint worker of a process with the worker role, publishing to every sink the environment names. */
+async function startCheckpoints(booted: Booted, deps: AppDeps, registry: Registry, discord: { api: DiscordChannelApi; channelId: string } | undefined) {
+  const { env, logger } = booted;
+  const [{ parseSigningKey }, sinks, { createCheckpointMetrics }, { startCheckpointWorker }] = await Promise.all([
+    import('../audit/checkpoint.ts'),
+    import('../audit/checkpoint-sinks.ts'),
+    import('../metrics/checkpoint-metrics.ts'),
+    import('../audit/checkpoint-worker.ts'),
+  ]);
+  const key = parseSigningKey(env.BACKSTOP_AUDIT_SIGNING_KEY!);
+  if (!key.ok) throw new Error(`BACKSTOP_AUDIT_SIGNING_KEY: ${key.problem}`); // parseEnv refused it already
+  const chosen = [
+    ...(env.BACKSTOP_AUDIT_CHECKPOINT_FILE ? [sinks.fileSink(env.BACKSTOP_AUDIT_CHECKPOINT_FILE)] : []),
+    ...(env.BACKSTOP_AUDIT_CHECKPOINT_URL ? [sinks.httpSink(env.BACKSTOP_AUDIT_CHECKPOINT_URL, deps.fetch)] : []),
+    ...(discord ? [sinks.discordSink(discord.api, discord.channelId)] : []),
+  ];
+  if (chosen.length === 0) logger.warn('audit checkpoints are signed but go only to /metrics: set BACKSTOP_AUDIT_CHECKPOINT_FILE or _URL, or configure Discord, to keep them');
+  logger.info({ keyId: key.key.keyId, sinks: chosen.map((s) => s.name), everyMs: env.BACKSTOP_AUDIT_CHECKPOINT_INTERVAL_MS }, 'audit checkpoints on');
+  return startCheckpointWorker(
+    { db: deps.db, key: key.key, sinks: chosen, clock: deps.clock, logger, metrics: createCheckpointMetrics(registry) },
+    { redisUrl: env.REDIS_URL, prefix: env.BACKSTOP_QUEUE_PREFIX, everyMs: env.BACKSTOP_AUDIT_CHECKPOINT_INTERVAL_MS },
+  );
+}
+
+/**
+ * The API asks Discord which roles a member holds when the gateway's token names one (src/http/auth.ts actingAs), so
+ * that token is never believed about anyone's roles. Without a bot token and a guild there is no one to ask.
+ */
+async function memberLookupFor(booted: Booted) {
+  const { env, config } = booted;
+  const guildId = config.raw.discord?.guild_id;
+  if (!env.DISCORD_TOKEN || !guildId) return undefined;
+  const [{ createMemberLookup }, { createDiscordRest }] = await Promise.all([import('../discord/member-roles.ts'), import('../discord/rest.ts')]);
+  return createMemberLookup({ rest: createDiscordRest(env.DISCORD_TOKEN, env.DISCORD_API_URL), guildId, clock: Date.now });
 }

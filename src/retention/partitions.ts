@@ -4,7 +4,7 @@ import type { Db } from '../db/client.ts';
 import { attachSamplePartition, findSamplePartitions } from '../db/queries/partitions.ts';
 import * as schema from '../db/schema/index.ts';
 import { pgErrorOf } from '../errors/infra.ts';
-import { dayPartitionName, daysBetween, isCovered, nextDay } from './utc-days.ts';
+import { dayPartitionName, daysBetween, isCovered } from './utc-days.ts';
 
 export interface PartitionsEnsured {
   created: string[];
@@ -29,7 +29,7 @@ export async function ensureDayPartitions(db: Db, days: Date[], signal?: AbortSi
     seen.add(day.getTime());
     const name = dayPartitionName(day);
     try {
-      out.moved += await attachSamplePartition(db, name, day, nextDay(day));
+      out.moved += await attachSamplePartition(db, day);
       out.created.push(name);
     } catch (err) {
       if (!isLockTimeout(err)) throw err;

@@ -7,7 +7,7 @@ const DAY_MS = 24 * 3_600_000;
 /** The UTC midnight that starts the day `at` falls in. */
 export const utcDay = (at: Date) => new Date(Math.floor(at.getTime() / DAY_MS) * DAY_MS);
 
-export const nextDay = (day: Date) => new Date(day.getTime() + DAY_MS);
+const nextDay = (day: Date) => new Date(day.getTime() + DAY_MS);
 
 /** Every UTC day from the one `from` falls in through the one `to` falls in. */
 export function daysBetween(from: Date, to: Date): Date[] {

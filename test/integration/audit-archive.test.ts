@@ -195,7 +195,7 @@ describe('audit archive', () => {
     const again = await cli(env, 'audit', 'archive', '--before', minute(30).toISOString(), '--out', out);
     expect(again.stderr).toBe('');
     expect(again.stdout).toMatch(new RegExp(`^archived 30 rows \\(ids \\d+–\\d+, written before 2030-01-01T00:30:00.000Z\\) to ${out}, sha256 [0-9a-f]{64}\\n$`));
-    expect((await cli(env, 'audit', 'verify', '--archive', out)).stdout).toMatch(/^audit chain intact: 11 rows in 16 chains, after 30 archived rows \(1 archive\); 1 archive file intact \(30 rows\); heads [0-9a-f]{16}…\n$/);
+    expect((await cli(env, 'audit', 'verify', '--archive', out)).stdout).toMatch(/^audit chain intact: 11 rows in 16 chains, after 30 archived rows \(1 archive\); 1 archive file intact \(30 rows\); heads [0-9a-f]{16}…\n  no checkpoint checked: a log truncated or replaced together with its chain heads would look intact \(set BACKSTOP_AUDIT_CHECKPOINT_FILE or pass --checkpoint\)\n$/);
   });
 
   it('answers on the command line in one line, exits non-zero on a broken chain, and never prints a stack trace', async () => {
@@ -203,7 +203,7 @@ describe('audit archive', () => {
     await appendAuditBatch(database.db, rowsAt(0, 20));
     const ok = await cli(env, 'audit', 'verify');
     expect(ok).toMatchObject({ code: 0, stderr: '' });
-    expect(ok.stdout).toMatch(/^audit chain intact: 20 rows in 16 chains; heads [0-9a-f]{16}…\n$/);
+    expect(ok.stdout).toMatch(/^audit chain intact: 20 rows in 16 chains; heads [0-9a-f]{16}…\n  no checkpoint checked: a log truncated or replaced together with its chain heads would look intact \(set BACKSTOP_AUDIT_CHECKPOINT_FILE or pass --checkpoint\)\n$/);
 
     const out = join(dir, 'cli.jsonl');
     const archived = await cli(env, 'audit', 'archive', '--before', '2030-01-01T00:10:00Z', '--out', out, '--as', 'dana');

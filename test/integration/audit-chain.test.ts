@@ -8,7 +8,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendAudit, appendAuditBatch, auditChainOf, GENESIS_HASH, recordAudit } from '../../src/audit/append-audit.ts';
 import { verifyAuditChain } from '../../src/audit/verify-audit.ts';
-import { canonicalHash } from '../../src/config/load.ts';
+import { canonicalHash } from '../../src/core/canonical-hash.ts';
 import { createDatabase, type Database } from '../../src/db/client.ts';
 import { MIGRATIONS_FOLDER, runMigrations } from '../../src/db/migrate.ts';
 import { createLogger } from '../../src/logging/logger.ts';

@@ -9,7 +9,7 @@ import { verifyAuditChain } from '../../src/audit/verify-audit.ts';
 import { createDatabase, type Database } from '../../src/db/client.ts';
 import { findChainHeads } from '../../src/db/queries/audit-log.ts';
 import { createLogger } from '../../src/logging/logger.ts';
-import { auditEntry as entry, subjectsOnDistinctChains } from '../support/audit-subjects.ts';
+import { auditEntry as entry, rewindChainHeads, subjectsOnDistinctChains } from '../support/audit-subjects.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-db.ts';
 
 // The attacks the chain alone cannot see, because whoever can write the database can also rewrite the chain heads
@@ -50,13 +50,7 @@ describe('audit checkpoints', () => {
     q(`truncate ops.audit_log; insert into ops.audit_log select * from public.saved_log; truncate ops.audit_chain_heads; insert into ops.audit_chain_heads select * from public.saved_heads`);
   const checkpointNow = async () => signCheckpoint(await findChainHeads(database.db), key, new Date());
   const verifyWith = (signed: SignedCheckpoint, publicKey = key.publicKey) => verifyAuditChain(database.db, { checkpoint: { signed, publicKey } });
-  // What an attacker with the database's rights does after deleting rows: moves each head back to the row now newest,
-  // so that the chain and its heads agree again and verify without a checkpoint says intact.
-  const rewindHeads = () =>
-    q(`update ops.audit_chain_heads h set last_id = coalesce(l.id, 0), last_hash = coalesce(l.hash, repeat('0', 64)), row_count = coalesce(l.n, 0)
-       from (select h2.chain, x.id, x.hash, x.n from ops.audit_chain_heads h2
-             left join lateral (select id, hash, count(*) over () as n from ops.audit_log a where a.chain = h2.chain order by id desc limit 1) x on true) l
-       where l.chain = h.chain`);
+  const rewindHeads = () => rewindChainHeads(database.pool);
 
   it('a log that matches its checkpoint is intact, and the verdict names the checkpoint', async () => {
     const signed = await checkpointNow();

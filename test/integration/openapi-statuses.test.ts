@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.ts';
 import { createApp } from '../../src/http/app.ts';
@@ -13,7 +14,8 @@ import { freePort } from '../support/processes.ts';
 
 // Every status the document lists is one the API really answers: each is provoked here by a real request, with the
 // contract check on (the test support turns it on), so each answer's body is held to its declaration too. 503, which
-// needs PostgreSQL down, has its own app below, pointed at a port where nothing listens.
+// needs PostgreSQL down, has its own app below, pointed at a port where nothing listens. 429 comes from an address of
+// its own (127.0.0.5), locked out by the brake on guessing tokens, so the other calls' address is never locked out.
 
 const UNKNOWN = '3f1c9a52-8d1e-4b7a-9c3e-2a6f0b1d4e5c';
 // Each token's one role (see TOKEN_ROLES_YAML); alice stands for the approvers.
@@ -43,14 +45,31 @@ function request(send: Send, route: AnyRoute, call: Call): Promise<Response> {
   return send(`${path}${call.query ?? ''}`, { method: route.method.toUpperCase(), headers, body });
 }
 
+/** Sends from a chosen loopback address (Linux routes all of 127.0.0.0/8 to lo): the brake on guessing counts by address. */
+const sendFrom =
+  (base: string, localAddress: string): Send =>
+  (path, init) =>
+    new Promise((resolve, reject) => {
+      const req = httpRequest(`${base}${path}`, { method: init.method, headers: init.headers as Record<string, string>, localAddress, agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const headers = Object.entries(res.headers).filter((e): e is [string, string] => typeof e[1] === 'string');
+          resolve(new Response(Buffer.concat(chunks), { status: res.statusCode!, headers }));
+        });
+      });
+      req.on('error', reject);
+      req.end(init.body as string | undefined);
+    });
+
 describe('every documented status, provoked', () => {
   let b: Backstop;
   const seen = new Map<string, Set<number>>();
   const byId = (operationId: string) => ROUTES.find((r) => r.operationId === operationId)!;
   /** Calls an operation, records the status it answered, and returns the body. */
-  async function call(operationId: string, c: Call, expected: number): Promise<any> {
+  async function call(operationId: string, c: Call, expected: number, send: Send = (path, init) => fetch(`${b.url}${path}`, init)): Promise<any> {
     const route = byId(operationId);
-    const res = await request((path, init) => fetch(`${b.url}${path}`, init), route, { token: route.auth === 'public' ? null : allowed(route), ...c });
+    const res = await request(send, route, { token: route.auth === 'public' ? null : allowed(route), ...c });
     const text = await res.text();
     expect(res.status, `${operationId}: ${text.slice(0, 300)}`).toBe(expected);
     (seen.get(operationId) ?? seen.set(operationId, new Set()).get(operationId)!).add(res.status);
@@ -150,6 +169,18 @@ describe('every documented status, provoked', () => {
     const alert = { status: 'firing', labels: { alertname: 'Noise' }, annotations: {}, startsAt: new Date().toISOString(), endsAt: '0001-01-01T00:00:00Z', fingerprint: 'f1' };
     await call('receiveAlertmanagerWebhook', { body: { version: '4', receiver: 'r', status: 'firing', alerts: [alert], groupLabels: {}, commonLabels: {}, commonAnnotations: {}, externalURL: 'http://am', groupKey: 'k' } }, 200);
   }, 120_000);
+
+  it('answers 429 with Retry-After on every route with a token, to an address that guessed ten tokens', async () => {
+    const guesser = sendFrom(b.url, '127.0.0.5');
+    const list = byId('listRollbacks');
+    for (let i = 0; i < 10; i++) expect((await guesser(list.path, { method: 'GET', headers: { authorization: `Bearer guess-${i}` } })).status).toBe(401);
+    for (const r of ROUTES.filter((route) => route.auth !== 'public')) {
+      const body = await call(r.operationId, { params: { id: UNKNOWN, event_id: UNKNOWN } }, 429, guesser);
+      expect(body.error.code).toBe('RATE_LIMITED');
+    }
+    const res = await guesser(list.path, { method: 'GET', headers: { authorization: `Bearer ${TOKENS.viewer}` } });
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
 
   it('has provoked every documented status but 503, and nothing else', async () => {
     const doc = (await (await fetch(`${b.url}/api/openapi.json`)).json()) as { paths: Record<string, Record<string, { operationId: string; responses: object }>> };

@@ -19,29 +19,29 @@ interface Operation {
 }
 
 // Every status each operation can answer with, read from the code: register() and the token check (400, 401, 403,
-// 413, 415), the error handler (503 when PostgreSQL is down) and each route's own outcomes. A change here is a change
-// of the API's contract, on purpose.
+// 413, 415, and 429 from the brake on guessing tokens), the error handler (503 when PostgreSQL is down) and each
+// route's own outcomes. A change here is a change of the API's contract, on purpose.
 const STATUSES: Record<string, number[]> = {
   getHealth: [200, 503],
   getMetrics: [200],
   getOpenApiDocument: [200, 400],
-  createDeployment: [201, 400, 401, 403, 413, 415, 422, 503],
-  completeDeployment: [200, 400, 401, 403, 404, 409, 413, 415, 503],
-  recordMigration: [201, 400, 401, 403, 404, 409, 413, 415, 503],
-  pushHealthSample: [201, 400, 401, 403, 404, 413, 415, 503],
-  receiveAlertmanagerWebhook: [200, 400, 401, 403, 413, 415, 503],
-  acknowledgeAutomationHold: [200, 400, 401, 403, 422, 503],
-  requestRollback: [201, 400, 401, 403, 404, 409, 413, 415, 422, 503],
-  autoRollback: [201, 400, 401, 403, 404, 409, 413, 415, 422, 503],
-  checkDeployment: [200, 400, 401, 403, 404, 413, 415, 422, 503],
-  autoRollbackCheck: [200, 400, 401, 403, 404, 413, 415, 422, 503],
-  listRollbacks: [200, 400, 401, 403, 503],
-  listRollbackHistory: [200, 400, 401, 403, 503],
-  autoRollbackHistory: [200, 400, 401, 403, 503],
-  getRollback: [200, 400, 401, 403, 404, 503],
-  getRollbackEvidence: [200, 400, 401, 403, 404, 503],
-  decideRollback: [200, 400, 401, 403, 404, 409, 413, 415, 503],
-  cancelRollback: [200, 400, 401, 403, 404, 409, 413, 415, 503],
+  createDeployment: [201, 400, 401, 403, 413, 415, 422, 429, 503],
+  completeDeployment: [200, 400, 401, 403, 404, 409, 413, 415, 429, 503],
+  recordMigration: [201, 400, 401, 403, 404, 409, 413, 415, 429, 503],
+  pushHealthSample: [201, 400, 401, 403, 404, 413, 415, 429, 503],
+  receiveAlertmanagerWebhook: [200, 400, 401, 403, 413, 415, 429, 503],
+  acknowledgeAutomationHold: [200, 400, 401, 403, 422, 429, 503],
+  requestRollback: [201, 400, 401, 403, 404, 409, 413, 415, 422, 429, 503],
+  autoRollback: [201, 400, 401, 403, 404, 409, 413, 415, 422, 429, 503],
+  checkDeployment: [200, 400, 401, 403, 404, 413, 415, 422, 429, 503],
+  autoRollbackCheck: [200, 400, 401, 403, 404, 413, 415, 422, 429, 503],
+  listRollbacks: [200, 400, 401, 403, 429, 503],
+  listRollbackHistory: [200, 400, 401, 403, 429, 503],
+  autoRollbackHistory: [200, 400, 401, 403, 429, 503],
+  getRollback: [200, 400, 401, 403, 404, 429, 503],
+  getRollbackEvidence: [200, 400, 401, 403, 404, 429, 503],
+  decideRollback: [200, 400, 401, 403, 404, 409, 413, 415, 429, 503],
+  cancelRollback: [200, 400, 401, 403, 404, 409, 413, 415, 429, 503],
 };
 
 describe('the OpenAPI document, as served', () => {

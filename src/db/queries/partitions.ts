@@ -49,34 +49,30 @@ export async function deleteExpiredFromDefault(q: Queryable, cutoff: Date, limit
 // what could not get its lock is left for the next run (the look-ahead leaves days of slack).
 const DDL_LOCK_TIMEOUT = '2s';
 
+// The DDL itself runs in two SECURITY DEFINER functions owned by backstop_owner (drizzle/0009_least_privilege.sql):
+// ATTACH PARTITION needs ownership of ops.health_samples, which the runtime role does not have, and the functions let
+// it add a day's partition or drop one, and nothing else.
+
 /**
- * Adds the partition for [from, to), moving in the rows the default partition holds for that range, in one
- * transaction. The table is created on its own and then attached: ATTACH takes only a SHARE UPDATE EXCLUSIVE lock on
+ * Adds the partition of one UTC day, moving in the rows the default partition holds for it, in one transaction. The
+ * table is created on its own and then attached: ATTACH takes only a SHARE UPDATE EXCLUSIVE lock on
  * ops.health_samples (CREATE TABLE … PARTITION OF would take ACCESS EXCLUSIVE), and it checks that the default
  * partition holds nothing in the range, which the move has just made true. It also holds ACCESS EXCLUSIVE on the
  * default partition and SHARE ROW EXCLUSIVE on ops.deployments (the cloned foreign key) for those milliseconds.
- * Returns the rows moved.
+ * The partition is named health_samples_YYYYMMDD (retention/utc-days.ts dayPartitionName). Returns the rows moved.
  */
-export async function attachSamplePartition(db: Db, name: string, from: Date, to: Date): Promise<number> {
-  const table = sql`${sql.identifier(PARTITION_SCHEMA)}.${sql.identifier(name)}`;
-  const def = sql`${sql.identifier(PARTITION_SCHEMA)}.${sql.identifier(DEFAULT_PARTITION)}`;
-  // Bounds are literals in DDL (no parameters there); these come from Dates, as ISO text.
-  const bound = (d: Date) => sql.raw(`'${d.toISOString()}'`);
+export async function attachSamplePartition(db: Db, day: Date): Promise<number> {
   return db.transaction(async (tx) => {
     await tx.execute(sql.raw(`set local lock_timeout = '${DDL_LOCK_TIMEOUT}'`));
-    await tx.execute(sql`create table ${table} (like ops.health_samples including defaults)`);
-    const moved = await tx.execute(sql`
-      with moved as (delete from ${def} where observed_at >= ${from} and observed_at < ${to} returning *)
-      insert into ${table} select * from moved`);
-    await tx.execute(sql`alter table ops.health_samples attach partition ${table} for values from (${bound(from)}) to (${bound(to)})`);
-    return moved.rowCount ?? 0;
+    const { rows } = await tx.execute<{ moved: string }>(sql`select ops.attach_sample_partition(${day.toISOString().slice(0, 10)}::date) as moved`);
+    return Number(rows[0]?.moved ?? 0);
   });
 }
 
-/** Drops one partition, and every row in it, at once. */
+/** Drops one day partition, and every row in it, at once. */
 export async function dropSamplePartition(db: Db, name: string): Promise<void> {
   await db.transaction(async (tx) => {
     await tx.execute(sql.raw(`set local lock_timeout = '${DDL_LOCK_TIMEOUT}'`));
-    await tx.execute(sql`drop table ${sql.identifier(PARTITION_SCHEMA)}.${sql.identifier(name)}`);
+    await tx.execute(sql`select ops.drop_sample_partition(${name})`);
   });
 }

@@ -51,7 +51,7 @@ export const decideRoute = defineRoute({
     ...UNAVAILABLE,
   },
   async handler({ deps, params, body, principal }) {
-    const actor = actingAs(principal, { id: body.approver, name: body.approver_name, roles: body.approver_roles });
+    const actor = await actingAs(deps, principal, { id: body.approver, name: body.approver_name });
     const outcome = await decideRollback(deps, { eventId: params.event_id, actor, decision: body.decision, reason: body.reason, override: body.override });
     switch (outcome.kind) {
       case 'recorded':
@@ -94,7 +94,7 @@ export const cancelRoute = defineRoute({
     ...UNAVAILABLE,
   },
   async handler({ deps, params, body, principal }) {
-    const actor = actingAs(principal, { id: body.actor, name: body.actor_name, roles: body.actor_roles });
+    const actor = await actingAs(deps, principal, { id: body.actor, name: body.actor_name });
     const outcome = await cancelRollback(deps, { eventId: params.event_id, actor, reason: body.reason });
     const status = outcome.kind === 'cancelled' ? 200 : 409;
     const message =

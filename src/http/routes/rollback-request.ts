@@ -98,7 +98,7 @@ export const requestRollbackRoute = defineRoute({
   body: RollbackRequestSchema,
   responses,
   async handler({ deps, body, principal }) {
-    const requester = requesterFor(principal, body);
+    const requester = await requesterFor(deps, principal, body);
     const outcome = await requestRollback(deps, {
       deploymentId: body.deployment_id,
       reason: body.trigger_reason,
