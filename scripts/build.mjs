@@ -2,16 +2,13 @@
 // `npm run build`: the product as one ES module bundle in dist/ (dist/cli.js and the chunks that each command loads
 // when it runs). Bundling the dependencies is what makes startup fast: Node spends most of a start resolving and
 // reading thousands of small module files, not running them. tsc still checks the types (`npm run typecheck`).
-import { rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-// Chunk names carry a content hash, so every build writes new ones: without a clean dist/ the old ones pile up, and
-// the packed tarball and the image would ship them all.
-rmSync(join(root, 'dist'), { recursive: true, force: true });
-await build({
+const result = await build({
   entryPoints: [join(root, 'src/main/cli.ts')],
   outdir: join(root, 'dist'),
   bundle: true,
@@ -33,6 +30,18 @@ await build({
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: 'warning',
+  metafile: true,
+  // The metafile's paths are relative to this: the clean-up below resolves them against the same root.
+  absWorkingDir: root,
 });
+// Chunk names carry a content hash, so a build after a change writes new ones: the old ones are removed afterwards,
+// or they pile up and the packed tarball and the image ship them all. Afterwards, not before: a build can run while
+// backstop runs from dist/ (`npm pack` builds, through `prepare`, beside running tests), and the same sources give the
+// same names, so a rebuild of unchanged code removes nothing that a running process may still import.
+const written = new Set(Object.keys(result.metafile.outputs).map((file) => resolve(root, file)));
+for (const file of readdirSync(join(root, 'dist/chunks'))) {
+  const path = join(root, 'dist/chunks', file);
+  if (!written.has(path)) rmSync(path, { force: true });
+}
 // bin/backstop.mjs compares this stamp with the sources' times, to say when a checkout runs code older than its src/.
 writeFileSync(join(root, 'dist/.built'), `${new Date().toISOString()}\n`);
