@@ -1,4 +1,4 @@
-import { loadConfig, type Config } from '../config/load.ts';
+import { loadConfig, readConfigFile, type Config } from '../config/load.ts';
 import { parseEnv, type Env } from './env.ts';
 import { createLogger, type Logger } from '../logging/logger.ts';
 
@@ -39,10 +39,16 @@ export interface BootOptions {
 /** Reads the environment and the policy file; on any problem prints every error with its path and exits 2. */
 export async function boot(name: string, options: BootOptions = {}): Promise<Booted> {
   const { env, logger } = bootEnv(name, options);
-  const configResult = await loadConfig(env.BACKSTOP_CONFIG);
+  const file = env.BACKSTOP_CONFIG;
+  const configResult = await loadConfig(file);
   if (!configResult.ok) {
-    console.error(`${env.BACKSTOP_CONFIG} is invalid:`);
-    for (const e of configResult.errors) console.error(`  ${e.path}: ${e.message}`);
+    // The same errors `config check` gives, with line and column, loaded only when there are some to place.
+    const read = await readConfigFile(file);
+    const placed = read.ok ? (await import('../config/check-config.ts')).checkConfigText(read.text) : null;
+    console.error(`${file} is invalid:`);
+    if (placed && !placed.ok) for (const e of placed.errors) console.error(`  ${file}:${e.line}:${e.column}: ${e.path ? `${e.path}: ` : ''}${e.message}`);
+    else for (const e of configResult.errors) console.error(`  ${e.path}: ${e.message}`);
+    console.error(`  (\`backstop config check ${file}\` checks it without starting anything)`);
     process.exit(2);
   }
   return { env, config: configResult.config, logger };

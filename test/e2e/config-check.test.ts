@@ -60,6 +60,21 @@ describe('backstop config check', () => {
     ]);
   });
 
+  it('backstop start refuses the same file with the same placed errors, and exits 2 before it opens anything', async () => {
+    const file = await fileWith('start.yaml', ['kind: webhook', 'kind: webhok']);
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', BACKSTOP_CONFIG: file, DATABASE_URL: 'postgres://127.0.0.1:1/none' };
+    const done = await run(process.execPath, [CLI, 'start'], { env, timeout: 30_000 }).then(
+      () => ({ code: 0, stderr: '' }),
+      (err: { code: number; stderr: string }) => err,
+    );
+    expect(done.code).toBe(2);
+    expect(done.stderr.split('\n').filter((l) => l !== '' && !STALE_BUILD.test(l))).toEqual([
+      `${file} is invalid:`,
+      `  ${file}:96:15: services.payments.executors.production.kind: unknown kind "webhok"; expected one of command, webhook, github-actions; did you mean "webhook"?`,
+      `  (\`backstop config check ${file}\` checks it without starting anything)`,
+    ]);
+  });
+
   it('--json gives the same errors as data', async () => {
     const file = await fileWith('json.yaml', ['kind: webhook', 'kind: webhok']);
     const { code, stdout } = await configCheck([file, '--json']);
