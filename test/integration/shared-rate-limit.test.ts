@@ -61,6 +61,20 @@ describe('the shared Discord rate limit', () => {
     expect(performance.now() - t0).toBeLessThan(1_000);
   });
 
+  it('counts a slot from when its request was answered, not from when it was taken', async () => {
+    // A request that leaves late (a loaded machine) reaches Discord late: the next window must start from its answer,
+    // or the next window's first request lands within Discord's 5 s of it and gets a 429.
+    const prefix = `rl${randomBytes(4).toString('hex')}`;
+    const acquire = createSharedLimiter({ redis: a, prefix, logger, sleep, limit: { limit: 1, windowMs: 1_000 } });
+    const done = await acquire('post:9');
+    await sleep(600); // the request in flight: what the test is about, not a wait for a condition
+    await done();
+    const answered = performance.now();
+    await acquire('post:9');
+    // Lower bound only: a loaded machine can grant later, never sooner.
+    expect(performance.now() - answered).toBeGreaterThanOrEqual(950);
+  });
+
   it('lets requests go when Redis is unreachable (a late card beats none)', async () => {
     const down = new Redis('redis://127.0.0.1:1', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
     down.on('error', () => undefined);
