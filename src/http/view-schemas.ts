@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ACTIONS } from '../config/monitoring-schema.ts';
-import { actionSource, approvalDecision, deploymentStatus, reversibility, rollbackStatus, snapshotType, triggerType } from '../db/schema/ops.ts';
+import { actionSource, approvalDecision, deploymentStatus, reversibility, rollbackStatus, triggerType } from '../db/schema/ops.ts';
 import { STEPS } from '../pipeline/ledger.ts';
 import { schemaNames } from './schema-names.ts';
 

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { KeyObject } from 'node:crypto';
-import { generateSigningKey, parsePublicKey, parseSigningKey } from '../audit/checkpoint.ts';
+import { generateSigningKey, parsePublicKey } from '../audit/checkpoint.ts';
 import { readNewestCheckpoint } from '../audit/checkpoint-sinks.ts';
 import { verifyAuditChain, type VerifyOptions as ChainOptions } from '../audit/verify-audit.ts';
 import { EXIT } from '../cli/exit-codes.ts';
@@ -28,14 +28,8 @@ function publicKeyFor(opts: VerifyOptions, env: CliReader['env']): KeyChoice | n
     const parsed = parsePublicKey(text);
     return parsed.ok ? { ok: true, key: parsed.key, from: '--public-key' } : { ok: false, problem: `--public-key: ${parsed.problem}` };
   }
-  if (env.BACKSTOP_AUDIT_PUBLIC_KEY) {
-    const parsed = parsePublicKey(env.BACKSTOP_AUDIT_PUBLIC_KEY);
-    if (parsed.ok) return { ok: true, key: parsed.key, from: 'BACKSTOP_AUDIT_PUBLIC_KEY' };
-  }
-  if (env.BACKSTOP_AUDIT_SIGNING_KEY) {
-    const parsed = parseSigningKey(env.BACKSTOP_AUDIT_SIGNING_KEY);
-    if (parsed.ok) return { ok: true, key: parsed.key.publicKey, from: 'BACKSTOP_AUDIT_SIGNING_KEY' };
-  }
+  if (env.BACKSTOP_AUDIT_PUBLIC_KEY) return { ok: true, key: env.BACKSTOP_AUDIT_PUBLIC_KEY, from: 'BACKSTOP_AUDIT_PUBLIC_KEY' };
+  if (env.BACKSTOP_AUDIT_SIGNING_KEY) return { ok: true, key: env.BACKSTOP_AUDIT_SIGNING_KEY.publicKey, from: 'BACKSTOP_AUDIT_SIGNING_KEY' };
   return null;
 }
 

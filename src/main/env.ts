@@ -1,8 +1,17 @@
 import { z } from 'zod';
 import { formatIssues, type FieldError } from '../config/format-issues.ts';
-import { parsePublicKey, parseSigningKey } from '../audit/checkpoint.ts';
+import { parsePublicKey, parseSigningKey, type KeyParse } from '../audit/checkpoint.ts';
 
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+function asKey<K>(parse: (text: string) => KeyParse<K>) {
+  return (text: string, ctx: z.RefinementCtx): K => {
+    const parsed = parse(text);
+    if (parsed.ok) return parsed.key;
+    ctx.addIssue({ code: 'custom', message: parsed.problem });
+    return z.NEVER;
+  };
+}
 
 // The process environment, parsed once. Only main/ reads process.env; everything else receives these values.
 export const EnvSchema = z.object({
@@ -41,8 +50,10 @@ export const EnvSchema = z.object({
   // Audit checkpoints: with a signing key (Ed25519, from `backstop audit keygen`), workers sign the audit log's chain
   // heads every interval and at shutdown, and publish them where the database cannot rewrite them: the file, the URL,
   // the Discord channel (when Discord is configured) and /metrics. `audit verify` checks against the public key.
-  BACKSTOP_AUDIT_SIGNING_KEY: z.string().refine((v) => parseSigningKey(v).ok, { error: (i) => (i.input === undefined ? 'required' : signingKeyProblem(String(i.input))) }).optional(),
-  BACKSTOP_AUDIT_PUBLIC_KEY: z.string().refine((v) => parsePublicKey(v).ok, { error: (i) => (i.input === undefined ? 'required' : publicKeyProblem(String(i.input))) }).optional(),
+  // Parsed once, here: the roles and `audit verify` take the keys themselves. A bad one is named by its problem (not
+  // PEM, not Ed25519), never echoed.
+  BACKSTOP_AUDIT_SIGNING_KEY: z.string().transform(asKey(parseSigningKey)).optional(),
+  BACKSTOP_AUDIT_PUBLIC_KEY: z.string().transform(asKey(parsePublicKey)).optional(),
   BACKSTOP_AUDIT_CHECKPOINT_FILE: z.string().min(1).optional(),
   BACKSTOP_AUDIT_CHECKPOINT_URL: z.url({ protocol: /^https?$/ }).optional(),
   BACKSTOP_AUDIT_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(1_000).default(300_000),
@@ -73,13 +84,3 @@ export function parseEnv(source: Record<string, string | undefined>): EnvResult 
 
 /** The environment variable that holds the value of the token named `name` in the policy file ("on-call" → BACKSTOP_TOKEN_ON_CALL). */
 export const tokenEnvName = (name: string) => `BACKSTOP_TOKEN_${name.toUpperCase().replace(/-/g, '_')}`;
-
-// The key's own problem (not PEM, not Ed25519), never the key itself.
-const signingKeyProblem = (text: string) => {
-  const parsed = parseSigningKey(text);
-  return parsed.ok ? 'invalid' : parsed.problem;
-};
-const publicKeyProblem = (text: string) => {
-  const parsed = parsePublicKey(text);
-  return parsed.ok ? 'invalid' : parsed.problem;
-};

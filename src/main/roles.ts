@@ -4,6 +4,7 @@ import type { DiscordChannelApi } from '../discord/rest.ts';
 import type { Hono } from 'hono';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
+import type { SigningKey } from '../audit/checkpoint.ts';
 import { migrateAtStartup } from '../db/migrate.ts';
 import { createMetrics } from '../metrics/registry.ts';
 import { combineNotifiers, createLogNotifier, type Notifier } from '../notify/notifier.ts';
@@ -173,7 +174,7 @@ export async function runRoles(booted: Booted, roles: RoleSet, extra: { extraNot
     closers.push(['monitor', () => monitor.close()]);
     const retention = await startRetentionWorker(deps, { redisUrl: env.REDIS_URL, prefix: env.BACKSTOP_QUEUE_PREFIX });
     closers.push(['retention', () => retention.close()]);
-    if (env.BACKSTOP_AUDIT_SIGNING_KEY) checkpoints = await startCheckpoints(booted, deps, metrics.registry, discordDelivery);
+    if (env.BACKSTOP_AUDIT_SIGNING_KEY) checkpoints = await startCheckpoints(booted, env.BACKSTOP_AUDIT_SIGNING_KEY, deps, metrics.registry, discordDelivery);
     if (discord) {
       const sweep = setInterval(() => {
         discord.sweep().catch((err: unknown) => logger.warn({ err }, 'discord delivery sweep failed'));
@@ -221,25 +222,22 @@ export function closeOnSignals(running: Pick<RunningRoles, 'close'> | Promise<Pi
 }
 
 /** The checkpoint worker of a process with the worker role, publishing to every sink the environment names. */
-async function startCheckpoints(booted: Booted, deps: AppDeps, registry: Registry, discord: { api: DiscordChannelApi; channelId: string } | undefined) {
+async function startCheckpoints(booted: Booted, key: SigningKey, deps: AppDeps, registry: Registry, discord: { api: DiscordChannelApi; channelId: string } | undefined) {
   const { env, logger } = booted;
-  const [{ parseSigningKey }, sinks, { createCheckpointMetrics }, { startCheckpointWorker }] = await Promise.all([
-    import('../audit/checkpoint.ts'),
+  const [sinks, { createCheckpointMetrics }, { startCheckpointWorker }] = await Promise.all([
     import('../audit/checkpoint-sinks.ts'),
     import('../metrics/checkpoint-metrics.ts'),
     import('../audit/checkpoint-worker.ts'),
   ]);
-  const key = parseSigningKey(env.BACKSTOP_AUDIT_SIGNING_KEY!);
-  if (!key.ok) throw new Error(`BACKSTOP_AUDIT_SIGNING_KEY: ${key.problem}`); // parseEnv refused it already
   const chosen = [
     ...(env.BACKSTOP_AUDIT_CHECKPOINT_FILE ? [sinks.fileSink(env.BACKSTOP_AUDIT_CHECKPOINT_FILE)] : []),
     ...(env.BACKSTOP_AUDIT_CHECKPOINT_URL ? [sinks.httpSink(env.BACKSTOP_AUDIT_CHECKPOINT_URL, deps.fetch)] : []),
     ...(discord ? [sinks.discordSink(discord.api, discord.channelId)] : []),
   ];
   if (chosen.length === 0) logger.warn('audit checkpoints are signed but go only to /metrics: set BACKSTOP_AUDIT_CHECKPOINT_FILE or _URL, or configure Discord, to keep them');
-  logger.info({ keyId: key.key.keyId, sinks: chosen.map((s) => s.name), everyMs: env.BACKSTOP_AUDIT_CHECKPOINT_INTERVAL_MS }, 'audit checkpoints on');
+  logger.info({ keyId: key.keyId, sinks: chosen.map((s) => s.name), everyMs: env.BACKSTOP_AUDIT_CHECKPOINT_INTERVAL_MS }, 'audit checkpoints on');
   return startCheckpointWorker(
-    { db: deps.db, key: key.key, sinks: chosen, clock: deps.clock, logger, metrics: createCheckpointMetrics(registry) },
+    { db: deps.db, key, sinks: chosen, clock: deps.clock, logger, metrics: createCheckpointMetrics(registry) },
     { redisUrl: env.REDIS_URL, prefix: env.BACKSTOP_QUEUE_PREFIX, everyMs: env.BACKSTOP_AUDIT_CHECKPOINT_INTERVAL_MS },
   );
 }

@@ -1,8 +1,7 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendAuditBatch, auditChainOf, type AuditEntry } from '../../src/audit/append-audit.ts';
 import { archiveAudit, type ArchiveOptions } from '../../src/audit/archive-audit.ts';
@@ -10,6 +9,7 @@ import { verifyAuditChain } from '../../src/audit/verify-audit.ts';
 import { createDatabase, type Database } from '../../src/db/client.ts';
 import { AppError } from '../../src/errors/app-error.ts';
 import { createLogger } from '../../src/logging/logger.ts';
+import { cli } from '../support/cli-process.ts';
 import { layerPolicy } from '../support/layer/world.ts';
 import { exited } from '../support/processes.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-db.ts';
@@ -19,7 +19,6 @@ import { createTestDatabase, type TestDatabase } from '../support/test-db.ts';
 // checks the files too. The CLI runs as a user runs it: bin/backstop.mjs in a child process.
 
 const CLI = resolve('bin/backstop.mjs');
-const run = promisify(execFile);
 const logger = createLogger({ level: 'silent', name: 'audit-archive-test' });
 const T0 = Date.UTC(2030, 0, 1);
 const minute = (m: number) => new Date(T0 + m * 60_000);
@@ -28,16 +27,6 @@ const SUBJECTS = ['rb-a', 'rb-b', 'rb-c', 'dep-d', 'dep-e', null];
 /** Rows at minutes from..to-1 after T0, round-robin over six subjects (one of them none). */
 const rowsAt = (from: number, to: number): AuditEntry[] =>
   Array.from({ length: to - from }, (_, k) => ({ actor: 'test', source: 'api', action: 'test.append', subject: SUBJECTS[(from + k) % SUBJECTS.length], result: 'ok', details: { m: from + k }, at: minute(from + k) }));
-
-async function cli(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env, timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe('audit archive', () => {
   let tdb: TestDatabase;

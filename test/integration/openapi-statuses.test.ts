@@ -1,16 +1,10 @@
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.ts';
-import { createApp } from '../../src/http/app.ts';
-import { createAuthenticator } from '../../src/http/auth.ts';
 import type { AnyRoute } from '../../src/http/route.ts';
 import { ROUTES } from '../../src/http/routes/index.ts';
-import { createLogger } from '../../src/logging/logger.ts';
-import { parseEnv } from '../../src/main/env.ts';
-import { createAppDeps, type AppDeps } from '../../src/main/deps.ts';
-import { createMetrics } from '../../src/metrics/registry.ts';
+import type { AppDeps } from '../../src/main/deps.ts';
 import { MACHINE_TOKENS, startBackstop, testPolicy, TOKENS, waitFor, type Backstop, type TokenName } from '../support/harness.ts';
-import { freePort } from '../support/processes.ts';
+import { createUnreachableApp } from '../support/unreachable-app.ts';
 
 // Every status the document lists is one the API really answers: each is provoked here by a real request, with the
 // contract check on (the test support turns it on), so each answer's body is held to its declaration too. 503, which
@@ -196,20 +190,9 @@ describe('every documented 503, with PostgreSQL and Redis unreachable', () => {
   let send: Send;
 
   beforeAll(async () => {
-    const dead = await freePort();
-    const env = parseEnv({ DATABASE_URL: `postgres://postgres@127.0.0.1:${dead}/none`, REDIS_URL: `redis://127.0.0.1:${dead}`, BACKSTOP_TOKEN_CI: TOKENS.ci, BACKSTOP_TOKEN_ALICE: TOKENS.alice, BACKSTOP_TOKEN_VIEWER: TOKENS.viewer });
-    const config = parseConfig(testPolicy({ executorArgv: ['true'] }));
-    if (!env.ok || !config.ok) throw new Error('setup');
-    deps = createAppDeps({ env: env.env, config: config.config, logger: createLogger({ level: 'silent' }), baseEnv: {} });
-    const app = createApp({
-      ...deps,
-      authenticate: createAuthenticator(config.config, env.env.tokens),
-      queue: deps.rollbackQueue.queue,
-      redis: { ping: () => Promise.reject(new Error('connect ECONNREFUSED')) },
-      metrics: createMetrics(null).registry,
-      bodyLimit: 16_384,
-      checkResponses: true,
-    });
+    const built = await createUnreachableApp({ env: { BACKSTOP_TOKEN_CI: TOKENS.ci, BACKSTOP_TOKEN_ALICE: TOKENS.alice, BACKSTOP_TOKEN_VIEWER: TOKENS.viewer }, checkResponses: true });
+    deps = built.deps;
+    const { app } = built;
     // No socket: the app answers each Request itself.
     send = async (path, init) => app.request(path, init);
   });

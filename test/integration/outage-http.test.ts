@@ -1,13 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.ts';
-import { createAuthenticator } from '../../src/http/auth.ts';
-import { createApp } from '../../src/http/app.ts';
-import { parseEnv } from '../../src/main/env.ts';
-import { createLogger } from '../../src/logging/logger.ts';
-import { createAppDeps, type AppDeps } from '../../src/main/deps.ts';
-import { createMetrics } from '../../src/metrics/registry.ts';
-import { freePort } from '../support/processes.ts';
-import { testPolicy, TOKENS } from '../support/harness.ts';
+import type { createApp } from '../../src/http/app.ts';
+import type { AppDeps } from '../../src/main/deps.ts';
+import { TOKENS } from '../support/harness.ts';
+import { createUnreachableApp } from '../support/unreachable-app.ts';
 
 // Postgres cannot be stopped under the other test files, so this one points backstop at a port where nothing listens.
 describe('HTTP while Postgres and Redis are unreachable', () => {
@@ -15,19 +10,8 @@ describe('HTTP while Postgres and Redis are unreachable', () => {
   let app: ReturnType<typeof createApp>;
 
   beforeAll(async () => {
-    const dead = await freePort();
-    const env = parseEnv({ DATABASE_URL: `postgres://postgres:hunter2@127.0.0.1:${dead}/none`, REDIS_URL: `redis://127.0.0.1:${dead}`, BACKSTOP_TOKEN_ALICE: TOKENS.alice });
-    const config = parseConfig(testPolicy({ executorArgv: ['true'] }));
-    if (!env.ok || !config.ok) throw new Error('setup');
-    deps = createAppDeps({ env: env.env, config: config.config, logger: createLogger({ level: 'silent' }), baseEnv: {} });
-    app = createApp({
-      ...deps,
-      authenticate: createAuthenticator(config.config, env.env.tokens),
-      queue: deps.rollbackQueue.queue,
-      redis: { ping: () => Promise.reject(new Error('connect ECONNREFUSED')) },
-      metrics: createMetrics(null).registry,
-      bodyLimit: 16_384,
-    });
+    // A password in the URL, to show it never reaches an answer.
+    ({ app, deps } = await createUnreachableApp({ env: { BACKSTOP_TOKEN_ALICE: TOKENS.alice }, databasePassword: 'hunter2' }));
   });
   afterAll(async () => deps?.close());
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { generateSigningKey } from '../../../src/audit/checkpoint.ts';
 import { parseEnv } from '../../../src/main/env.ts';
 
 describe('the environment', () => {
@@ -16,5 +17,19 @@ describe('the environment', () => {
   it('collects API token values from BACKSTOP_TOKEN_<NAME>', () => {
     const r = parseEnv({ BACKSTOP_TOKEN_ON_CALL: 's3cret' });
     expect(r.ok && r.env.tokens).toEqual({ ON_CALL: 's3cret' });
+  });
+
+  it('parses the audit checkpoint keys once, and names a bad one by its problem without echoing it', () => {
+    const pair = generateSigningKey();
+    const good = parseEnv({ BACKSTOP_AUDIT_SIGNING_KEY: pair.privateKey, BACKSTOP_AUDIT_PUBLIC_KEY: pair.publicKey });
+    expect(good.ok && [good.env.BACKSTOP_AUDIT_SIGNING_KEY?.keyId, good.env.BACKSTOP_AUDIT_PUBLIC_KEY?.asymmetricKeyType]).toEqual([pair.keyId, 'ed25519']);
+    const bad = parseEnv({ BACKSTOP_AUDIT_SIGNING_KEY: 'hunter2', BACKSTOP_AUDIT_PUBLIC_KEY: pair.privateKey });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) {
+      expect(bad.errors.map((e) => `${e.path}: ${e.message}`).sort()).toEqual([
+        'BACKSTOP_AUDIT_PUBLIC_KEY: not a public key (expected PEM, or base64 DER SPKI, as `backstop audit keygen` prints)',
+        'BACKSTOP_AUDIT_SIGNING_KEY: not a private key (expected PEM, or base64 DER PKCS#8, as `backstop audit keygen` prints)',
+      ]);
+    }
   });
 });
