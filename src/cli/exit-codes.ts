@@ -14,6 +14,8 @@ export const EXIT = {
   NOT_SUCCEEDED: 5,
   /** --wait --timeout: still running when the time was up (it goes on). */
   TIMEOUT: 6,
+  /** `backstop gate`: the gate could not decide (backstop or its database unreachable). CI chooses: fail closed or open. */
+  UNDECIDED: 7,
   /** Ctrl-C while waiting (128 + SIGINT, as shells report it; the rollback goes on). */
   INTERRUPTED: 130,
 } as const;
@@ -27,4 +29,12 @@ Exit codes:
   4    refused by the constitution (violations without an override)
   5    --wait: the rollback ended failed, rejected, expired or cancelled
   6    --wait --timeout: still going when the time was up (the rollback goes on)
+  7    gate: backstop could not decide (it or its database is unreachable); fail closed or open as you choose
   130  Ctrl-C while waiting (the rollback goes on)`;
+
+export const GATE_EXIT_HELP = `
+Exit codes:
+  0    allowed: deploy
+  1    denied: a freeze holds (every reason is printed), or the question is wrong (unknown service, bad token)
+  2    the environment or the policy file is invalid
+  7    backstop could not decide: it or its database is unreachable. To fail open on it: backstop gate … || [ $? -eq 7 ]`;

@@ -101,6 +101,34 @@ function peopleProblems(raw: RawConfig): ConfigProblem[] {
   return problems;
 }
 
+// A freeze names the services and environments it holds, and is named itself once: the gate's refusals name it.
+function freezeProblems(raw: RawConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const services = Object.keys(raw.services);
+  const environments = Object.keys(raw.environments);
+  const firstNamed = new Map<string, number>();
+  raw.freezes.forEach((freeze, i) => {
+    const first = firstNamed.get(freeze.name);
+    if (first === undefined) firstNamed.set(freeze.name, i);
+    else problems.push({ path: ['freezes', i, 'name'], at: 'value', message: `freeze "${freeze.name}" is already freezes[${first}]; a freeze's name is its own` });
+    const unknown = (key: 'services' | 'environments', known: string[], under: string) =>
+      freeze[key]?.forEach((name, j) => {
+        if (known.includes(name)) return;
+        const suggestion = suggest(name, known);
+        problems.push({ path: ['freezes', i, key, j], at: 'value', message: `unknown ${under} "${name}" (not under ${key})`, expected: known, ...(suggestion ? { suggestion } : {}) });
+      });
+    unknown('services', services, 'service');
+    unknown('environments', environments, 'environment');
+    // Both named and none of the services deploys to any of the environments: a freeze that holds nothing.
+    const held = freeze.services?.filter((s) => raw.services[s]);
+    const envs = freeze.environments?.filter((e) => raw.environments[e]);
+    if (held?.length && envs?.length && !held.some((s) => raw.services[s]!.environments.some((e) => envs.includes(e)))) {
+      problems.push({ path: ['freezes', i, 'environments'], at: 'value', message: `no service this freeze names deploys to ${envs.join(' or ')}: it holds nothing` });
+    }
+  });
+  return problems;
+}
+
 /** Every problem between the parts of a file the schema accepted; none means it may be used. */
 export function crossCheck(raw: RawConfig): ConfigProblem[] {
   return [
@@ -109,5 +137,6 @@ export function crossCheck(raw: RawConfig): ConfigProblem[] {
     ...unknownMetrics(raw),
     ...unknownEnvironments(raw),
     ...peopleProblems(raw),
+    ...freezeProblems(raw),
   ];
 }

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { DurationSchema, parseDuration } from './duration.ts';
+import { FreezeWindowSchema } from './freeze-schema.ts';
 import { MonitoringSchema, RuleSchema, SourceSchema } from './monitoring-schema.ts';
+import { GithubAppSchema, ServiceGithubSchema } from './github-schema.ts';
 
 // The policy file (backstop.yaml). Objects are strict so a misspelt key is an error, not a silently ignored setting.
 
@@ -131,6 +133,8 @@ export const ServiceSchema = z.strictObject({
   // Rules here replace same-named rules from the environment and defaults, and add the rest.
   rules: Rules.optional(),
   sources: z.array(SourceSchema).max(10).default([]),
+  // The repository whose GitHub deployments the App's protection rule gates (github_app, below).
+  github: ServiceGithubSchema.optional(),
 });
 
 export const TokenSchema = z.strictObject({
@@ -201,6 +205,9 @@ export const ConfigSchema = z.strictObject({
     .default({ tokens: {}, body_limit: 64 * 1024 }),
   monitoring: MonitoringSchema.prefault({}),
   retention: RetentionSchema.prefault({}),
+  // Scheduled freezes (freeze-schema.ts): when forward deploys are refused.
+  freezes: z.array(FreezeWindowSchema).max(100).default([]),
+  github_app: GithubAppSchema.optional(),
   defaults: z
     .strictObject({
       // Without any, the seed's table applies (see DEFAULT_RULES).

@@ -23,6 +23,24 @@ export interface MigrationOutcome {
 // The group role migrations run as, once drizzle/0009_least_privilege.sql has made it the owner of backstop's schemas.
 const OWNER_ROLE = 'backstop_owner';
 
+// The tables of ops that someone other than backstop_owner owns: made by this run's login after 0009 in the same run.
+// Only ordinary tables can be such: the append-only ones (the audit log, its chain heads and archives) predate 0009,
+// which gave them to the owner with their narrower rights. A table's sequences follow it to the new owner.
+const ADOPT_LATER_TABLES = `
+do $$
+declare t regclass;
+begin
+  for t in
+    select c.oid::regclass from pg_class c
+    join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = 'ops' and c.relkind in ('r', 'p') and pg_get_userbyid(c.relowner) <> '${OWNER_ROLE}'
+  loop
+    execute format('alter table %s owner to ${OWNER_ROLE}', t);
+    execute format('grant select, insert, update, delete on table %s to backstop_runtime', t);
+  end loop;
+  grant usage, select on all sequences in schema ops to backstop_runtime;
+end $$`;
+
 /**
  * Brings the database the pool names up to this backstop's schema. drizzle's migrate() takes no lock
  * (drizzle-orm#874); processes that start together serialize on an advisory lock instead. Only `backstop migrate`
@@ -45,6 +63,10 @@ export async function runMigrations(pool: pg.Pool, options: { createDatabase?: b
       } finally {
         if (asOwner) await client.query('reset role').catch((err: unknown) => (broken = err));
       }
+      // A run that began before 0009 (a new database) created the later migrations' tables as this login, which the
+      // default privileges do not cover: hand them to the owner and give the runtime its ordinary rights, as a run
+      // that began after 0009 would have.
+      if (!asOwner && (await canMigrateAsOwner(client))) await client.query(ADOPT_LATER_TABLES);
       const total = await countApplied(client);
       return { createdDatabase, applied: total - before, total };
     } finally {

@@ -5,6 +5,9 @@ import type { DeploymentRow } from '../db/schema/index.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { Actor, CoreDeps } from '../core/deps.ts';
 import { takeSnapshot } from './take-snapshot.ts';
+import { askGate } from '../freeze/ask-gate.ts';
+import { freezeLine } from '../freeze/gate-words.ts';
+import { spendPass } from '../db/queries/freezes.ts';
 
 export interface NewDeployment {
   service: string;
@@ -16,7 +19,11 @@ export interface NewDeployment {
   metadata?: Record<string, unknown> | undefined;
 }
 
-/** The quarantined flag travels with the version: deploying a rolled-back version again is recorded and flagged. */
+/**
+ * The quarantined flag travels with the version: deploying a rolled-back version again is recorded and flagged. So
+ * does a freeze: CI may deploy without asking the gate, and backstop records the deployment anyway, flagged with the
+ * gate's reasons at that moment. A deployment the gate let through on a pass spends the pass.
+ */
 export async function recordDeployment(deps: CoreDeps, actor: Actor, input: NewDeployment): Promise<{ deployment: DeploymentRow; warnings: string[] }> {
   const policy = deps.config.resolve(input.service, input.environment);
   if (!policy) {
@@ -25,6 +32,9 @@ export async function recordDeployment(deps: CoreDeps, actor: Actor, input: NewD
   return deps.db.transaction(async (tx) => {
     const bad = await getQuarantinedDeployment(tx, input);
     const warnings = bad ? [`version ${input.version} was rolled back before (deployment ${bad.id}) and is quarantined`] : [];
+    const gate = await askGate({ ...deps, db: tx }, { service: input.service, environment: input.environment, version: input.version, commit: input.git_commit });
+    const frozenBy = gate.decision === 'deny' ? gate.freezes.map(freezeLine) : null;
+    if (frozenBy) warnings.push(`recorded during a freeze: ${frozenBy.join('; ')}`);
     // The newest deployment is the one to watch: an older one still under watch is superseded, not judged.
     await supersedeWatches(tx, input.service, input.environment);
     const row = await insertDeployment(tx, {
@@ -36,11 +46,22 @@ export async function recordDeployment(deps: CoreDeps, actor: Actor, input: NewD
       deployedBy: input.deployed_by ?? actor.id,
       status: 'in_progress',
       quarantined: Boolean(bad),
+      frozenBy,
       metadata: input.metadata ?? null,
       watchEndsAt: new Date(deps.clock().getTime() + deps.config.raw.monitoring.watch_window),
     });
     await takeSnapshot(tx, { type: 'pre_deployment', deployment: row, eventId: null, policy, policyVersion: deps.config.policyVersion, at: deps.clock(), maxSampleAgeMs: deps.config.raw.monitoring.max_sample_age });
-    await appendAudit(tx, { actor: actor.id, source: actor.source, action: 'deployment.record', subject: row.deploymentId, result: 'recorded', details: { service: input.service, environment: input.environment, version: input.version, quarantined: Boolean(bad) } });
+    const pass = gate.exemption?.kind === 'pass' && gate.exemption.pass_id ? gate.exemption.pass_id : null;
+    if (pass && !(await spendPass(tx, pass, row.deploymentId, deps.clock()))) warnings.push(`pass ${pass} was spent by another deployment meanwhile`);
+    await appendAudit(tx, {
+      actor: actor.id,
+      source: actor.source,
+      action: 'deployment.record',
+      subject: row.deploymentId,
+      result: frozenBy ? 'recorded during a freeze' : 'recorded',
+      severity: frozenBy ? 'warning' : 'info',
+      details: { service: input.service, environment: input.environment, version: input.version, quarantined: Boolean(bad), frozen_by: frozenBy, pass },
+    });
     return { deployment: row, warnings };
   });
 }

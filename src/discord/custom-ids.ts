@@ -4,7 +4,9 @@
 export type CustomId =
   | { action: 'approve' | 'reject' | 'details'; eventId: string }
   | { action: 'decide-modal'; decision: 'approve' | 'reject'; eventId: string }
-  | { action: 'history'; page: string };
+  | { action: 'history'; page: string }
+  | { action: 'unfreeze' | 'let-through' | 'let-through-modal'; freezeId: string }
+  | { action: 'grant-pass'; passId: string };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -15,6 +17,11 @@ export const customId = {
   decideModal: (decision: 'approve' | 'reject', eventId: string) => `bs:decide-${decision}:${eventId}`,
   /** The page state (filters and cursor) is encoded, and must stay within the 100-character limit. */
   history: (page: string) => `bs:history:${page}`,
+  unfreeze: (freezeId: string) => `bs:unfreeze:${freezeId}`,
+  /** The freeze card's "Let one deploy through": opens the modal asking for the version and the reason. */
+  letThrough: (freezeId: string) => `bs:let-through:${freezeId}`,
+  letThroughModal: (freezeId: string) => `bs:let-through-modal:${freezeId}`,
+  grantPass: (passId: string) => `bs:grant-pass:${passId}`,
 };
 
 export function parseCustomId(raw: string): CustomId | null {
@@ -31,6 +38,12 @@ export function parseCustomId(raw: string): CustomId | null {
       return UUID.test(arg) ? { action: 'decide-modal', decision: action === 'decide-approve' ? 'approve' : 'reject', eventId: arg } : null;
     case 'history':
       return arg.length > 0 ? { action: 'history', page: arg } : null;
+    case 'unfreeze':
+    case 'let-through':
+    case 'let-through-modal':
+      return UUID.test(arg) ? { action, freezeId: arg } : null;
+    case 'grant-pass':
+      return UUID.test(arg) ? { action, passId: arg } : null;
     default:
       return null;
   }

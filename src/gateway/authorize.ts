@@ -26,10 +26,12 @@ export function callerOf(interaction: Interaction): DiscordCaller {
 
 export type Authorization = { ok: true; actor: Actor } | { ok: false; reason: string };
 
-/** What each command and button needs. Viewing is open to every configured role; deciding is not. */
+/** What each command and button needs. Viewing is open to every configured role; deciding is not; letting a deploy
+ * through a freeze takes the override role, as a constitutional override does. */
 export const NEEDS = {
   view: ['viewer', 'approver', 'override'],
   decide: ['approver', 'override'],
+  override: ['override'],
 } as const satisfies Record<string, readonly Role[]>;
 
 /**

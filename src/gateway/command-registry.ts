@@ -6,6 +6,9 @@ import { readArgs, type ArgsOf, type CommandDefinition, type OptionReader, type 
 import { approveRollback } from './handlers/approve-rollback.ts';
 import { cancelReply } from './handlers/cancel.ts';
 import { checkReply } from './handlers/check.ts';
+import { freezeLiftReply } from './handlers/freeze-lift.ts';
+import { freezeListReply } from './handlers/freeze-list.ts';
+import { freezeSetReply } from './handlers/freeze-set.ts';
 import { historyPage, historyQuery } from './handlers/history.ts';
 import { planReply } from './handlers/plan.ts';
 import type { Reply } from './handlers/reply.ts';
@@ -40,6 +43,10 @@ export const commandRegistry = {
   'rollback plan': { needs: NEEDS.view, handle: (deps, _actor, args) => planReply(deps, args.deployment_id) },
   'rollback status': { needs: NEEDS.view, handle: (deps, _actor, args) => statusReply(deps, args.event_id) },
   'rollback cancel': { needs: NEEDS.decide, handle: (deps, actor, args) => cancelReply(deps, actor, { eventId: args.event_id, reason: args.reason }) },
+  // Stopping deploys is the safe direction, but it still changes what may ship: a deciding role, as lifting takes.
+  'freeze set': { needs: NEEDS.decide, handle: (deps, actor, args) => freezeSetReply(deps, actor, args) },
+  'freeze list': { needs: NEEDS.view, handle: (deps, _actor, args) => freezeListReply(deps, args) },
+  'freeze lift': { needs: NEEDS.decide, handle: (deps, actor, args) => freezeLiftReply(deps, actor, { freezeId: args.freeze_id, reason: args.reason }) },
 } satisfies CommandRegistry;
 
 /** A registry entry joined to the definition its arguments are read by. */

@@ -1,5 +1,6 @@
-import { MessageFlags, type AutocompleteInteraction, type ButtonInteraction, type ChatInputCommandInteraction, type Interaction, type ModalSubmitInteraction } from 'discord.js';
+import { MessageFlags, type AutocompleteInteraction, type ButtonInteraction, type ChatInputCommandInteraction, type Interaction, type ModalBuilder, type ModalSubmitInteraction } from 'discord.js';
 import { recordAudit } from '../audit/append-audit.ts';
+import { getFreeze } from '../db/queries/freezes.ts';
 import { getEvent } from '../db/queries/rollback-events.ts';
 import type { Role } from '../config/schema.ts';
 import { decideRollback, resolvedBy } from '../admission/decide-rollback.ts';
@@ -7,8 +8,11 @@ import type { Actor, CoreDeps } from '../core/deps.ts';
 import { authorize, callerOf, NEEDS, type DiscordCaller } from './authorize.ts';
 import { parseCustomId } from '../discord/custom-ids.ts';
 import { findRoute } from './command-registry.ts';
-import { deploymentChoices } from './handlers/autocomplete.ts';
+import { choicesFor } from './handlers/autocomplete.ts';
 import { decisionReply, reasonModal } from './handlers/decide.ts';
+import { freezeLiftReply } from './handlers/freeze-lift.ts';
+import { grantPassReply } from './handlers/grant-pass.ts';
+import { freezeGone, letThroughModal, letThroughReply } from './handlers/let-through.ts';
 import { decodePage, historyPage } from './handlers/history.ts';
 import { statusReply } from './handlers/status.ts';
 import type { Reply } from './handlers/reply.ts';
@@ -73,51 +77,78 @@ export function createDispatcher(deps: CoreDeps) {
     return respond(i, what, NEEDS.view, async () => ({ content: `⚠️ backstop does not know ${userText(what)}; run \`backstop commands register\` to refresh the commands.` }));
   }
 
-  async function onButton(i: ButtonInteraction): Promise<void> {
-    const id = parseCustomId(i.customId);
-    if (!id || id.action === 'decide-modal') {
-      return respond(i, 'button', NEEDS.view, async () => ({ content: '⚠️ This button is not one of backstop\'s, or it is out of date.' }));
-    }
-    if (id.action === 'history') return respond(i, 'history page', NEEDS.view, () => historyPage(deps, decodePage(deps.config, id.page)), 'update');
-    if (id.action === 'details') return respond(i, 'details', NEEDS.view, () => statusReply(deps, id.eventId));
-
-    // Approve / Reject: a modal asks for the reason. It must be the first response, so authorize and look for a
-    // late click now, quickly, and answer ephemerally instead of opening a modal that cannot succeed.
+  /**
+   * A button that opens a modal: the modal must be the first response, so authorize and look for a late click now,
+   * quickly, and answer ephemerally instead of opening a modal that cannot succeed.
+   */
+  async function openModal(i: ButtonInteraction, what: string, needs: readonly Role[], late: () => Promise<string | null>, modal: ModalBuilder): Promise<void> {
     const caller = callerOf(i);
-    const auth = authorize(deps.config, caller, NEEDS.decide);
+    const auth = authorize(deps.config, caller, needs);
     if (!auth.ok) {
       await i.reply({ content: `⛔ ${auth.reason}.`, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
-      await refuse(caller, `${id.action} button`, auth.reason);
+      await refuse(caller, what, auth.reason);
       return;
     }
-    const late = await Promise.race([
-      getEvent(deps.db, id.eventId).then(async (e) => (e && e.status !== 'awaiting_approval' ? `This rollback is already ${e.status.replace('_', ' ')}: ${await resolvedBy(deps.db, e)}.` : null)),
-      new Promise<null>((r) => setTimeout(() => r(null), MODAL_LOOKUP_BUDGET_MS).unref()),
-    ]).catch(() => null);
-    if (late) {
-      await i.reply({ content: userText(late), flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
+    const tooLate = await Promise.race([late(), new Promise<null>((r) => setTimeout(() => r(null), MODAL_LOOKUP_BUDGET_MS).unref())]).catch(() => null);
+    if (tooLate) {
+      await i.reply({ content: userText(tooLate), flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
       return;
     }
-    await i.showModal(reasonModal(id.action, id.eventId));
+    await i.showModal(modal);
+  }
+
+  async function onButton(i: ButtonInteraction): Promise<void> {
+    const id = parseCustomId(i.customId);
+    if (!id || id.action === 'decide-modal' || id.action === 'let-through-modal') {
+      return respond(i, 'button', NEEDS.view, async () => ({ content: '⚠️ This button is not one of backstop\'s, or it is out of date.' }));
+    }
+    switch (id.action) {
+      case 'history':
+        return respond(i, 'history page', NEEDS.view, () => historyPage(deps, decodePage(deps.config, id.page)), 'update');
+      case 'details':
+        return respond(i, 'details', NEEDS.view, () => statusReply(deps, id.eventId));
+      // The card itself is edited by the notifier when the lift or the grant commits, whoever did it and however.
+      case 'unfreeze':
+        return respond(i, 'unfreeze button', NEEDS.decide, (actor) => freezeLiftReply(deps, actor, { freezeId: id.freezeId, reason: null }));
+      case 'grant-pass':
+        return respond(i, 'grant button', NEEDS.decide, (actor) => grantPassReply(deps, actor, id.passId));
+      case 'let-through':
+        return openModal(i, 'let-through button', NEEDS.override, async () => freezeGone(await getFreeze(deps.db, id.freezeId), deps.clock()), letThroughModal(id.freezeId));
+      case 'approve':
+      case 'reject': {
+        const late = async () => {
+          const e = await getEvent(deps.db, id.eventId);
+          return e && e.status !== 'awaiting_approval' ? `This rollback is already ${e.status.replace('_', ' ')}: ${await resolvedBy(deps.db, e)}.` : null;
+        };
+        return openModal(i, `${id.action} button`, NEEDS.decide, late, reasonModal(id.action, id.eventId));
+      }
+    }
   }
 
   async function onModal(i: ModalSubmitInteraction): Promise<void> {
     const id = parseCustomId(i.customId);
-    if (!id || id.action !== 'decide-modal') {
-      return respond(i, 'modal', NEEDS.view, async () => ({ content: '⚠️ This form is not one of backstop\'s.' }));
+    if (id?.action === 'decide-modal') {
+      return respond(i, `${id.decision} modal`, NEEDS.decide, async (actor) => {
+        // An approver holding the override role approves an override as that role (decideRollback reads the roles).
+        const outcome = await decideRollback(deps, { eventId: id.eventId, actor, decision: id.decision, reason: i.fields.getTextInputValue('reason') });
+        return decisionReply(outcome, id.decision);
+      });
     }
-    return respond(i, `${id.decision} modal`, NEEDS.decide, async (actor) => {
-      // An approver holding the override role approves an override as that role (decideRollback reads the roles).
-      const outcome = await decideRollback(deps, { eventId: id.eventId, actor, decision: id.decision, reason: i.fields.getTextInputValue('reason') });
-      return decisionReply(outcome, id.decision);
-    });
+    if (id?.action === 'let-through-modal') {
+      return respond(i, 'let-through modal', NEEDS.override, (actor) =>
+        letThroughReply(deps, actor, { freezeId: id.freezeId, version: i.fields.getTextInputValue('version'), reason: i.fields.getTextInputValue('reason') }),
+      );
+    }
+    return respond(i, 'modal', NEEDS.view, async () => ({ content: '⚠️ This form is not one of backstop\'s.' }));
   }
 
   async function onAutocomplete(i: AutocompleteInteraction): Promise<void> {
-    // Autocomplete cannot be deferred: answer within 3 s, empty when the caller may not see deployments.
+    // Autocomplete cannot be deferred: answer within 3 s, empty when the caller may not see what it would suggest.
+    // The environment suggestions follow the service already chosen in the same command.
     const auth = authorize(deps.config, callerOf(i), NEEDS.view);
     const focused = i.options.getFocused(true);
-    const choices = auth.ok && focused.name === 'deployment_id' ? await deploymentChoices(deps, String(focused.value)).catch(() => []) : [];
+    const chosen = { service: i.options.getString('service') };
+    const choices = auth.ok ? await choicesFor(deps, focused.name, String(focused.value), chosen).catch(() => []) : [];
     await i.respond(choices);
   }
 

@@ -86,6 +86,7 @@ export const DeploymentSchema = z
     status: z.enum(deploymentStatus.enumValues),
     health_check_passed: z.boolean(),
     quarantined: z.boolean().describe('This version was rolled back before; it is never a rollback target again'),
+    frozen_by: z.array(z.string()).nullable().describe('Recorded while a freeze held its service and environment: the freezes, in words; null when none'),
     rollback_from: Id.nullable().describe('On a deployment a rollback created: the bad deployment it replaced'),
     completed_at: Time.nullable(),
     rolled_back_at: Time.nullable(),

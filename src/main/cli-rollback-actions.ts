@@ -22,7 +22,7 @@ export interface WhoOptions {
 }
 
 // Whoever can run the CLI holds the database credentials, so the CLI acts with full rights, as a named person.
-function cliActor(opts: WhoOptions): Actor {
+export function cliActor(opts: WhoOptions): Actor {
   const id = opts.as ?? `cli:${userInfo().username}`;
   return { id, name: opts.name ?? id, roles: new Set<Role>(ROLES), source: 'cli' };
 }

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import type { RoleSet } from './roles.ts';
 import { registerDiscordCommands } from './cli-discord.ts';
 import { registerRollbackCommands } from './cli-rollback.ts';
+import { registerGateCommands } from './cli-gate.ts';
 import { PACKAGE } from '../core/package-root.ts';
 
 // Every command imports what it needs when it runs: `backstop --help` loads commander alone, a one-shot command such as
@@ -18,8 +19,11 @@ const program = new Command()
   .exitOverride();
 
 async function runProcess(name: string, roles: RoleSet) {
+  // The roles' modules, most of what a start parses, load while the environment and the policy file are read.
+  const rolesModule = import('./roles.ts');
+  rolesModule.catch(() => undefined);
   const booted = await boot(name);
-  const { closeOnSignals, runRoles } = await import('./roles.ts');
+  const { closeOnSignals, runRoles } = await rolesModule;
   // Signals are handled from the first moment: the API listens before the rest of the roles have started.
   const running = runRoles(booted, roles);
   closeOnSignals(running, booted.logger);
@@ -82,6 +86,7 @@ audit
   .action(async (opts: { before: string; out: string; as?: string; json?: boolean }) => (await adminActions()).auditArchive(opts));
 
 registerRollbackCommands(program);
+registerGateCommands(program);
 registerDiscordCommands(program);
 
 try {

@@ -10,6 +10,8 @@ import type { Logger } from '../logging/logger.ts';
 import { createMonitorQueue, type MonitorQueue } from '../monitor/monitor-worker.ts';
 import { createSourceReader } from '../monitor/read-sources.ts';
 import type { MonitorDeps } from '../monitor/types.ts';
+import { createGithubGate } from '../freeze/github-gate-deps.ts';
+import { AppError } from '../errors/app-error.ts';
 
 export interface AppDeps extends PipelineDeps, MonitorDeps {
   env: Env;
@@ -32,6 +34,9 @@ export function createAppDeps(input: { env: Env; config: Config; logger: Logger;
   const rollbackQueue = createRollbackQueue({ redisUrl: env.REDIS_URL, prefix: env.BACKSTOP_QUEUE_PREFIX, logger });
   const monitorQueue = createMonitorQueue({ redisUrl: env.REDIS_URL, prefix: env.BACKSTOP_QUEUE_PREFIX });
   const abort = new AbortController();
+  const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+  const github = createGithubGate(config, env.secret, { fetch: globalThis.fetch, clock, sleep, logger: logger.child({ component: 'github-app' }) });
+  if (!github.ok) throw new AppError('VALIDATION_FAILED', github.problem);
   const executorBase = {
     logger,
     secret: env.secret,
@@ -53,7 +58,8 @@ export function createAppDeps(input: { env: Env; config: Config; logger: Logger;
     clock,
     secret: env.secret,
     fetch: globalThis.fetch,
-    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    sleep,
+    ...(github.gate ? { github: github.gate } : {}),
     signal: abort.signal,
     abort,
     executorFor: (policy) => createExecutor(policy.executor, executorBase),

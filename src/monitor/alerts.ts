@@ -4,6 +4,7 @@ import { getAlertDecision, insertHealthDecision } from '../db/queries/health-dec
 import type { AlertmanagerAlert, AlertmanagerPayload } from '../health/alertmanager-payload.ts';
 import type { RuleOutcome } from '../health/rules/evaluate-rule.ts';
 import { act } from './act.ts';
+import { recordFiringAlert, resolveFiringAlert } from '../db/queries/freezes.ts';
 import type { MonitorDeps } from './types.ts';
 
 export interface AlertResult {
@@ -36,6 +37,13 @@ async function handleAlert(deps: MonitorDeps, alert: AlertmanagerAlert): Promise
   if (!service || !environment) return { ...base, outcome: 'ignored', reason: `the alert has no "${cfg.service_label}" and "${cfg.environment_label}" labels` };
   const policy = deps.config.resolve(service, environment);
   if (!policy) return { ...base, outcome: 'ignored', reason: `service "${service}" in environment "${environment}" is not configured` };
+  // While it fires, the alert freezes forward deploys of its service (the gate reads these rows), whatever the monitor
+  // decides about the running deployment below.
+  if (alert.status === 'resolved') await resolveFiringAlert(deps.db, alert.fingerprint, deps.clock());
+  else {
+    const summary = alert.annotations.summary ?? alert.annotations.description ?? null;
+    await recordFiringAlert(deps.db, { fingerprint: alert.fingerprint, startsAt: new Date(alert.startsAt), service, environment, alertname, summary, at: deps.clock() });
+  }
   const current = await getCurrentDeployment(deps.db, service, environment);
   if (!current) return { ...base, outcome: 'ignored', reason: `no deployment of ${service} in ${environment} is recorded` };
 

@@ -4,6 +4,7 @@ import { finishWatches } from './finish-watch.ts';
 import { recheckRollbacks } from './recheck-rollbacks.ts';
 import type { MonitorDeps } from './types.ts';
 import { findWatchedOne } from '../db/queries/watches.ts';
+import { answerWaiting } from '../freeze/github-protection.ts';
 
 export interface TickReport {
   watched: number;
@@ -28,6 +29,11 @@ export async function runTick(deps: MonitorDeps): Promise<TickReport> {
   }
   const ended = evaluation ? await finishWatches(deps) : { healthy: 0, other: 0 };
   const rechecked = evaluation ? await recheckRollbacks(deps) : 0;
+  // GitHub deployments waiting on a freeze: approved within one tick of the freeze lifting.
+  if (evaluation && deps.github) {
+    const github = deps.github;
+    await answerWaiting({ ...deps, github }).catch((err: unknown) => deps.logger.error({ err }, 'could not re-ask the gate for waiting GitHub deployments; the next tick tries again'));
+  }
   return {
     watched: evaluation?.watched ?? 0,
     decisions,

@@ -50,6 +50,19 @@ export interface DecisionNotice {
   outcome: 'recorded' | 'warned' | 'admitted' | 'raised' | 'held' | 'rejected';
 }
 
+/**
+ * A freeze set by hand, or a pass through freezes, changed. Discord renders its message from the row, so the notice
+ * only says which one; the summary is for logs. A freeze ending by itself sends none: the delivery sweep notices it.
+ */
+export interface FreezeNotice {
+  kind: 'freeze_set' | 'freeze_lifted' | 'pass_requested' | 'pass_granted';
+  /** The freeze id, or the pass id for pass_*. */
+  id: string;
+  service: string;
+  environment: string;
+  summary: string;
+}
+
 // Every rollback state change goes through here; Discord, logs and tests are implementations.
 export interface Notifier {
   notify(notice: Notice): Promise<void>;
@@ -57,6 +70,8 @@ export interface Notifier {
   warn?(notice: HealthNotice): Promise<void>;
   /** Optional: every decision the monitor took, whatever it led to. */
   decided?(decision: DecisionNotice): Promise<void>;
+  /** Optional: freezes set by hand and passes through them. */
+  freeze?(notice: FreezeNotice): Promise<void>;
 }
 
 export function createLogNotifier(logger: Logger): Notifier {
@@ -67,6 +82,9 @@ export function createLogNotifier(logger: Logger): Notifier {
     },
     async warn(notice) {
       logger.warn({ deploymentId: notice.deploymentId, service: notice.service, environment: notice.environment, evidence: notice.evidence }, notice.summary);
+    },
+    async freeze(notice) {
+      logger.info({ id: notice.id, kind: notice.kind, service: notice.service, environment: notice.environment }, notice.summary);
     },
   };
 }
@@ -90,6 +108,9 @@ export function combineNotifiers(logger: Logger, ...notifiers: Notifier[]): Noti
       await Promise.all(
         notifiers.map((n) => n.decided?.(decision).catch((err: unknown) => logger.warn({ err, deploymentId: decision.deploymentId }, 'notifier failed'))),
       );
+    },
+    async freeze(notice) {
+      await Promise.all(notifiers.map((n) => n.freeze?.(notice).catch((err: unknown) => logger.warn({ err, id: notice.id }, 'notifier failed'))));
     },
   };
 }

@@ -68,6 +68,7 @@ export function deploymentItem(d: DeploymentRow) {
     status: d.status,
     health_check_passed: d.healthCheckPassed,
     quarantined: d.quarantined,
+    frozen_by: d.frozenBy,
     rollback_from: d.rollbackFrom,
     completed_at: iso(d.completedAt),
     rolled_back_at: iso(d.rolledBackAt),

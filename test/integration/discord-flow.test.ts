@@ -46,8 +46,8 @@ discord:
     });
     // The real CLI registers the commands (reading the guild from the policy file, the application from Discord).
     const { stdout } = await run(process.execPath, [resolve('bin/backstop.mjs'), 'commands', 'register'], { env: b.childEnv });
-    expect(stdout.trim()).toBe(`registered 2 commands (guild ${emu.guildId})`);
-    expect(emu.registeredCommands(emu.guildId).map((c) => (c as { name: string }).name)).toEqual(['approve', 'rollback']);
+    expect(stdout.trim()).toBe(`registered 3 commands (guild ${emu.guildId})`);
+    expect(emu.registeredCommands(emu.guildId).map((c) => (c as { name: string }).name)).toEqual(['approve', 'rollback', 'freeze']);
   });
   afterAll(async () => {
     await b?.close();

@@ -138,7 +138,7 @@ describe('outcome and escalation messages', () => {
 
     // Announced once: later sweeps find nothing owed.
     skewMs += 10_000;
-    expect(await notifier.sweep()).toEqual({ cards: 0, outcomes: 0 });
+    expect(await notifier.sweep()).toEqual({ cards: 0, outcomes: 0, freezes: 0 });
     expect(posted(swept.eventId)).toHaveLength(1);
   });
 

@@ -5,6 +5,7 @@ import { ROUTES } from '../../src/http/routes/index.ts';
 import type { AppDeps } from '../../src/main/deps.ts';
 import { MACHINE_TOKENS, startBackstop, testPolicy, TOKENS, waitFor, type Backstop, type TokenName } from '../support/harness.ts';
 import { createUnreachableApp } from '../support/unreachable-app.ts';
+import { GITHUB_APP_ENV, githubAppPolicy, signedHeaders } from '../support/github-app-setup.ts';
 
 // Every status the document lists is one the API really answers: each is provoked here by a real request, with the
 // contract check on (the test support turns it on), so each answer's body is held to its declaration too. 503, which
@@ -13,9 +14,9 @@ import { createUnreachableApp } from '../support/unreachable-app.ts';
 
 const UNKNOWN = '3f1c9a52-8d1e-4b7a-9c3e-2a6f0b1d4e5c';
 // Each token's one role (see TOKEN_ROLES_YAML); alice stands for the approvers.
-const ROLE: Partial<Record<TokenName, string>> = { ci: 'deployer', alice: 'approver', viewer: 'viewer', robot: 'automation' };
+const ROLE: Partial<Record<TokenName, string>> = { ci: 'deployer', alice: 'approver', viewer: 'viewer', robot: 'automation', bob: 'override' };
 const holds = (r: AnyRoute, t: TokenName) => r.auth !== 'public' && r.auth.includes(ROLE[t] as never);
-const allowed = (r: AnyRoute) => (['ci', 'alice', 'viewer', 'robot'] as const).find((t) => holds(r, t))!;
+const allowed = (r: AnyRoute) => (['ci', 'alice', 'viewer', 'robot', 'bob'] as const).find((t) => holds(r, t))!;
 const lacking = (r: AnyRoute) => (['viewer', 'robot', 'ci'] as const).find((t) => !holds(r, t))!;
 
 interface Call {
@@ -25,6 +26,7 @@ interface Call {
   /** A value is sent as JSON; a string as it is. */
   body?: unknown;
   contentType?: string;
+  headers?: Record<string, string>;
 }
 
 type Send = (path: string, init: RequestInit) => Promise<Response>;
@@ -33,9 +35,9 @@ function request(send: Send, route: AnyRoute, call: Call): Promise<Response> {
   const fill = (name: string) => call.params?.[name] ?? ({ service: 'payments', environment: 'staging' } as Record<string, string>)[name] ?? UNKNOWN;
   const path = route.path.replace(/\{(\w+)\}/g, (_m, name: string) => encodeURIComponent(fill(name)));
   const body = call.body === undefined ? undefined : typeof call.body === 'string' ? call.body : JSON.stringify(call.body);
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...call.headers };
   if (call.token) headers.authorization = `Bearer ${{ ...TOKENS, ...MACHINE_TOKENS }[call.token]}`;
-  if (body !== undefined) headers['content-type'] = call.contentType ?? 'application/json';
+  if (body !== undefined) headers['content-type'] ??= call.contentType ?? 'application/json';
   return send(`${path}${call.query ?? ''}`, { method: route.method.toUpperCase(), headers, body });
 }
 
@@ -56,6 +58,18 @@ const sendFrom =
       req.end(init.body as string | undefined);
     });
 
+const NOWHERE = 'http://127.0.0.1:1';
+const GITHUB_POLICY = `${testPolicy({ executorArgv: ['true'], onNoData: 'pass' })}${githubAppPolicy(NOWHERE)}`;
+/** A deployment_protection_rule event for a repository no service maps, signed as GitHub signs it. */
+const githubDelivery = (event = 'deployment_protection_rule'): Call => {
+  const body = JSON.stringify({
+    action: 'requested', environment: 'production', event: 'push', sha: '9fceb02d0ae598e95dc970b74767f19372d61af8', ref: 'main',
+    deployment_callback_url: `${NOWHERE}/repos/acme/unmapped/actions/runs/7/deployment_protection_rule`,
+    repository: { full_name: 'acme/unmapped' }, installation: { id: 1 },
+  });
+  return { body, headers: signedHeaders(event, body) };
+};
+
 describe('every documented status, provoked', () => {
   let b: Backstop;
   const seen = new Map<string, Set<number>>();
@@ -71,7 +85,8 @@ describe('every documented status, provoked', () => {
   }
 
   beforeAll(async () => {
-    b = await startBackstop({ policy: testPolicy({ executorArgv: ['true'], onNoData: 'pass' }), roles: { api: true, worker: true } });
+    // A GitHub App whose API is nowhere (port 1): a delivery is recorded and decided, and its answer waits for GitHub.
+    b = await startBackstop({ policy: GITHUB_POLICY, env: GITHUB_APP_ENV, roles: { api: true, worker: true } });
   });
   afterAll(async () => b?.close());
 
@@ -162,6 +177,28 @@ describe('every documented status, provoked', () => {
     await call('acknowledgeAutomationHold', { params: { service: 'retired', environment: 'staging' } }, 422);
     const alert = { status: 'firing', labels: { alertname: 'Noise' }, annotations: {}, startsAt: new Date().toISOString(), endsAt: '0001-01-01T00:00:00Z', fingerprint: 'f1' };
     await call('receiveAlertmanagerWebhook', { body: { version: '4', receiver: 'r', status: 'firing', alerts: [alert], groupLabels: {}, commonLabels: {}, commonAnnotations: {}, externalURL: 'http://am', groupKey: 'k' } }, 200);
+
+    // The gate, freezes and passes.
+    await call('askGate', { query: '?service=payments&environment=staging&version=v9' }, 200);
+    await call('askGate', { query: '?service=retired&environment=staging&version=v9' }, 422);
+    const freeze = await call('setFreeze', { body: { service: 'payments', environment: 'staging', duration: '1h', reason: 'drill' } }, 201);
+    await call('setFreeze', { body: { service: 'retired', environment: 'staging', duration: '1h', reason: 'drill' } }, 422);
+    await call('listFreezes', {}, 200);
+    await call('listFreezes', { query: '?service=retired' }, 422);
+    await call('liftFreeze', { params: { freeze_id: freeze.freeze_id }, body: {} }, 200);
+    await call('liftFreeze', { params: { freeze_id: freeze.freeze_id }, body: {} }, 409);
+    await call('liftFreeze', { params: { freeze_id: UNKNOWN }, body: {} }, 404);
+    const pass = await call('requestDeployPass', { body: { service: 'payments', environment: 'staging', version: 'v9', reason: 'hotfix' } }, 201);
+    await call('requestDeployPass', { body: { service: 'retired', environment: 'staging', version: 'v9', reason: 'hotfix' } }, 422);
+    await call('grantDeployPass', { params: { pass_id: pass.pass_id }, body: {} }, 200);
+    await call('grantDeployPass', { params: { pass_id: pass.pass_id }, body: {} }, 409);
+    await call('grantDeployPass', { params: { pass_id: UNKNOWN }, body: {} }, 404);
+    const delivery = githubDelivery();
+    expect(await call('receiveGithubWebhook', delivery, 200)).toMatchObject({ state: 'waiting', duplicate: false });
+    await call('receiveGithubWebhook', githubDelivery('ping'), 202);
+    await call('receiveGithubWebhook', { body: delivery.body, headers: { ...delivery.headers, 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` } }, 401);
+    const notAnEvent = '{"action":"requested"}';
+    await call('receiveGithubWebhook', { body: notAnEvent, headers: signedHeaders('deployment_protection_rule', notAnEvent) }, 400);
   }, 120_000);
 
   it('answers 429 with Retry-After on every route with a token, to an address that guessed ten tokens', async () => {
@@ -190,7 +227,11 @@ describe('every documented 503, with PostgreSQL and Redis unreachable', () => {
   let send: Send;
 
   beforeAll(async () => {
-    const built = await createUnreachableApp({ env: { BACKSTOP_TOKEN_CI: TOKENS.ci, BACKSTOP_TOKEN_ALICE: TOKENS.alice, BACKSTOP_TOKEN_VIEWER: TOKENS.viewer }, checkResponses: true });
+    const built = await createUnreachableApp({
+      env: { BACKSTOP_TOKEN_CI: TOKENS.ci, BACKSTOP_TOKEN_ALICE: TOKENS.alice, BACKSTOP_TOKEN_VIEWER: TOKENS.viewer, BACKSTOP_TOKEN_BOB: TOKENS.bob, BACKSTOP_TOKEN_ROBOT: MACHINE_TOKENS.robot, ...GITHUB_APP_ENV },
+      policy: GITHUB_POLICY,
+      checkResponses: true,
+    });
     deps = built.deps;
     const { app } = built;
     // No socket: the app answers each Request itself.
@@ -215,6 +256,13 @@ describe('every documented 503, with PostgreSQL and Redis unreachable', () => {
     autoRollbackCheck: { body: { deployment_id: UNKNOWN } },
     decideRollback: { body: { decision: 'approve', reason: 'ok' } },
     cancelRollback: { body: {} },
+    askGate: { query: '?service=payments&environment=staging&version=v9' },
+    listFreezes: {},
+    setFreeze: { body: { service: 'payments', environment: 'staging', duration: '1h', reason: 'db down' } },
+    liftFreeze: { body: {} },
+    requestDeployPass: { body: { service: 'payments', environment: 'staging', version: 'v9', reason: 'db down' } },
+    grantDeployPass: { body: {} },
+    receiveGithubWebhook: githubDelivery(),
   };
 
   it('answers 503, as declared, on each route that documents it', async () => {

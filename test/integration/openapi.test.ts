@@ -42,6 +42,13 @@ const STATUSES: Record<string, number[]> = {
   getRollbackEvidence: [200, 400, 401, 403, 404, 429, 503],
   decideRollback: [200, 400, 401, 403, 404, 409, 413, 415, 429, 503],
   cancelRollback: [200, 400, 401, 403, 404, 409, 413, 415, 429, 503],
+  askGate: [200, 400, 401, 403, 422, 429, 503],
+  requestDeployPass: [201, 400, 401, 403, 413, 415, 422, 429, 503],
+  grantDeployPass: [200, 400, 401, 403, 404, 409, 413, 415, 429, 503],
+  listFreezes: [200, 400, 401, 403, 422, 429, 503],
+  setFreeze: [201, 400, 401, 403, 413, 415, 422, 429, 503],
+  liftFreeze: [200, 400, 401, 403, 404, 409, 413, 415, 429, 503],
+  receiveGithubWebhook: [200, 202, 400, 401, 503],
 };
 
 describe('the OpenAPI document, as served', () => {

@@ -72,7 +72,7 @@ describe('the sandbox API', () => {
     await until('snapshot', () => events.some((e) => e.event === 'snapshot'));
     expect(events[0]!.event).toBe('snapshot');
     expect(events[0]!.data.people.map((p: { key: string }) => p.key)).toEqual(['alice', 'bob', 'vic', 'mallory']);
-    expect(events[0]!.data.commands.map((c: { name: string }) => c.name)).toEqual(['approve', 'rollback']);
+    expect(events[0]!.data.commands.map((c: { name: string }) => c.name)).toEqual(['approve', 'rollback', 'freeze']);
 
     expect(await post('/sandbox/api/scenario', {})).toEqual({ status: 202, body: { ok: true } });
     expect(await post('/sandbox/api/scenario', {})).toEqual({ status: 409, body: { error: { code: 'CONFLICT', message: 'the incident is already playing' } } });

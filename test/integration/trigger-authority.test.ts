@@ -107,7 +107,8 @@ describe('who may claim an automatic or alert trigger', () => {
 
   it('an automation token may call only the routes that name its role', async () => {
     const open = ROUTES.filter((r) => r.auth !== 'public' && r.auth.includes('automation')).map((r) => `${r.method} ${r.path}`);
-    expect(open.sort()).toEqual(['post /api/alerts/alertmanager', 'post /api/rollbacks', 'post /auto-rollback']);
+    // Alertmanager's webhook, its rollbacks, and the deploy gate, which a CI pipeline may ask with a machine token.
+    expect(open.sort()).toEqual(['get /api/gate', 'post /api/alerts/alertmanager', 'post /api/rollbacks', 'post /auto-rollback']);
     const id = '3f1c9a52-8d1e-4b7a-9c3e-2a6f0b1d4e5c';
     for (const route of ROUTES.filter((r) => r.auth !== 'public' && !r.auth.includes('automation'))) {
       const path = route.path.replace(/\{(\w+)\}/g, (_m, name: string) => ({ service: 'payments', environment: 'staging' })[name] ?? id);

@@ -1,3 +1,4 @@
+import { createHmac, createPublicKey, randomBytes, randomUUID, verify, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -5,6 +6,11 @@ import type { AddressInfo } from 'node:net';
 // event, list a workflow's runs, get a run (docs.github.com/en/rest/actions/workflows, …/actions/workflow-runs).
 // Status codes, error bodies and run objects follow GitHub's shapes, so the executor is tested against the answers it
 // will really get, including the unpleasant ones (401, 403 rate limits, 404, 422, 5xx, silence).
+//
+// With `app`, it is also the GitHub side of a GitHub App's custom deployment protection rule: it issues installation
+// tokens for a JWT signed by the App's key (docs.github.com/en/apps/creating-github-apps/authenticating-with-a-github-app),
+// takes the App's answers on …/actions/runs/{run_id}/deployment_protection_rule, and sends the deployment_protection_rule
+// webhook event as GitHub delivers it (sendProtectionRuleEvent).
 
 export interface FakeWorkflow {
   id: number;
@@ -17,10 +23,27 @@ export interface FakeWorkflow {
   runName?: string;
 }
 
+export interface FakeGithubApp {
+  id: number;
+  /** Also accepted as the JWT's iss, as GitHub accepts the client id. */
+  clientId?: string;
+  /** The App's public key (PEM or KeyObject): JWTs are checked against it. */
+  publicKey: string | KeyObject;
+  /** Installation id → the repositories ("owner/name") its tokens may act on. */
+  installations: Record<number, string[]>;
+  /** How long an installation token lasts; GitHub's last an hour. */
+  tokenTtlMs?: number;
+  /** The fake's clock (epoch ms) for JWT checks and token expiry, so a test can move time; default Date.now. */
+  now?: () => number;
+}
+
 export interface FakeGithubOptions {
-  token: string;
-  repository: string;
-  workflows: FakeWorkflow[];
+  /** The personal access token the workflow endpoints accept; without one they accept none. */
+  token?: string;
+  /** The repository the workflow endpoints serve. */
+  repository?: string;
+  workflows?: FakeWorkflow[];
+  app?: FakeGithubApp;
   /** Branches and tags dispatch accepts. */
   refs?: string[];
   /** Path prefix of the API, e.g. /api/v3 for a GitHub Enterprise Server. */
@@ -40,6 +63,55 @@ export interface RecordedDispatch {
   workflow: string;
   body: { ref?: unknown; inputs?: Record<string, unknown> };
   headers: IncomingHttpHeaders;
+}
+
+export interface RecordedProtectionRuleAnswer {
+  owner: string;
+  repo: string;
+  runId: number;
+  installationId: number;
+  /** state is absent for a status report (a comment only). */
+  body: { environment_name: string; state?: 'approved' | 'rejected'; comment?: string };
+  headers: IncomingHttpHeaders;
+}
+
+export interface IssuedToken {
+  installationId: number;
+  token: string;
+  expiresAt: number;
+}
+
+export interface ProtectionRuleDelivery {
+  /** Where the event is POSTed: the webhook URL of the App. */
+  url: string;
+  secret: string;
+  repository: string;
+  environment: string;
+  runId: number;
+  sha: string;
+  /** As GitHub sends it: the branch name, e.g. "main". */
+  ref: string;
+  installationId: number;
+  /** The event that started the run; default "push". */
+  event?: string;
+  deploymentId?: number;
+  hookId?: number;
+  /** Default: the fake's own …/actions/runs/{runId}/deployment_protection_rule. */
+  callbackUrl?: string;
+  /** Top-level fields merged over the payload (a field set to undefined is dropped). */
+  overrides?: Record<string, unknown>;
+  /** "wrong": signed with another secret; "missing": no X-Hub-Signature-256. Default "valid". */
+  signature?: 'valid' | 'wrong' | 'missing';
+}
+
+export interface DeliveryResult {
+  status: number;
+  body: string;
+  deliveryId: string;
+  /** The exact bytes sent, and what they encode. */
+  rawBody: string;
+  payload: Record<string, unknown>;
+  headers: Record<string, string>;
 }
 
 interface Run {
@@ -78,6 +150,16 @@ export interface FakeGithub {
   loseNextDispatchAnswer(status: number): void;
   /** Requests are read but never answered, until set back. */
   setStalled(stalled: boolean): void;
+  /** App mode: the answers GitHub accepted (204), in order. */
+  readonly protectionRuleAnswers: RecordedProtectionRuleAnswer[];
+  /** App mode: the installation tokens issued, in order. */
+  readonly issuedTokens: IssuedToken[];
+  /** The next `count` protection rule answers get `status` (e.g. 502, or 429 with { 'retry-after': '1' }) instead. */
+  failNextCallbacks(count: number, status: number, headers?: Record<string, string>): void;
+  /** Every installation token issued so far stops working (401), as when an installation's tokens are revoked. */
+  revokeTokens(): void;
+  /** Delivers a deployment_protection_rule event to `url` with GitHub's headers and signature. */
+  sendProtectionRuleEvent(delivery: ProtectionRuleDelivery): Promise<DeliveryResult>;
   /** Forgets runs, recordings and every setting. */
   reset(): void;
   close(): Promise<void>;
@@ -88,6 +170,8 @@ const DOCS = {
   dispatch: 'https://docs.github.com/rest/actions/workflows#create-a-workflow-dispatch-event',
   listRuns: 'https://docs.github.com/rest/actions/workflow-runs#list-workflow-runs-for-a-workflow',
   getRun: 'https://docs.github.com/rest/actions/workflow-runs#get-a-workflow-run',
+  reviewGates: 'https://docs.github.com/rest/actions/workflow-runs#review-custom-deployment-protection-rules-for-a-workflow-run',
+  accessToken: 'https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app',
   auth: 'https://docs.github.com/rest',
   rateLimit: 'https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api',
 };
@@ -97,7 +181,8 @@ const RATE_LIMIT = 5000;
 const iso = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 
 export async function startFakeGithub(options: FakeGithubOptions): Promise<FakeGithub> {
-  const [owner = '', repo = ''] = options.repository.split('/');
+  const [owner = '', repo = ''] = (options.repository ?? '').split('/');
+  const workflows = options.workflows ?? [];
   const refs = new Set(options.refs ?? ['main']);
   const basePath = (options.basePath ?? '').replace(/\/+$/, '');
   const dispatches: RecordedDispatch[] = [];
@@ -128,6 +213,7 @@ export async function startFakeGithub(options: FakeGithubOptions): Promise<FakeG
   }
   const error = (res: ServerResponse, status: number, message: string, documentation_url: string, headers: Record<string, string> = {}) =>
     send(res, status, { message, documentation_url, status: String(status) }, headers);
+  const app = options.app ? createAppSide(options.app, send, error) : undefined;
 
   function statusOf(run: Run, now: number): { status: 'queued' | 'in_progress' | 'completed'; updatedAt: number } {
     if (now >= run.completesAt) return { status: 'completed', updatedAt: run.completesAt };
@@ -170,7 +256,7 @@ export async function startFakeGithub(options: FakeGithubOptions): Promise<FakeG
     };
   }
 
-  const findWorkflow = (idOrFile: string) => options.workflows.find((w) => String(w.id) === idOrFile || w.file === idOrFile);
+  const findWorkflow = (idOrFile: string) => workflows.find((w) => String(w.id) === idOrFile || w.file === idOrFile);
 
   // created=>=2024-01-01T00:00:00Z, >, <=, <, a..b, or a plain date/time (GitHub's search date syntax).
   function createdMatches(filter: string, createdMs: number): boolean {
@@ -263,9 +349,10 @@ export async function startFakeGithub(options: FakeGithubOptions): Promise<FakeG
     if (typeof version === 'string' && !API_VERSIONS.has(version)) {
       return error(res, 400, `API version ${version} is not supported.`, 'https://docs.github.com/rest/about-the-rest-api/api-versions');
     }
+    if (app?.route(req, path, raw, res)) return;
     const auth = /^(?:Bearer|token)\s+(\S+)$/i.exec(String(req.headers.authorization ?? ''));
     if (!auth) return error(res, 401, 'Requires authentication', DOCS.auth);
-    if (auth[1] !== options.token) return error(res, 401, 'Bad credentials', DOCS.auth);
+    if (!options.token || auth[1] !== options.token) return error(res, 401, 'Bad credentials', DOCS.auth);
     if (s.rateLimited) {
       const reset = String(Math.floor(Date.now() / 1000) + 1800);
       return error(res, 403, 'API rate limit exceeded for user ID 1. If you reach out to GitHub Support for help, please include the request ID FAKE:0.', DOCS.rateLimit, {
@@ -311,6 +398,14 @@ export async function startFakeGithub(options: FakeGithubOptions): Promise<FakeG
     setRateLimited: (limited) => void (s.rateLimited = limited),
     setCanWrite: (canWrite) => void (s.canWrite = canWrite),
     failNext: (count, status) => void Object.assign(s, { failCount: count, failStatus: status }),
+    protectionRuleAnswers: app?.answers ?? [],
+    issuedTokens: app?.issued ?? [],
+    failNextCallbacks(count, status, headers = {}) {
+      if (!app) throw new Error('failNextCallbacks needs the fake started with `app`');
+      app.failNext = { count, status, headers };
+    },
+    revokeTokens: () => app?.revoke(),
+    sendProtectionRuleEvent: (delivery) => sendProtectionRuleEvent(url, options.app?.id, delivery),
     loseNextDispatchAnswer: (status) => void (s.lostDispatchStatus = status),
     setStalled(stalled) {
       s.stalled = stalled;
@@ -324,6 +419,7 @@ export async function startFakeGithub(options: FakeGithubOptions): Promise<FakeG
       nextRunId = 9_000_000_001;
       dispatches.length = 0;
       requests.length = 0;
+      app?.reset();
       for (const res of stalledResponses) res.destroy();
       stalledResponses.clear();
     },
@@ -333,4 +429,211 @@ export async function startFakeGithub(options: FakeGithubOptions): Promise<FakeG
       return new Promise<void>((r) => server.close(() => r()));
     },
   };
+}
+
+// ─── App mode: installation tokens, the protection rule callback, and the webhook event ───────────────────────────
+
+type Send = (res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>) => void;
+type SendError = (res: ServerResponse, status: number, message: string, documentation_url: string, headers?: Record<string, string>) => void;
+
+const HOUR_MS = 3_600_000;
+/** GitHub shows protection rule comments of up to 1024 characters. */
+const MAX_COMMENT = 1024;
+const JWT_UNREADABLE = 'A JSON web token could not be decoded';
+const SECONDARY_LIMIT = 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.';
+/** What GitHub says with the statuses failNextCallbacks injects. */
+const INJECTED_MESSAGES: Record<number, string> = { 401: 'Bad credentials', 403: SECONDARY_LIMIT, 404: 'Not Found', 422: 'Validation Failed', 429: SECONDARY_LIMIT };
+
+function createAppSide(app: FakeGithubApp, send: Send, error: SendError) {
+  const publicKey = typeof app.publicKey === 'string' ? createPublicKey(app.publicKey) : app.publicKey;
+  const now = app.now ?? Date.now;
+  const answers: RecordedProtectionRuleAnswer[] = [];
+  const issued: IssuedToken[] = [];
+  const side = { answers, issued, failNext: { count: 0, status: 502, headers: {} as Record<string, string> }, route, revoke, reset };
+  let revokedBefore = 0;
+
+  const bearer = (req: IncomingMessage) => /^(?:Bearer|token)\s+(\S+)$/i.exec(String(req.headers.authorization ?? ''))?.[1];
+
+  /** GitHub's checks on an App JWT: RS256 by the App's key, iss, iat not ahead, exp ahead but at most 10 minutes. */
+  function jwtProblem(jwt: string): string | undefined {
+    const parts = jwt.split('.');
+    if (parts.length !== 3) return JWT_UNREADABLE;
+    const [header, claims] = parts.slice(0, 2).map((p) => {
+      try {
+        return JSON.parse(Buffer.from(p, 'base64url').toString('utf8')) as Record<string, unknown>;
+      } catch {
+        return undefined;
+      }
+    });
+    if (!header || !claims || header.alg !== 'RS256') return JWT_UNREADABLE;
+    if (!verify('sha256', Buffer.from(`${parts[0]}.${parts[1]}`), publicKey, Buffer.from(parts[2]!, 'base64url'))) return JWT_UNREADABLE;
+    if (String(claims.iss) !== String(app.id) && !(app.clientId && claims.iss === app.clientId)) return 'Integration not found';
+    const nowS = Math.floor(now() / 1000);
+    if (!Number.isInteger(claims.iat) || (claims.iat as number) > nowS) {
+      return "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued.";
+    }
+    if (!Number.isInteger(claims.exp) || (claims.exp as number) <= nowS) {
+      return "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires.";
+    }
+    if ((claims.exp as number) > nowS + 600) return "'Expiration time' claim ('exp') is too far in the future";
+    return undefined;
+  }
+
+  function accessToken(installationId: number, req: IncomingMessage, res: ServerResponse) {
+    const jwt = bearer(req);
+    if (!jwt) return error(res, 401, 'Requires authentication', DOCS.accessToken);
+    const problem = jwtProblem(jwt);
+    if (problem) return error(res, 401, problem, DOCS.accessToken);
+    const repositories = app.installations[installationId];
+    if (!repositories) return error(res, 404, 'Not Found', DOCS.accessToken);
+    const token = { installationId, token: `ghs_${randomBytes(18).toString('hex')}`, expiresAt: now() + (app.tokenTtlMs ?? HOUR_MS) };
+    issued.push(token);
+    send(res, 201, {
+      token: token.token,
+      expires_at: iso(token.expiresAt),
+      permissions: { actions: 'read', deployments: 'write', metadata: 'read' },
+      repository_selection: 'selected',
+    });
+  }
+
+  function review(m: RegExpExecArray, raw: string, req: IncomingMessage, res: ServerResponse) {
+    if (side.failNext.count > 0) {
+      side.failNext.count--;
+      const { status, headers } = side.failNext;
+      return error(res, status, INJECTED_MESSAGES[status] ?? (status >= 500 ? 'Server Error' : 'Error'), DOCS.reviewGates, headers);
+    }
+    const value = bearer(req);
+    const token = issued.find((t) => t.token === value);
+    if (!token || token.expiresAt <= now() || issued.indexOf(token) < revokedBefore) return error(res, 401, 'Bad credentials', DOCS.auth);
+    const [owner, repo, runId] = [m[1]!, m[2]!, Number(m[3])];
+    // A token of an installation that cannot see the repository gets GitHub's 404, not a 403.
+    const repositories = app.installations[token.installationId] ?? [];
+    if (!repositories.some((r) => r.toLowerCase() === `${owner}/${repo}`.toLowerCase())) return error(res, 404, 'Not Found', DOCS.reviewGates);
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(raw) as Record<string, unknown>;
+    } catch {
+      return error(res, 400, 'Problems parsing JSON', DOCS.reviewGates);
+    }
+    const invalid = (why: string) => error(res, 422, `Invalid request.\n\n${why}`, DOCS.reviewGates);
+    if (!body || typeof body !== 'object' || Array.isArray(body)) return invalid('Invalid input: object is expected.');
+    // The body is one of {environment_name, state: approved|rejected, comment?} or {environment_name, comment}.
+    if (typeof body.environment_name !== 'string') return invalid(`"environment_name" wasn't supplied.`);
+    if (body.state !== undefined && body.state !== 'approved' && body.state !== 'rejected') {
+      return invalid(`For 'properties/state', ${JSON.stringify(body.state)} is not one of ["approved", "rejected"].`);
+    }
+    if (body.comment !== undefined && typeof body.comment !== 'string') return invalid(`For 'properties/comment', ${JSON.stringify(body.comment)} is not a string.`);
+    if (body.state === undefined && body.comment === undefined) return invalid('No subschema in "anyOf" matched.');
+    if (typeof body.comment === 'string' && body.comment.length > MAX_COMMENT) return invalid(`Comment is too long (maximum is ${MAX_COMMENT} characters).`);
+    answers.push({ owner, repo, runId, installationId: token.installationId, body: body as RecordedProtectionRuleAnswer['body'], headers: req.headers });
+    send(res, 204, undefined);
+  }
+
+  /** Handles the App's endpoints; false for any other request. */
+  function route(req: IncomingMessage, path: string, raw: string, res: ServerResponse): boolean {
+    const tokenRoute = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(path);
+    if (tokenRoute && req.method === 'POST') {
+      accessToken(Number(tokenRoute[1]), req, res);
+      return true;
+    }
+    const reviewRoute = /^\/repos\/([^/]+)\/([^/]+)\/actions\/runs\/(\d+)\/deployment_protection_rule$/.exec(path);
+    if (reviewRoute && req.method === 'POST') {
+      review(reviewRoute, raw, req, res);
+      return true;
+    }
+    return false;
+  }
+
+  function revoke() {
+    revokedBefore = issued.length;
+  }
+
+  function reset() {
+    answers.length = 0;
+    issued.length = 0;
+    revokedBefore = 0;
+    side.failNext = { count: 0, status: 502, headers: {} };
+  }
+
+  return side;
+}
+
+/** A deployment_protection_rule "requested" event, shaped like GitHub's example payload, for a fake at `apiUrl`. */
+export function protectionRuleEventPayload(apiUrl: string, d: Omit<ProtectionRuleDelivery, 'url' | 'secret'>): Record<string, unknown> {
+  const [owner = '', name = ''] = d.repository.split('/');
+  const repoApi = `${apiUrl}/repos/${owner}/${name}`;
+  const createdAt = iso(Date.now());
+  const deploymentId = d.deploymentId ?? 1_145_289_453;
+  const bot = { login: 'github-actions[bot]', id: 41898282, node_id: 'MDM6Qm90NDE4OTgyODI=', avatar_url: 'https://avatars.githubusercontent.com/in/15368?v=4', type: 'Bot', site_admin: false };
+  const ownerUser = { login: owner, id: 9919, node_id: 'MDEyOk9yZ2FuaXphdGlvbjk5MTk=', type: 'Organization', site_admin: false, url: `${apiUrl}/users/${owner}`, html_url: `https://github.com/${owner}` };
+  const payload: Record<string, unknown> = {
+    action: 'requested',
+    environment: d.environment,
+    event: d.event ?? 'push',
+    sha: d.sha,
+    ref: d.ref,
+    deployment_callback_url: d.callbackUrl ?? `${repoApi}/actions/runs/${d.runId}/deployment_protection_rule`,
+    deployment: {
+      url: `${repoApi}/deployments/${deploymentId}`,
+      id: deploymentId,
+      node_id: 'DE_kwDOJ6Dh8s5EQ-Y9',
+      task: 'deploy',
+      original_environment: d.environment,
+      environment: d.environment,
+      description: null,
+      created_at: createdAt,
+      updated_at: createdAt,
+      statuses_url: `${repoApi}/deployments/${deploymentId}/statuses`,
+      repository_url: repoApi,
+      creator: bot,
+      sha: d.sha,
+      ref: d.ref,
+      payload: {},
+      transient_environment: false,
+      production_environment: false,
+      performed_via_github_app: null,
+    },
+    pull_requests: [],
+    repository: {
+      id: 186853002,
+      node_id: 'MDEwOlJlcG9zaXRvcnkxODY4NTMwMDI=',
+      name,
+      full_name: d.repository,
+      private: false,
+      owner: ownerUser,
+      html_url: `https://github.com/${d.repository}`,
+      url: repoApi,
+      default_branch: 'main',
+    },
+    organization: { login: owner, id: 9919, node_id: 'MDEyOk9yZ2FuaXphdGlvbjk5MTk=', url: `${apiUrl}/orgs/${owner}` },
+    sender: { login: 'octocat', id: 1, node_id: 'MDQ6VXNlcjE=', type: 'User', site_admin: false },
+    installation: { id: d.installationId, node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ==' },
+  };
+  for (const [k, v] of Object.entries(d.overrides ?? {})) {
+    if (v === undefined) delete payload[k];
+    else payload[k] = v;
+  }
+  return payload;
+}
+
+/** POSTs the event to `delivery.url` as GitHub's webhook delivery does: its headers, its HMAC signatures. */
+async function sendProtectionRuleEvent(apiUrl: string, appId: number | undefined, delivery: ProtectionRuleDelivery): Promise<DeliveryResult> {
+  const payload = protectionRuleEventPayload(apiUrl, delivery);
+  const rawBody = JSON.stringify(payload);
+  const deliveryId = randomUUID();
+  const secret = delivery.signature === 'wrong' ? `${delivery.secret}-not` : delivery.secret;
+  const hmac = (algorithm: 'sha1' | 'sha256') => `${algorithm}=${createHmac(algorithm, secret).update(rawBody).digest('hex')}`;
+  const headers: Record<string, string> = {
+    accept: '*/*',
+    'content-type': 'application/json',
+    'user-agent': 'GitHub-Hookshot/4f3c2b1',
+    'x-github-event': 'deployment_protection_rule',
+    'x-github-delivery': deliveryId,
+    'x-github-hook-id': String(delivery.hookId ?? 460_123_456),
+    'x-github-hook-installation-target-type': 'integration',
+    'x-github-hook-installation-target-id': String(appId ?? 0),
+    ...(delivery.signature === 'missing' ? {} : { 'x-hub-signature': hmac('sha1'), 'x-hub-signature-256': hmac('sha256') }),
+  };
+  const res = await fetch(delivery.url, { method: 'POST', headers, body: rawBody, signal: AbortSignal.timeout(10_000) });
+  return { status: res.status, body: await res.text(), deliveryId, rawBody, payload, headers };
 }

@@ -12,10 +12,10 @@ import { freePort } from './processes.ts';
  * The API with PostgreSQL and Redis unreachable: both point at a port where nothing listens (Postgres cannot be
  * stopped under the other test files). No socket: the app answers each Request itself (app.request). Close `deps`.
  */
-export async function createUnreachableApp(opts: { env: Record<string, string>; databasePassword?: string; checkResponses?: boolean }): Promise<{ app: ReturnType<typeof createApp>; deps: AppDeps }> {
+export async function createUnreachableApp(opts: { env: Record<string, string>; databasePassword?: string; checkResponses?: boolean; policy?: string }): Promise<{ app: ReturnType<typeof createApp>; deps: AppDeps }> {
   const dead = await freePort();
   const env = parseEnv({ DATABASE_URL: `postgres://postgres${opts.databasePassword ? `:${opts.databasePassword}` : ''}@127.0.0.1:${dead}/none`, REDIS_URL: `redis://127.0.0.1:${dead}`, ...opts.env });
-  const config = parseConfig(testPolicy({ executorArgv: ['true'] }));
+  const config = parseConfig(opts.policy ?? testPolicy({ executorArgv: ['true'] }));
   if (!env.ok || !config.ok) throw new Error('setup');
   const deps = createAppDeps({ env: env.env, config: config.config, logger: createLogger({ level: 'silent' }), baseEnv: {} });
   const app = createApp({

@@ -27,6 +27,7 @@ export type ScenarioStart = { ok: true } | { ok: false; error: string };
  * The scripted incident, played through the same doors a real one comes through: CI records deployments over the
  * HTTP API, the service pushes its error rate, the monitor proposes, two people approve on the card (button, then the
  * reason modal), the worker rolls back and verifies while healthy samples arrive, and alice asks for the history.
+ * Meanwhile CI asks the deploy gate about its next release: told to wait during the incident, let through after it.
  */
 export function createScenario(deps: ScenarioDeps) {
   const { world, actions, api, narrate } = deps;
@@ -111,6 +112,14 @@ export function createScenario(deps: ScenarioDeps) {
     narrate({ kind: 'step', text: 'Two readings at ≥ 1 error/min: backstop proposes rolling back, and production needs two people' });
     await beat();
 
+    // CI's next release asks the gate, as a deploy job would before it starts (GET /api/gate, or `backstop gate`).
+    const next = `v1.${round * 2 + 3}.1`;
+    const asked = await call('GET', `/api/gate?service=${SANDBOX_SERVICE}&environment=${env}&version=${next}`, 'ci');
+    if (asked.decision !== 'deny') throw new Error(`the gate let ${next} through during the incident: ${asked.text}`);
+    // No beat of its own: a person may approve on the card meanwhile, and the restored version's samples (below) must
+    // start while the worker verifies.
+    narrate({ kind: 'step', text: `CI wants to ship ${next} and asks the gate: ${asked.text.split('\n')[0]}` });
+
     await approveOnCard('alice', eventId, 'checkout 5xx confirmed on the dashboard');
     await beat();
     await approveOnCard('bob', eventId, 'agreed, v1 path is known-good');
@@ -130,8 +139,13 @@ export function createScenario(deps: ScenarioDeps) {
       narrate({ kind: 'failed', text: `The rollback ended ${status}; the card says why` });
       return;
     }
-    narrate({ kind: 'step', text: `Verified: ${good} is back and healthy. alice asks who did what` });
+    const after = await until('the gate to open', async () => {
+      const answer = await call('GET', `/api/gate?service=${SANDBOX_SERVICE}&environment=${env}&version=${next}`, 'ci');
+      return answer.decision === 'allow' ? (answer.text as string) : undefined;
+    });
+    narrate({ kind: 'step', text: `Verified: ${good} is back and healthy. CI asks the gate again: ${after.split('\n')[0]}` });
     await beat();
+    narrate({ kind: 'step', text: 'alice asks who did what' });
     const history = await actions.command(world.person('alice')!, '/rollback history limit:3');
     if (!history.ok) throw new Error(`/rollback history failed: ${history.error}`);
     narrate({ kind: 'done', text: 'Incident over. Try it yourself: pick a person, type a command, or click a card' });

@@ -23,7 +23,7 @@ describe('parseCommand', () => {
 
   it.each([
     ['rollback history', 'Commands start with "/": try /rollback history or /approve rollback'],
-    ['/deploy now', '/deploy is not a command here. Commands: /approve, /rollback'],
+    ['/deploy now', '/deploy is not a command here. Commands: /approve, /rollback, /freeze'],
     ['/rollback', '/rollback needs a subcommand: history, check, plan, status, cancel'],
     ['/rollback undo', '/rollback has no subcommand "undo" (choose history, check, plan, status, cancel)'],
     ['/rollback history limit:lots', '/rollback history: limit must be a whole number, not "lots"'],

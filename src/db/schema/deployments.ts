@@ -29,6 +29,9 @@ export const deployments = ops.table(
     watchEndsAt: timestamp('watch_ends_at', { withTimezone: true, precision: 3 }),
     // How the watch ended: healthy | unhealthy | rolled_back | superseded; null while it is under watch.
     watchResult: text('watch_result'),
+    // Recorded while a freeze held its service and environment: the gate's reasons at that moment (null when none).
+    // CI may deploy past the gate; backstop records it anyway, flagged, and the card says so.
+    frozenBy: jsonb('frozen_by').$type<string[]>(),
   },
   (t) => [
     index('deployments_service_env_time_idx').on(t.service, t.environment, t.deployedAt.desc().nullsFirst()),

@@ -11,3 +11,5 @@ export * from './audit-chains.ts';
 export * from './discord-messages.ts';
 export * from './monitoring.ts';
 export * from './latest-samples.ts';
+export * from './freezes.ts';
+export * from './freeze-messages.ts';

@@ -16,6 +16,7 @@ const DeploymentRecordedSchema = z
     deployment_id: z.guid(),
     status: z.enum(deploymentStatus.enumValues),
     quarantined: z.boolean().describe('This version was rolled back before'),
+    frozen_by: z.array(z.string()).nullable().describe('Recorded while the gate would have denied it: every freeze, in words; null when none'),
     warnings: z.array(z.string()),
   })
   .register(schemaNames, { id: 'DeploymentRecorded' });
@@ -31,7 +32,7 @@ export const createDeploymentRoute = defineRoute({
   responses: { 201: { description: 'Recorded, and watched by the monitor', schema: DeploymentRecordedSchema }, 422: UNKNOWN_SERVICE, ...UNAVAILABLE },
   async handler({ deps, body, principal }) {
     const { deployment, warnings } = await recordDeployment(deps, principal.actor, body);
-    return { status: 201, body: { deployment_id: deployment.deploymentId, status: deployment.status, quarantined: deployment.quarantined, warnings } };
+    return { status: 201, body: { deployment_id: deployment.deploymentId, status: deployment.status, quarantined: deployment.quarantined, frozen_by: deployment.frozenBy, warnings } };
   },
 });
 

@@ -14,6 +14,9 @@ import { autoRollbackRoute, requestRollbackRoute } from './rollback-request.ts';
 import { healthRoute, metricsRoute, openApiRoute } from './ops.ts';
 import { alertmanagerRoute } from './alerts.ts';
 import { acknowledgeHoldRoute } from './automation.ts';
+import { gateRoute, grantPassRoute, requestPassRoute } from './gate.ts';
+import { liftFreezeRoute, listFreezesRoute, setFreezeRoute } from './freezes.ts';
+import { githubWebhookRoute } from './github.ts';
 
 // Every endpoint, registered explicitly; static paths come before parameterised ones. Annotated rather than `satisfies`:
 // this is the registry boundary where each route's own types are erased (see AnyRoute).
@@ -27,6 +30,13 @@ export const ROUTES: readonly AnyRoute[] = [
   pushHealthRoute,
   alertmanagerRoute,
   acknowledgeHoldRoute,
+  gateRoute,
+  requestPassRoute,
+  grantPassRoute,
+  listFreezesRoute,
+  setFreezeRoute,
+  liftFreezeRoute,
+  githubWebhookRoute,
   autoRollbackRoute,
   autoRollbackCheckRoute,
   autoRollbackHistoryRoute,

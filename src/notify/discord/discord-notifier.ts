@@ -1,5 +1,6 @@
 import { DiscordAPIError } from '@discordjs/rest';
 import type { Db } from '../../db/client.ts';
+import { findFreezeCardsBehind } from '../../db/queries/freeze-messages.ts';
 import { deleteDiscordMessage, findCardsBehind, findDiscordMessage, findEventsOwingOutcomes, markRendered, recordDiscordMessage } from '../../db/queries/discord-messages.ts';
 import { findVotes, getEvent, isFinal } from '../../db/queries/rollback-events.ts';
 import type { Logger } from '../../logging/logger.ts';
@@ -9,6 +10,7 @@ import { CONSTITUTION_REFUSED } from '../../admission/request-rollback.ts';
 import { isOutcome, outcomeMessage } from './cards/outcome.ts';
 import { rollbackCard, type MessageBody } from './cards/rollback-card.ts';
 import { createCoalescer } from './coalescer.ts';
+import { createFreezeCards } from './freeze-cards.ts';
 import { nonceFor } from './nonce.ts';
 import { findOwedOutcomes } from './outcomes-owed.ts';
 import type { DiscordChannelApi } from '../../discord/rest.ts';
@@ -38,8 +40,11 @@ const SWEEP_SETTLE_MS = 5_000;
 const UNKNOWN_MESSAGE = 10008;
 
 export type DiscordNotifier = Notifier & {
-  /** Re-delivers what an outage left behind: cards that lag their rollback, outcomes never announced. */
-  sweep(): Promise<{ cards: number; outcomes: number }>;
+  /**
+   * Re-delivers what an outage left behind (cards that lag their rollback, outcomes never announced, freeze and pass
+   * messages that lag their row), and edits the card of every freeze that has ended by itself since the last sweep.
+   */
+  sweep(): Promise<{ cards: number; outcomes: number; freezes: number }>;
   drain(timeoutMs?: number): Promise<void>;
 };
 
@@ -55,16 +60,17 @@ export function createDiscordNotifier(deps: CardPublisherDeps): DiscordNotifier 
   const liveLines = new Map<string, string>();
   const pending = new Set<Promise<void>>();
 
-  async function withRetries(what: string, eventId: string, fn: () => Promise<void>): Promise<void> {
+  /** `fields` name what is delivered, for the logs: `{ eventId }`, `{ freezeId }`. */
+  async function withRetries(what: string, fields: Record<string, unknown>, fn: () => Promise<void>): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await fn();
       } catch (err) {
         if (attempt >= attempts) {
-          deps.logger.error({ err, eventId, attempt }, `discord ${what} failed; giving up until the next change`);
+          deps.logger.error({ err, ...fields, attempt }, `discord ${what} failed; giving up until the next change`);
           return;
         }
-        deps.logger.warn({ err, eventId, attempt }, `discord ${what} failed; retrying`);
+        deps.logger.warn({ err, ...fields, attempt }, `discord ${what} failed; retrying`);
         await deps.sleep(retryBaseMs * 2 ** (attempt - 1));
       }
     }
@@ -91,7 +97,7 @@ export function createDiscordNotifier(deps: CardPublisherDeps): DiscordNotifier 
   }
 
   const renderCard = async (eventId: string) => {
-    await withRetries('card update', eventId, async () => {
+    await withRetries('card update', { eventId }, async () => {
       const event = await getEvent(deps.db, eventId);
       if (!event) return;
       const votes = await findVotes(deps.db, eventId);
@@ -107,7 +113,7 @@ export function createDiscordNotifier(deps: CardPublisherDeps): DiscordNotifier 
    * the words never depend on which path delivered them.
    */
   async function announceOwed(eventId: string): Promise<void> {
-    await withRetries('outcome message', eventId, async () => {
+    await withRetries('outcome message', { eventId }, async () => {
       const owed = await findOwedOutcomes(deps.db, eventId);
       if (owed.length === 0) return;
       const card = await cardFor(eventId);
@@ -122,6 +128,7 @@ export function createDiscordNotifier(deps: CardPublisherDeps): DiscordNotifier 
   // One announcement run per event at a time: while Discord's rate limit holds a post back, the live notice and every
   // sweep fold into one trailing run (the nonce would dedupe copies at Discord, but each costs a request).
   const outcomes = createCoalescer(announceOwed, 0);
+  const freezeCards = createFreezeCards({ db: deps.db, api: deps.api, channelId: deps.channelId, clock: deps.clock, editIntervalMs: deps.editIntervalMs ?? 1500, withRetries });
 
   /** The card an outcome links to, posted first when it is still on its way, so both paths link to it alike. */
   async function cardFor(eventId: string) {
@@ -148,10 +155,13 @@ export function createDiscordNotifier(deps: CardPublisherDeps): DiscordNotifier 
     async warn(notice: HealthNotice) {
       const key = `${notice.deploymentId}:${notice.summary}`;
       track(
-        withRetries('health warning', notice.deploymentId, async () => {
+        withRetries('health warning', { deploymentId: notice.deploymentId }, async () => {
           await deps.api.post(deps.channelId, { ...warningMessage(notice), nonce: nonceFor(key, 'warning') });
         }),
       );
+    },
+    async freeze(notice) {
+      track(freezeCards.request({ kind: notice.kind === 'pass_requested' || notice.kind === 'pass_granted' ? 'pass' : 'freeze', id: notice.id }));
     },
     async sweep() {
       const now = deps.clock().getTime();
@@ -160,15 +170,19 @@ export function createDiscordNotifier(deps: CardPublisherDeps): DiscordNotifier 
       for (const eventId of behind) track(cards.request(eventId));
       const owing = await findEventsOwingOutcomes(deps.db, window, CONSTITUTION_REFUSED, 50);
       for (const eventId of owing) track(outcomes.request(eventId));
-      if (behind.length || owing.length) deps.logger.info({ cards: behind.length, outcomes: owing.length }, 'discord delivery sweep re-sending');
-      return { cards: behind.length, outcomes: owing.length };
+      // A freeze ending by itself changes no row and sends no notice, so this read is what notices it: the messages that
+      // can still fall behind (a partial index), at every sweep, in whichever process sweeps first after the end.
+      const freezes = await findFreezeCardsBehind(deps.db, { ...window, now: new Date(now) }, 50);
+      for (const subject of freezes) track(freezeCards.request(subject));
+      if (behind.length || owing.length || freezes.length) deps.logger.info({ cards: behind.length, outcomes: owing.length, freezes: freezes.length }, 'discord delivery sweep re-sending');
+      return { cards: behind.length, outcomes: owing.length, freezes: freezes.length };
     },
     // Shutdown waits for what is owed to the channel, but not for ever: under a long rate limit the rest is left to
     // the next process's sweep, which re-sends whatever the channel does not show yet.
     async drain(timeoutMs = 10_000) {
       const settled = (async () => {
         while (pending.size) await Promise.all([...pending]);
-        await Promise.all([cards.drain(), outcomes.drain()]);
+        await Promise.all([cards.drain(), outcomes.drain(), freezeCards.drain()]);
       })();
       let timer: NodeJS.Timeout | undefined;
       const gaveUp = await Promise.race([settled.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), timeoutMs)))]);

@@ -32,6 +32,9 @@ describe('the command registry', () => {
     ['rollback check', NEEDS.view],
     ['rollback plan', NEEDS.view],
     ['rollback status', NEEDS.view],
+    ['freeze set', NEEDS.decide],
+    ['freeze lift', NEEDS.decide],
+    ['freeze list', NEEDS.view],
   ] as const)('%s needs %j', (route, needs) => {
     expect(commandRegistry[route].needs).toEqual(needs);
     expect(findRoute(...(route.split(' ') as [string, string]))?.needs).toEqual(needs);
@@ -50,11 +53,19 @@ describe('the command registry', () => {
     await expect(status?.run(unusedDeps, actor, stringsOnly({}))).rejects.toThrow(/^event_id is required/);
     const approve = findRoute('approve', 'rollback');
     await expect(approve?.run(unusedDeps, actor, stringsOnly({ deployment_id: 'abc-123', reason: 'x' }))).rejects.toThrow('deployment_id: expected a UUID, got "abc-123"');
+    const lift = findRoute('freeze', 'lift');
+    await expect(lift?.run(unusedDeps, actor, stringsOnly({ freeze_id: 'abc-123' }))).rejects.toThrow('freeze_id: expected a UUID, got "abc-123"');
+    const freeze = findRoute('freeze', 'set');
+    await expect(freeze?.run(unusedDeps, actor, stringsOnly({ service: 'payments', environment: 'production', duration: 'forever', reason: 'x' }))).rejects.toThrow(
+      'duration: expected a duration such as 30m, 2h or 3d (at most 30d), got "forever"',
+    );
   });
 
   it('derives the handlers’ argument types from the definitions', () => {
     expectTypeOf<CommandArgs<'approve rollback'>>().toEqualTypeOf<{ readonly deployment_id: string; readonly reason: string; readonly override: boolean | null }>();
     expectTypeOf<CommandArgs<'rollback status'>>().toEqualTypeOf<{ readonly event_id: string }>();
+    expectTypeOf<CommandArgs<'freeze set'>>().toEqualTypeOf<{ readonly service: string; readonly environment: string; readonly duration: string; readonly reason: string }>();
+    expectTypeOf<CommandArgs<'freeze list'>>().toEqualTypeOf<{ readonly service: string | null; readonly environment: string | null }>();
   });
 
   it('does not compile a handler that reads an option its definition lacks, or a registry with a gap or an extra', () => {

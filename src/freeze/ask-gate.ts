@@ -1,0 +1,46 @@
+import type { Config } from '../config/load.ts';
+import type { CoreDeps } from '../core/deps.ts';
+import type { Queryable } from '../db/client.ts';
+import { readGateFacts } from '../db/queries/gate-facts.ts';
+import { AppError } from '../errors/app-error.ts';
+import { judgeGate, type GateRequest, type GateVerdict, type ScheduledFreezes } from './judge-gate.ts';
+import { activeWindows, clearAt, compileSchedule, nextWindow, type CompiledSchedule } from './schedule.ts';
+
+// The policy file's windows are compiled once per loaded config, not once per question: the gate answers CI on every
+// deploy and GitHub on every protected job.
+const compiled = new WeakMap<Config, CompiledSchedule>();
+
+function scheduleOf(config: Config): CompiledSchedule {
+  let schedule = compiled.get(config);
+  if (!schedule) {
+    schedule = compileSchedule(config.raw.freezes);
+    compiled.set(config, schedule);
+  }
+  return schedule;
+}
+
+/** The scheduled windows of one service and environment as the gate's judgment takes them. */
+export function scheduledFreezes(config: Config, service: string, environment: string, now: Date): ScheduledFreezes {
+  const schedule = scheduleOf(config);
+  return {
+    active: activeWindows(schedule, service, environment, now),
+    next: nextWindow(schedule, service, environment, now),
+    clearAt: (from) => clearAt(schedule, service, environment, from),
+  };
+}
+
+export type GateDeps = Pick<CoreDeps, 'config' | 'clock'> & { db: Queryable };
+
+/**
+ * Asks the gate about one deploy. An unconfigured service or environment is an error (UNKNOWN_SERVICE), not a deny:
+ * CI should learn that its question is wrong, not that it must wait. A database that cannot be read is an error too
+ * (DATABASE_UNAVAILABLE): the caller decides whether that fails closed or open.
+ */
+export async function askGate(deps: GateDeps, request: GateRequest): Promise<GateVerdict> {
+  if (!deps.config.resolve(request.service, request.environment)) {
+    throw new AppError('UNKNOWN_SERVICE', `service "${request.service}" in environment "${request.environment}" is not configured in the policy file`);
+  }
+  const now = deps.clock();
+  const facts = await readGateFacts(deps.db, { service: request.service, environment: request.environment, version: request.version, commit: request.commit ?? null, now });
+  return judgeGate(request, facts, scheduledFreezes(deps.config, request.service, request.environment, now), now);
+}
