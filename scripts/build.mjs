@@ -8,6 +8,18 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+// Two re-exports whose contents backstop never uses, left out of the bundle: every role parses them (and runs bullmq's)
+// before it listens. Should a package move them, the filter matches nothing and the bundle is only larger.
+// - zod's locales: error messages in some fifty languages; backstop's are English, which zod imports by itself
+// - bullmq's PostgreSQL backend: backstop's queues are on Redis
+const leaveOutUnused = {
+  name: 'leave-out-unused',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, () => ({ contents: "export { default as en } from './en.js';", loader: 'js' }));
+    b.onLoad({ filter: /[\\/]bullmq[\\/]dist[\\/]cjs[\\/]postgres[\\/]index\.js$/ }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+  },
+};
 const result = await build({
   entryPoints: [join(root, 'src/main/cli.ts')],
   outdir: join(root, 'dist'),
@@ -18,10 +30,10 @@ const result = await build({
   format: 'esm',
   target: 'node20',
   // Left to node_modules:
-  // - pino and its transports: pino-pretty runs in a worker thread that pino loads by file path
+  // - pino-pretty: a development dependency, required by path only when pretty logs are asked for (src/logging)
   // - native add-ons, and optional ones that are loaded only if present
   // - the sandbox and the Discord emulator: repository packages that only `backstop demo` loads, as TypeScript
-  external: ['pino', 'pino-pretty', 'thread-stream', 'pg-native', 'msgpackr-extract', 'zlib-sync', 'bufferutil', 'utf-8-validate', '@backstop/sandbox', '@backstop/discord-emulator', 'tsx', 'tsx/*'],
+  external: ['pino-pretty', 'pg-native', 'msgpackr-extract', 'zlib-sync', 'bufferutil', 'utf-8-validate', '@backstop/sandbox', '@backstop/discord-emulator', 'tsx', 'tsx/*'],
   // Bundled CommonJS modules call require(); an ES module has none, so each file gets one.
   banner: { js: "import { createRequire as __backstopRequire } from 'node:module'; const require = __backstopRequire(import.meta.url);" },
   // Whitespace and syntax only: V8 parses every byte of a module before it runs it, and the smaller text starts faster
@@ -31,6 +43,7 @@ const result = await build({
   minifySyntax: true,
   logLevel: 'warning',
   metafile: true,
+  plugins: [leaveOutUnused],
   // The metafile's paths are relative to this: the clean-up below resolves them against the same root.
   absWorkingDir: root,
 });

@@ -4,28 +4,34 @@ import type { Queryable } from '../db/client.ts';
 import { readGateFacts } from '../db/queries/gate-facts.ts';
 import { AppError } from '../errors/app-error.ts';
 import { judgeGate, type GateRequest, type GateVerdict, type ScheduledFreezes } from './judge-gate.ts';
-import { activeWindows, clearAt, compileSchedule, nextWindow, type CompiledSchedule } from './schedule.ts';
+import type { CompiledSchedule } from './schedule.ts';
+
+type ScheduleModule = typeof import('./schedule.ts');
 
 // The policy file's windows are compiled once per loaded config, not once per question: the gate answers CI on every
-// deploy and GitHub on every protected job.
-const compiled = new WeakMap<Config, CompiledSchedule>();
+// deploy and GitHub on every protected job. The RRULE library loads with the first question, not while a role starts
+// (every role reaches this module), and never for a policy file without windows.
+const compiled = new WeakMap<Config, Promise<{ schedule: ScheduleModule; windows: CompiledSchedule }>>();
 
-function scheduleOf(config: Config): CompiledSchedule {
-  let schedule = compiled.get(config);
-  if (!schedule) {
-    schedule = compileSchedule(config.raw.freezes);
-    compiled.set(config, schedule);
+function scheduleOf(config: Config) {
+  let loaded = compiled.get(config);
+  if (!loaded) {
+    loaded = import('./schedule.ts').then((schedule) => ({ schedule, windows: schedule.compileSchedule(config.raw.freezes) }));
+    compiled.set(config, loaded);
   }
-  return schedule;
+  return loaded;
 }
 
+const NO_WINDOWS: ScheduledFreezes = { active: [], next: null, clearAt: (from) => from };
+
 /** The scheduled windows of one service and environment as the gate's judgment takes them. */
-export function scheduledFreezes(config: Config, service: string, environment: string, now: Date): ScheduledFreezes {
-  const schedule = scheduleOf(config);
+export async function scheduledFreezes(config: Config, service: string, environment: string, now: Date): Promise<ScheduledFreezes> {
+  if (config.raw.freezes.length === 0) return NO_WINDOWS;
+  const { schedule, windows } = await scheduleOf(config);
   return {
-    active: activeWindows(schedule, service, environment, now),
-    next: nextWindow(schedule, service, environment, now),
-    clearAt: (from) => clearAt(schedule, service, environment, from),
+    active: schedule.activeWindows(windows, service, environment, now),
+    next: schedule.nextWindow(windows, service, environment, now),
+    clearAt: (from) => schedule.clearAt(windows, service, environment, from),
   };
 }
 
@@ -42,5 +48,5 @@ export async function askGate(deps: GateDeps, request: GateRequest): Promise<Gat
   }
   const now = deps.clock();
   const facts = await readGateFacts(deps.db, { service: request.service, environment: request.environment, version: request.version, commit: request.commit ?? null, now });
-  return judgeGate(request, facts, scheduledFreezes(deps.config, request.service, request.environment, now), now);
+  return judgeGate(request, facts, await scheduledFreezes(deps.config, request.service, request.environment, now), now);
 }

@@ -25,11 +25,12 @@ export async function listFreezes(deps: Pick<CoreDeps, 'db' | 'config' | 'clock'
   }
   // Only the pairs something freezes are read: the database says which its rows freeze, the schedule the rest.
   const fromRows = new Set((await frozenPairs(deps.db, now)).map((p) => `${p.service}\u0000${p.environment}`));
-  const candidates = wanted.filter((p) => fromRows.has(`${p.service}\u0000${p.environment}`) || scheduledFreezes(deps.config, p.service, p.environment, now).active.length > 0);
   const out: FrozenPair[] = [];
-  for (const p of candidates) {
+  for (const p of wanted) {
+    const scheduled = await scheduledFreezes(deps.config, p.service, p.environment, now);
+    if (!fromRows.has(`${p.service}\u0000${p.environment}`) && scheduled.active.length === 0) continue;
     const facts = await readGateFacts(deps.db, { ...p, version: null, now });
-    const freezes = freezesOf(facts, scheduledFreezes(deps.config, p.service, p.environment, now), null);
+    const freezes = freezesOf(facts, scheduled, null);
     if (freezes.length > 0) out.push({ ...p, freezes });
   }
   return out;

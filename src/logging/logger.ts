@@ -53,6 +53,15 @@ function locatePrettyNextToUs(): string | null {
   }
 }
 
+// Pretty output is formatted in this thread, not in pino's transport worker: pino is bundled into dist/, and a transport
+// worker is a file pino loads by path. It is for a person at a terminal (LOG_PRETTY, the demo), never for production, so
+// it is written synchronously: nothing is lost when the process exits.
+function prettyStream(path: string | null, destination: pino.DestinationStream | undefined): pino.DestinationStream | undefined {
+  if (!path || destination) return destination;
+  const build = createRequire(import.meta.url)(path) as (options: { colorize: boolean; sync: boolean }) => pino.DestinationStream;
+  return build({ colorize: true, sync: true });
+}
+
 export function createLogger(options: LoggerOptions): Logger {
   const pretty = options.pretty ? (options.locatePretty ?? locatePrettyNextToUs)() : null;
   const logger = pino(
@@ -69,10 +78,9 @@ export function createLogger(options: LoggerOptions): Logger {
           stack: err.stack ? maskUrlCredentials(err.stack) : undefined,
         }),
       },
-      // A destination given by the caller wins: pino takes a transport or a stream, not both.
-      ...(pretty && !options.destination ? { transport: { target: pretty, options: { colorize: true } } } : {}),
     },
-    options.destination,
+    // A destination given by the caller wins over pretty output.
+    prettyStream(pretty, options.destination),
   );
   if (options.pretty && !pretty) logger.warn('LOG_PRETTY is set but pino-pretty is not installed (it is a development dependency): logging JSON');
   return logger;

@@ -16,6 +16,7 @@ import { passBody } from '../http/routes/gate.ts';
 import { AppError } from '../errors/app-error.ts';
 import { cliActor, type WhoOptions } from './cli-rollback-actions.ts';
 import { withCore, type OutputOptions } from './cli-run.ts';
+import { DEFAULT_DATABASE_URL } from './env.ts';
 
 // What `backstop gate`, `freeze` and `pass` do, loaded only when one runs (cli-gate.ts declares them).
 
@@ -47,10 +48,10 @@ export async function gate(question: GateQuestion, opts: GateOptions): Promise<v
   }
   await withCore('cli', async (deps, term) => {
     try {
-      return printVerdict(term, { ...(await askGate(deps, { ...question, commit: opts.commit })) }, opts.json);
+      return printVerdict(term, await askGate(deps, { ...question, commit: opts.commit }), opts.json);
     } catch (err) {
       if (!undecided(err)) throw err;
-      term.err.line(`undecided: ${describeFailure(err, process.env.DATABASE_URL ?? '')}`);
+      term.err.line(`undecided: ${describeFailure(err, process.env.DATABASE_URL || DEFAULT_DATABASE_URL)}`);
       return EXIT.UNDECIDED;
     }
   });
@@ -71,7 +72,9 @@ async function gateOverHttp(base: string, question: GateQuestion, opts: GateOpti
   try {
     response = await fetch(target, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(10_000) });
   } catch (err) {
-    term.err.line(`undecided: cannot reach backstop at ${target.origin} (${(err as Error).cause ? String((err as { cause: { code?: string } }).cause.code ?? err) : (err as Error).name})`);
+    // fetch names the socket's trouble (ECONNREFUSED, ENOTFOUND) in its cause; a timeout is a TimeoutError.
+    const why = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+    term.err.line(`undecided: cannot reach backstop at ${target.origin} (${why})`);
     return EXIT.UNDECIDED;
   }
   const body = (await response.json().catch(() => null)) as (GateVerdict & { text: string }) | { error?: { code?: string; message?: string } } | null;

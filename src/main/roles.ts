@@ -62,6 +62,11 @@ async function discordNotifierFor(booted: Booted, db: AppDeps['db']): Promise<{ 
 // Wires one process: `start` runs every role together, `api`, `worker` and `gateway` run one each.
 export async function runRoles(booted: Booted, roles: RoleSet, extra: { extraNotifier?: Notifier; extraRoutes?: (app: Hono) => void } = {}): Promise<RunningRoles> {
   const { env, config, logger } = booted;
+  // /health's own Redis connection (the API's, or the ops endpoint's of a process without it), opened first: it connects
+  // while the modules load and the migrations run, so the first probe does not wait for it. Its errors are what the probe
+  // reports, so they are not logged again here.
+  const healthRedis = createRedisConnection(env.REDIS_URL, 'producer');
+  healthRedis.on('error', () => undefined);
   const base = createAppDeps({ env, config, logger, baseEnv: process.env });
   const metrics = createMetrics(base.rollbackQueue.queue);
   const discordDelivery = await discordNotifierFor(booted, base.db);
@@ -88,7 +93,9 @@ export async function runRoles(booted: Booted, roles: RoleSet, extra: { extraNot
   await migrateAtStartup(deps.pool, { migrationUrl: env.BACKSTOP_MIGRATION_URL });
 
   const closers: Array<[name: string, close: () => Promise<void>]> = [];
-  // Closed last (closers run in reverse): cards still owed to the channel are delivered before the pool closes.
+  // Closers run in reverse: /health's connection closes after the servers that use it.
+  closers.push(['health redis', async () => void healthRedis.disconnect()]);
+  // Closed next to last: cards still owed to the channel are delivered before the pool closes.
   if (discordDelivery) {
     closers.push(['discord rate-limit redis', async () => void discordDelivery.redis.disconnect()]);
     closers.push(['discord deliveries', () => discordDelivery.notifier.drain()]);
@@ -103,20 +110,12 @@ export async function runRoles(booted: Booted, roles: RoleSet, extra: { extraNot
   if (roles.gateway === true && !env.DISCORD_TOKEN) throw new Error('the gateway role needs DISCORD_TOKEN');
   if (roles.gateway === 'if-configured' && !env.DISCORD_TOKEN) logger.info('DISCORD_TOKEN is not set: running without Discord (API and CLI only)');
   if (gatewayWanted && !config.raw.discord) logger.warn('DISCORD_TOKEN is set but the policy file has no discord section: every command will be refused');
-  // /health's own Redis connection (the API's, or the ops endpoint's of a process without it): its errors are what the
-  // probe reports, so they are not logged again here.
-  const openHealthRedis = () => {
-    const redis = createRedisConnection(env.REDIS_URL, 'producer');
-    redis.on('error', () => undefined);
-    closers.push(['health redis', async () => void redis.disconnect()]);
-    return redis;
-  };
   // A process without the API still answers Prometheus and the orchestrator's probe: a worker's rollback counters exist
   // only in the worker. Bound before any work is taken, so a port already in use stops the process before a job runs.
   let opsServer: Server | undefined;
   if (!roles.api && (roles.worker || gatewayWanted)) {
     const [{ createOpsApp }, { listen }] = await Promise.all([import('../metrics/ops-server.ts'), import('../http/listen.ts')]);
-    const listening = await listen(createOpsApp({ metrics: metrics.registry, logger, pool: deps.pool, redis: openHealthRedis() }), { hostname: env.HOST, port: env.BACKSTOP_METRICS_PORT });
+    const listening = await listen(createOpsApp({ metrics: metrics.registry, logger, pool: deps.pool, redis: healthRedis }), { hostname: env.HOST, port: env.BACKSTOP_METRICS_PORT });
     opsServer = listening.server;
     logger.info({ address: opsServer.address() }, 'metrics and health listening');
     closers.push(['ops server', () => listening.close()]);
@@ -133,7 +132,7 @@ export async function runRoles(booted: Booted, roles: RoleSet, extra: { extraNot
       ...deps,
       authenticate: createAuthenticator(config, env.tokens),
       queue: deps.rollbackQueue.queue,
-      redis: openHealthRedis(),
+      redis: healthRedis,
       pool: deps.pool,
       metrics: metrics.registry,
       bodyLimit: config.raw.api.body_limit,
