@@ -85,9 +85,10 @@ export async function runRoles(booted: Booted, roles: RoleSet, extra: { extraNot
         import('../audit/append-audit.ts'),
       ])
     : undefined;
-  const workerModules = roles.worker
-    ? Promise.all([import('../jobs/rollback-worker.ts'), import('../monitor/monitor-worker.ts'), import('../retention/retention-worker.ts')])
-    : undefined;
+  const loadWorkerModules = () => Promise.all([import('../jobs/rollback-worker.ts'), import('../monitor/monitor-worker.ts'), import('../retention/retention-worker.ts')]);
+  // With the API in the same process, the workers' code loads after the API listens: compiling it is main-thread work
+  // that would hold up the port, and the API serves (and /health says so) while the workers join their queues.
+  const workerModules = roles.worker && !roles.api ? loadWorkerModules() : undefined;
   // Every role brings the database up to date at startup (the advisory lock makes simultaneous starts safe), with
   // BACKSTOP_MIGRATION_URL's credentials when set; with nothing pending it only reads drizzle's journal table.
   await migrateAtStartup(deps.pool, { migrationUrl: env.BACKSTOP_MIGRATION_URL });
@@ -153,7 +154,7 @@ export async function runRoles(booted: Booted, roles: RoleSet, extra: { extraNot
     closers.push(['gateway', () => gateway.close()]);
   }
   if (roles.worker) {
-    const [{ startRollbackWorker }, { startMonitorWorker }, { startRetentionWorker }] = await workerModules!;
+    const [{ startRollbackWorker }, { startMonitorWorker }, { startRetentionWorker }] = await (workerModules ?? loadWorkerModules());
     const worker = startRollbackWorker(
       deps,
       deps.rollbackQueue,
