@@ -2,10 +2,11 @@ import { and, asc, eq, inArray, lt, or, sql } from 'drizzle-orm';
 import { appendAudit } from '../audit/append-audit.ts';
 import type { Config } from '../config/load.ts';
 import type { CoreDeps } from '../core/deps.ts';
-import { githubProtectionRequests, type GithubProtectionRequestRow } from '../db/schema/index.ts';
+import { githubProtectionRequests, UNANSWERED_AFTER_ATTEMPTS, type GithubProtectionRequestRow } from '../db/schema/index.ts';
 import type { AnsweredEvent, AnswerOutcome, AnswerProtectionRule } from '../github/answer-protection-rule.ts';
 import { parseProtectionRuleEvent } from '../github/protection-rule-event.ts';
 import { verifyGithubSignature } from '../github/webhook-signature.ts';
+import { githubNotice } from '../notify/freeze-notice.ts';
 import { askGate } from './ask-gate.ts';
 import { gateText } from './gate-words.ts';
 
@@ -22,7 +23,7 @@ export interface GithubGate {
   answerQuickly: AnswerProtectionRule;
 }
 
-export interface GithubGateDeps extends Pick<CoreDeps, 'db' | 'config' | 'clock' | 'logger'> {
+export interface GithubGateDeps extends Pick<CoreDeps, 'db' | 'config' | 'clock' | 'logger' | 'notifier'> {
   github: GithubGate;
 }
 
@@ -147,6 +148,8 @@ async function decide(deps: GithubGateDeps, row: GithubProtectionRequestRow, ans
       .update(githubProtectionRequests)
       .set({ state, reasons, attempts: sql`${githubProtectionRequests.attempts} + 1`, lastError: null, ...(state === 'waiting' ? { commentedAt: now } : { answeredAt: now }) })
       .where(and(eq(githubProtectionRequests.requestId, row.requestId), inArray(githubProtectionRequests.state, OPEN)));
+    // A held deployment has a card: it appears with the reasons, and says when GitHub was told.
+    if (state === 'waiting' || row.state === 'waiting') await deps.notifier.freeze?.(githubNotice(row, state));
     if (state !== 'waiting') {
       await appendAudit(deps.db, {
         actor: 'backstop',
@@ -167,6 +170,11 @@ async function decide(deps: GithubGateDeps, row: GithubProtectionRequestRow, ans
     .update(githubProtectionRequests)
     .set({ state: retryable ? 'waiting' : 'failed', lastError, attempts: sql`${githubProtectionRequests.attempts} + 1` })
     .where(and(eq(githubProtectionRequests.requestId, row.requestId), inArray(githubProtectionRequests.state, OPEN)));
+  // The card changes when the trouble starts, changes or lasts (UNANSWERED_AFTER_ATTEMPTS), and when it ends; not at
+  // every retry.
+  if (!retryable || row.state !== 'waiting' || row.lastError !== lastError || row.attempts + 1 === UNANSWERED_AFTER_ATTEMPTS) {
+    await deps.notifier.freeze?.(githubNotice(row, retryable ? 'waiting' : 'failed'));
+  }
   if (!retryable) {
     await appendAudit(deps.db, { actor: 'backstop', source: 'system', action: 'github.protection_rule', subject: row.requestId, result: 'failed', severity: 'warning', details: { repository: row.repository, error: lastError } });
   }

@@ -1,4 +1,4 @@
-import type { DeployPassRow, FreezeRow } from '../db/schema/index.ts';
+import type { DeployPassRow, FreezeRow, GithubProtectionRequestRow } from '../db/schema/index.ts';
 import type { FreezeNotice } from './notifier.ts';
 
 /** The notice of a freeze set or lifted by hand, sent once its transaction has committed. */
@@ -17,4 +17,15 @@ export function passNotice(kind: 'pass_requested' | 'pass_granted', p: DeployPas
       ? `${p.requestedByName ?? p.requestedBy} asks to let ${p.service} ${p.version} through the freezes in ${p.environment}: ${p.reason}`
       : `${p.grantedByName ?? p.grantedBy ?? 'someone'} granted the pass for ${p.service} ${p.version} in ${p.environment}`;
   return { kind, id: p.passId, service: p.service, environment: p.environment, summary };
+}
+
+/** The notice of a GitHub deployment the gate held, or how it ended, sent once its row has changed. */
+export function githubNotice(r: Pick<GithubProtectionRequestRow, 'requestId' | 'repository' | 'githubEnvironment' | 'service' | 'environment'>, state: string): FreezeNotice {
+  return {
+    kind: 'github_deployment',
+    id: r.requestId,
+    service: r.service ?? r.repository,
+    environment: r.environment ?? r.githubEnvironment,
+    summary: `GitHub deployment of ${r.repository} to ${r.githubEnvironment}: ${state}`,
+  };
 }

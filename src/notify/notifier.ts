@@ -51,12 +51,13 @@ export interface DecisionNotice {
 }
 
 /**
- * A freeze set by hand, or a pass through freezes, changed. Discord renders its message from the row, so the notice
- * only says which one; the summary is for logs. A freeze ending by itself sends none: the delivery sweep notices it.
+ * A freeze set by hand, a pass through freezes, or a GitHub deployment the gate held changed. Discord renders its
+ * message from the row, so the notice only says which one; the summary is for logs. A freeze ending by itself sends
+ * none: the delivery sweep notices it.
  */
 export interface FreezeNotice {
-  kind: 'freeze_set' | 'freeze_lifted' | 'pass_requested' | 'pass_granted';
-  /** The freeze id, or the pass id for pass_*. */
+  kind: 'freeze_set' | 'freeze_lifted' | 'pass_requested' | 'pass_granted' | 'github_deployment';
+  /** The freeze id, the pass id for pass_*, or the protection rule request's id for github_deployment. */
   id: string;
   service: string;
   environment: string;

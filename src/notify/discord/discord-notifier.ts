@@ -1,10 +1,10 @@
 import { DiscordAPIError } from '@discordjs/rest';
 import type { Db } from '../../db/client.ts';
-import { findFreezeCardsBehind } from '../../db/queries/freeze-messages.ts';
+import { findFreezeCardsBehind, type CardSubject } from '../../db/queries/freeze-messages.ts';
 import { deleteDiscordMessage, findCardsBehind, findDiscordMessage, findEventsOwingOutcomes, markRendered, recordDiscordMessage } from '../../db/queries/discord-messages.ts';
 import { findVotes, getEvent, isFinal } from '../../db/queries/rollback-events.ts';
 import type { Logger } from '../../logging/logger.ts';
-import type { HealthNotice, Notifier } from '../notifier.ts';
+import type { FreezeNotice, HealthNotice, Notifier } from '../notifier.ts';
 import { warningMessage } from './cards/warning.ts';
 import { CONSTITUTION_REFUSED } from '../../admission/request-rollback.ts';
 import { isOutcome, outcomeMessage } from './cards/outcome.ts';
@@ -39,10 +39,19 @@ const SWEEP_SETTLE_MS = 5_000;
 
 const UNKNOWN_MESSAGE = 10008;
 
+const SUBJECT_OF = {
+  freeze_set: 'freeze',
+  freeze_lifted: 'freeze',
+  pass_requested: 'pass',
+  pass_granted: 'pass',
+  github_deployment: 'github',
+} as const satisfies Record<FreezeNotice['kind'], CardSubject['kind']>;
+
 export type DiscordNotifier = Notifier & {
   /**
-   * Re-delivers what an outage left behind (cards that lag their rollback, outcomes never announced, freeze and pass
-   * messages that lag their row), and edits the card of every freeze that has ended by itself since the last sweep.
+   * Re-delivers what an outage left behind (cards that lag their rollback, outcomes never announced, freeze, pass and
+   * GitHub deployment messages that lag their row), and edits the card of every freeze that has ended by itself since
+   * the last sweep.
    */
   sweep(): Promise<{ cards: number; outcomes: number; freezes: number }>;
   drain(timeoutMs?: number): Promise<void>;
@@ -161,7 +170,7 @@ export function createDiscordNotifier(deps: CardPublisherDeps): DiscordNotifier 
       );
     },
     async freeze(notice) {
-      track(freezeCards.request({ kind: notice.kind === 'pass_requested' || notice.kind === 'pass_granted' ? 'pass' : 'freeze', id: notice.id }));
+      track(freezeCards.request({ kind: SUBJECT_OF[notice.kind], id: notice.id }));
     },
     async sweep() {
       const now = deps.clock().getTime();
