@@ -4,6 +4,7 @@ import { createDatabase, type Db } from '../db/client.ts';
 import type { RollbackQueue } from '../jobs/rollback-queue.ts';
 import { createSourceReader } from '../monitor/read-sources.ts';
 import { createLogNotifier } from '../notify/notifier.ts';
+import { fetchWhenUsed } from '../core/fetch-when-used.ts';
 import type { Booted, BootedEnv } from './boot.ts';
 
 export interface CliDeps extends CoreDeps {
@@ -46,7 +47,7 @@ export function createCliDeps({ env, config, logger }: Booted): CliDeps {
     notifier: createLogNotifier(logger),
     enqueue: async (eventId) => (await rollbackQueue()).enqueue(eventId),
     clock,
-    readSources: createSourceReader({ fetch: globalThis.fetch, clock }),
+    readSources: createSourceReader({ fetch: fetchWhenUsed, clock }),
     secret: env.secret,
     async close() {
       if (queue) await (await queue).close();

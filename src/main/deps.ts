@@ -7,6 +7,7 @@ import { createExecutionLocks } from '../pipeline/execution-lock.ts';
 import type { PipelineDeps } from '../pipeline/context.ts';
 import type { Env } from './env.ts';
 import type { Logger } from '../logging/logger.ts';
+import { fetchWhenUsed } from '../core/fetch-when-used.ts';
 import { createMonitorQueue, type MonitorQueue } from '../monitor/monitor-worker.ts';
 import { createSourceReader } from '../monitor/read-sources.ts';
 import type { MonitorDeps } from '../monitor/types.ts';
@@ -35,7 +36,7 @@ export function createAppDeps(input: { env: Env; config: Config; logger: Logger;
   const monitorQueue = createMonitorQueue({ redisUrl: env.REDIS_URL, prefix: env.BACKSTOP_QUEUE_PREFIX });
   const abort = new AbortController();
   const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-  const github = createGithubGate(config, env.secret, { fetch: globalThis.fetch, clock, sleep, logger: logger.child({ component: 'github-app' }) });
+  const github = createGithubGate(config, env.secret, { fetch: fetchWhenUsed, clock, sleep, logger: logger.child({ component: 'github-app' }) });
   if (!github.ok) throw new AppError('VALIDATION_FAILED', github.problem);
   const executorBase = {
     logger,
@@ -52,12 +53,12 @@ export function createAppDeps(input: { env: Env; config: Config; logger: Logger;
     rollbackQueue,
     monitorQueue,
     enqueue: rollbackQueue.enqueue,
-    readSources: createSourceReader({ fetch: globalThis.fetch, clock }),
+    readSources: createSourceReader({ fetch: fetchWhenUsed, clock }),
     scheduleVetoEnd: monitorQueue.scheduleVetoEnd,
     notifier: input.notifier ?? createLogNotifier(logger),
     clock,
     secret: env.secret,
-    fetch: globalThis.fetch,
+    fetch: fetchWhenUsed,
     sleep,
     ...(github.gate ? { github: github.gate } : {}),
     signal: abort.signal,
