@@ -22,13 +22,22 @@ export function routeOf(c: Context): string {
 }
 
 /**
+ * hono-pino makes each request's logger as a child of the given one with the given one's bindings() added again, so
+ * every access-log line carried "name" and "component" twice: JSON with duplicate keys, which some log stores refuse.
+ * It is handed the same logger reporting no bindings of its own; the child it makes still has them, once.
+ */
+function withoutOwnBindings(logger: Logger): Logger {
+  return Object.assign(Object.create(logger) as Logger, { bindings: () => ({}) });
+}
+
+/**
  * The first middleware of an HTTP app: one access-log line per request through the process's logger (method, path,
  * route, status, time; no headers, so no token or authorization ever reaches the log) and the duration histogram.
  */
 export function observeRequests(deps: { logger: Logger; metrics: Registry }): MiddlewareHandler[] {
   const duration = httpRequestDuration(deps.metrics);
   const accessLog = pinoLogger({
-    pino: deps.logger.child({ component: 'http' }),
+    pino: withoutOwnBindings(deps.logger.child({ component: 'http' })),
     http: {
       onReqBindings: (c) => ({ req: { method: c.req.method, url: c.req.path } }),
       onResBindings: (c) => ({ res: { status: c.res.status }, route: routeOf(c) }),

@@ -84,7 +84,11 @@ describe('/metrics of every role, as promtool sees it', () => {
     });
     expect(verdict, verdict.output).toEqual({ code: 0, output: '' });
     expect(sampleValue(text, 'backstop_http_request_duration_seconds_count', { method: 'GET', route: '/api/rollbacks/:event_id', status: '404' })).toBe(1);
-    const access = output.split('\n').filter((l) => l.includes('"request completed"')).map((l) => JSON.parse(l) as { req: { url: string }; route: string });
+    const lines = output.split('\n').filter((l) => l.includes('"request completed"'));
+    // Each key once: JSON.parse keeps the last of duplicates silently, and some log stores refuse such lines.
+    for (const line of lines) expect(line.match(/"component":/g), line).toHaveLength(1);
+    for (const line of lines) expect(line.match(/"name":/g), line).toHaveLength(1);
+    const access = lines.map((l) => JSON.parse(l) as { req: { url: string }; route: string });
     expect(access.find((l) => l.route === '/api/rollbacks/:event_id')?.req.url).toBe('/api/rollbacks/00000000-0000-4000-8000-000000000000');
     expect(output).not.toContain(TOKENS.viewer);
     expect(output.toLowerCase()).not.toContain('authorization');
