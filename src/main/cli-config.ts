@@ -2,6 +2,9 @@ import { parseEnv, tokenEnvName, type Env } from './env.ts';
 import { checkConfigText, type ConfigCheck, type ConfigDiagnostic } from '../config/check-config.ts';
 import { readConfigFile } from '../config/load.ts';
 import type { FieldError } from '../config/format-issues.ts';
+import { fetchWhenUsed } from '../core/fetch-when-used.ts';
+import { createGithubGate } from '../freeze/github-gate-deps.ts';
+import { createLogger } from '../logging/logger.ts';
 
 // `backstop config check`: the policy file and the environment. Errors go one a line as file:line:column, the form
 // compilers print and editors jump to, so a person (or an editor's problem matcher) lands on the spot. Loaded only when it runs.
@@ -19,6 +22,11 @@ interface Outcome {
   env?: Env;
 }
 
+function githubAppProblem(config: Extract<ConfigCheck, { ok: true }>['config'], env: Env): string | null {
+  const built = createGithubGate(config, env.secret, { fetch: fetchWhenUsed, clock: () => new Date(), sleep: async () => undefined, logger: createLogger({ level: 'silent' }) });
+  return built.ok ? null : built.problem;
+}
+
 function summaryOf({ check, env }: Outcome) {
   if (!check) return undefined;
   const raw = check.config.raw;
@@ -30,6 +38,9 @@ function summaryOf({ check, env }: Outcome) {
     api_tokens: tokens.length,
     // Without the environment nothing can be said about token values, so none is listed as missing.
     tokens_without_value: env ? tokens.filter((t) => !env.secret(tokenEnvName(t))) : [],
+    // The App's key and webhook secret, as startup checks them (present, a readable RSA key): a role refuses to start
+    // without them, so the check says so first. Unknown without the environment.
+    github_app_problem: env && raw.github_app ? githubAppProblem(check.config, env) : null,
   };
 }
 
@@ -46,6 +57,7 @@ function printHuman(outcome: Outcome): void {
     `${outcome.file}: OK (policy ${summary.policy_version}; ${plural(summary.services, 'service')}, ${plural(summary.environments, 'environment')}, ${plural(summary.api_tokens, 'API token')})`,
   );
   for (const t of summary.tokens_without_value) console.log(`  note: token "${t}" has no value (set ${tokenEnvName(t)}); it cannot be used`);
+  if (summary.github_app_problem) console.log(`  note: ${summary.github_app_problem}: backstop will not start with this environment`);
 }
 
 function printJson(outcome: Outcome): void {

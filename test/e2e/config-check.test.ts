@@ -109,8 +109,19 @@ describe('backstop config check', () => {
       ok: true,
       file,
       errors: [],
-      summary: { policy_version: expect.stringMatching(/^[0-9a-f]{12}$/), services: 1, environments: 2, api_tokens: 5, tokens_without_value: ['alertmanager'] },
+      summary: { policy_version: expect.stringMatching(/^[0-9a-f]{12}$/), services: 1, environments: 2, api_tokens: 5, tokens_without_value: ['alertmanager'], github_app_problem: null },
     });
+  });
+
+  it("notes a GitHub App whose secrets this environment lacks, or whose key is not a key, as startup would refuse it", async () => {
+    const file = join(dir, 'github.yaml');
+    await writeFile(file, `${example}\ngithub_app:\n  app_id: 123456\n  private_key_env: GITHUB_APP_PRIVATE_KEY\n  webhook_secret_env: GITHUB_WEBHOOK_SECRET\n`);
+    const unset = await configCheck([file]);
+    expect(unset.code, unset.stderr.join('\n')).toBe(0);
+    expect(unset.stdout).toContain('  note: github_app.private_key_env: GITHUB_APP_PRIVATE_KEY is not set (the App\'s private key, PEM): backstop will not start with this environment\n');
+    const notAKey = await configCheck([file, '--json'], { GITHUB_APP_PRIVATE_KEY: 'hunter2', GITHUB_WEBHOOK_SECRET: 's' });
+    expect(JSON.parse(notAKey.stdout).summary.github_app_problem).toMatch(/^github_app\.private_key_env: GITHUB_APP_PRIVATE_KEY: the GitHub App private key is not a readable PEM private key/);
+    expect(notAKey.stdout).not.toContain('hunter2');
   });
 
   it('names a file it cannot read, and an environment variable it cannot use, the way it always has', async () => {
