@@ -50,6 +50,11 @@ export const HealthSampleSchema = z
     message: 'expected at least one metric (error_rate_per_minute, recent_errors, database_connections_pct, active_queries, p95_ms, memory_pct)',
   });
 
+/** A service or environment as the policy file names them: the gate, freezes and holds take one in a path or query. */
+export const ConfiguredName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected a service or environment name');
+/** The person a speaking token (the gateway's) acts for: discord:<user id>, resolved by actingAs. */
+export const ActingPerson = Text(100);
+
 export const DeploymentParams = z.object({ id: UuidSchema.describe('The deployment_id backstop returned when the deployment was recorded') });
 export const EventParams = z.object({ event_id: UuidSchema.describe("The rollback's event_id") });
 

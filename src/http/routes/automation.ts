@@ -2,9 +2,9 @@ import { z } from 'zod';
 import { acknowledgeHold } from '../../monitor/holds.ts';
 import { UNAVAILABLE, UNKNOWN_SERVICE } from '../responses.ts';
 import { defineRoute } from '../route.ts';
+import { ConfiguredName } from '../schemas.ts';
 import { schemaNames } from '../schema-names.ts';
 
-const Name = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected a service or environment name');
 
 const HoldsReleasedSchema = z
   .object({ service: z.string(), environment: z.string(), holds_released: z.number().int().describe('0 when nothing was held') })
@@ -17,7 +17,7 @@ export const acknowledgeHoldRoute = defineRoute({
   summary: 'Resume automatic rollbacks of a service after a rollback that did not restore health',
   tag: 'health',
   auth: ['approver', 'override'],
-  params: z.strictObject({ service: Name.describe('A service named in the policy file'), environment: Name.describe('One of its environments') }),
+  params: z.strictObject({ service: ConfiguredName.describe('A service named in the policy file'), environment: ConfiguredName.describe('One of its environments') }),
   responses: { 200: { description: 'Automatic rollbacks may resume', schema: HoldsReleasedSchema }, 422: UNKNOWN_SERVICE, ...UNAVAILABLE },
   async handler({ deps, params, principal }) {
     const released = await acknowledgeHold(deps, principal.actor, params.service, params.environment);

@@ -7,11 +7,10 @@ import { liftFreeze, setFreeze } from '../../freeze/set-freeze.ts';
 import { actingAs } from '../auth.ts';
 import { failure, notFound, UNAVAILABLE, UNKNOWN_SERVICE } from '../responses.ts';
 import { defineRoute } from '../route.ts';
+import { ConfiguredName, ActingPerson } from '../schemas.ts';
 import { schemaNames } from '../schema-names.ts';
 import { FreezeSchema } from './gate.ts';
 
-const Name = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected a service or environment name');
-const Person = z.string().trim().min(1).max(100);
 
 const FrozenListSchema = z
   .object({
@@ -53,7 +52,7 @@ export const listFreezesRoute = defineRoute({
   tag: 'gate',
   // People read the list; machines ask the gate.
   auth: ['viewer', 'deployer', 'approver', 'override'],
-  query: z.strictObject({ service: Name.optional().describe('Only this service'), environment: Name.optional().describe('Only this environment') }),
+  query: z.strictObject({ service: ConfiguredName.optional().describe('Only this service'), environment: ConfiguredName.optional().describe('Only this environment') }),
   responses: { 200: { description: 'The frozen services and environments', schema: FrozenListSchema }, 422: UNKNOWN_SERVICE, ...UNAVAILABLE },
   async handler({ deps, query }) {
     return { status: 200, body: { frozen: await listFreezes(deps, query) } };
@@ -68,12 +67,12 @@ export const setFreezeRoute = defineRoute({
   tag: 'gate',
   auth: ['deployer', 'approver', 'override'],
   body: z.strictObject({
-    service: Name,
-    environment: Name,
+    service: ConfiguredName,
+    environment: ConfiguredName,
     duration: FreezeDurationSchema.describe('How long: 30m, 2h, 3d (at most 30d)'),
     reason: ReasonSchema,
-    actor: Person.optional().describe('The person freezing, for a token that speaks for others (discord:<user id>)'),
-    actor_name: Person.optional(),
+    actor: ActingPerson.optional().describe('The person freezing, for a token that speaks for others (discord:<user id>)'),
+    actor_name: ActingPerson.optional(),
   }),
   responses: { 201: { description: 'Frozen', schema: ManualFreezeSchema }, 422: UNKNOWN_SERVICE, ...UNAVAILABLE },
   async handler({ deps, body, principal }) {
@@ -93,8 +92,8 @@ export const liftFreezeRoute = defineRoute({
   params: z.strictObject({ freeze_id: UuidSchema.describe('The freeze_id the freeze was set with') }),
   body: z.strictObject({
     reason: ReasonSchema.optional(),
-    actor: Person.optional().describe('The person lifting it, for a token that speaks for others (discord:<user id>)'),
-    actor_name: Person.optional(),
+    actor: ActingPerson.optional().describe('The person lifting it, for a token that speaks for others (discord:<user id>)'),
+    actor_name: ActingPerson.optional(),
   }),
   responses: {
     200: { description: 'Lifted', schema: ManualFreezeSchema },

@@ -8,9 +8,9 @@ import type { DeployPassRow } from '../../db/schema/index.ts';
 import { actingAs } from '../auth.ts';
 import { failure, notFound, UNAVAILABLE, UNKNOWN_SERVICE } from '../responses.ts';
 import { defineRoute } from '../route.ts';
+import { ConfiguredName, ActingPerson } from '../schemas.ts';
 import { schemaNames } from '../schema-names.ts';
 
-const Name = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected a service or environment name');
 const Version = z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters');
 const Commit = z.string().regex(/^[0-9a-fA-F]{4,64}$/, 'expected a git commit hash (4–64 hex characters)');
 const Instant = z.iso.datetime({ offset: true });
@@ -58,8 +58,8 @@ export const gateRoute = defineRoute({
   // Whoever deploys asks: CI's deployer or automation token, or a person about to deploy by hand.
   auth: ['deployer', 'approver', 'override', 'automation'],
   query: z.strictObject({
-    service: Name.describe('A service named in the policy file'),
-    environment: Name.describe('One of its environments'),
+    service: ConfiguredName.describe('A service named in the policy file'),
+    environment: ConfiguredName.describe('One of its environments'),
     version: Version.describe('The version about to deploy'),
     commit: Commit.optional().describe('Its git commit: a known-good version is exempt only as the same build'),
   }),
@@ -100,7 +100,6 @@ export const passBody = (p: DeployPassRow) => ({
   state: p.grantedAt ? ('granted' as const) : ('awaiting_second_person' as const),
 });
 
-const Person = z.string().trim().min(1).max(100);
 
 export const requestPassRoute = defineRoute({
   method: 'post',
@@ -110,12 +109,12 @@ export const requestPassRoute = defineRoute({
   tag: 'gate',
   auth: ['override'],
   body: z.strictObject({
-    service: Name,
-    environment: Name,
+    service: ConfiguredName,
+    environment: ConfiguredName,
     version: Version,
     reason: ReasonSchema,
-    actor: Person.optional().describe('The person asking, for a token that speaks for others (discord:<user id>)'),
-    actor_name: Person.optional(),
+    actor: ActingPerson.optional().describe('The person asking, for a token that speaks for others (discord:<user id>)'),
+    actor_name: ActingPerson.optional(),
   }),
   responses: {
     201: { description: 'Asked for: the pass waits for a second person', schema: PassSchema },
@@ -139,8 +138,8 @@ export const grantPassRoute = defineRoute({
   auth: ['approver', 'override'],
   params: z.strictObject({ pass_id: UuidSchema.describe('The pass_id the request returned') }),
   body: z.strictObject({
-    actor: Person.optional().describe('The person granting, for a token that speaks for others (discord:<user id>)'),
-    actor_name: Person.optional(),
+    actor: ActingPerson.optional().describe('The person granting, for a token that speaks for others (discord:<user id>)'),
+    actor_name: ActingPerson.optional(),
   }),
   responses: {
     200: { description: 'Granted', schema: PassSchema },
