@@ -58,10 +58,10 @@ const answeredEvent = (r: GithubProtectionRequestRow): AnsweredEvent => ({
 });
 
 export async function receiveDelivery(deps: GithubGateDeps, delivery: Delivery): Promise<DeliveryOutcome> {
+  // The refusal becomes a 401, which the API audits as every refusal is: a row per source address, up to a bound a
+  // minute, then a summary, so a flood of forged deliveries cannot fill the audit log.
   if (!verifyGithubSignature(deps.github.webhookSecret, delivery.rawBody, delivery.signature)) {
-    const problem = delivery.signature ? 'X-Hub-Signature-256 does not match the body and the webhook secret' : 'the delivery carries no X-Hub-Signature-256';
-    await appendAudit(deps.db, { actor: 'github', source: 'api', action: 'github.webhook_refused', subject: null, result: 'refused', severity: 'warning', details: { delivery: delivery.id ?? null, event: delivery.event ?? null, problem } });
-    return { kind: 'refused', problem };
+    return { kind: 'refused', problem: delivery.signature ? 'X-Hub-Signature-256 does not match the body and the webhook secret' : 'the delivery carries no X-Hub-Signature-256' };
   }
   if (delivery.event === 'ping') return { kind: 'ignored', reason: 'ping: the webhook is set up' };
   if (delivery.event !== 'deployment_protection_rule') return { kind: 'ignored', reason: `event ${delivery.event ?? '(none)'} is not handled; the App needs only deployment_protection_rule` };

@@ -62,7 +62,10 @@ export function createTokenGuard(deps: HttpDeps): TokenGuard {
         err.code === 'UNAUTHORIZED'
           ? credential
             ? 'the Authorization header holds no token backstop knows'
-            : 'no token'
+            : // A public route that refuses is one whose credential is a signature (GitHub's webhook), never a token.
+              attempt
+              ? 'no token'
+              : 'the request carries no signature that verifies'
           : attempt && !attempt.roleHeld && attempt.route.auth !== 'public'
             ? `the token lacks the role (needs one of: ${attempt.route.auth.join(', ')})`
             : 'the operation refused what the token asked for (to act for another person, or a trigger it may not claim)';
