@@ -109,6 +109,36 @@ export function createScenario(deps: ScenarioDeps) {
     }
     if (!eventId) throw new Error('the climbing error rate did not produce a rollback proposal');
     await until('the proposal card', () => cardOf(eventId));
+    // From here the known-good version reports healthy while the worker rolls back and verifies, on a clock of its own
+    // as a real service would: a person may approve on the card while the script waits between beats, and
+    // verification (4 s) counts only what arrives after the rollback executed.
+    const reporting = reportWhileRestoring(eventId, goodId);
+    try {
+      await afterProposal(eventId, good, env, beat);
+    } finally {
+      reporting.stop();
+    }
+  }
+
+  function reportWhileRestoring(eventId: string, goodId: string): { stop(): void } {
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy || stopped) return;
+      busy = true;
+      void (async () => {
+        const event = await call('GET', `/api/rollbacks/${eventId}`, 'observer');
+        if (event.status === 'running' || event.status === 'verifying') {
+          await call('POST', `/api/deployments/${goodId}/health`, 'ci', { error_rate_per_minute: 0.1, recent_errors: 0 });
+        }
+      })()
+        // A missed report is made up by the next one; the script's own stages say when backstop is stuck.
+        .catch(() => undefined)
+        .finally(() => (busy = false));
+    }, 400);
+    return { stop: () => clearInterval(timer) };
+  }
+
+  async function afterProposal(eventId: string, good: string, env: string, beat: () => Promise<void>): Promise<void> {
     narrate({ kind: 'step', text: 'Two readings at ≥ 1 error/min: backstop proposes rolling back, and production needs two people' });
     await beat();
 
@@ -116,8 +146,8 @@ export function createScenario(deps: ScenarioDeps) {
     const next = `v1.${round * 2 + 3}.1`;
     const asked = await call('GET', `/api/gate?service=${SANDBOX_SERVICE}&environment=${env}&version=${next}`, 'ci');
     if (asked.decision !== 'deny') throw new Error(`the gate let ${next} through during the incident: ${asked.text}`);
-    // No beat of its own: a person may approve on the card meanwhile, and the restored version's samples (below) must
-    // start while the worker verifies.
+    // No beat of its own: with one here, the race test (a person approving on the card before the script) stalled
+    // once in six runs short of a final outcome, for a reason not yet understood; the approvals keep their old pace.
     narrate({ kind: 'step', text: `CI wants to ship ${next} and asks the gate: ${asked.text.split('\n')[0]}` });
 
     await approveOnCard('alice', eventId, 'checkout 5xx confirmed on the dashboard');
@@ -125,15 +155,9 @@ export function createScenario(deps: ScenarioDeps) {
     await approveOnCard('bob', eventId, 'agreed, v1 path is known-good');
 
     narrate({ kind: 'step', text: 'Two approvals: the worker validates, snapshots and rolls back; the card shows each step' });
-    // The restored version reports healthy while the worker verifies (verification only counts what arrives after
-    // the rollback executed, so a steady trickle is what a real service would send).
     const status = await until('a final outcome', async () => {
       const event = await call('GET', `/api/rollbacks/${eventId}`, 'observer');
-      if (FINAL.has(event.status)) return event.status as string;
-      if (event.status === 'running' || event.status === 'verifying') {
-        await call('POST', `/api/deployments/${goodId}/health`, 'ci', { error_rate_per_minute: 0.1, recent_errors: 0 });
-      }
-      return undefined;
+      return FINAL.has(event.status) ? (event.status as string) : undefined;
     }, 500);
     if (status !== 'succeeded') {
       narrate({ kind: 'failed', text: `The rollback ended ${status}; the card says why` });
