@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { requirePolicy } from '../config/require-policy.ts';
 import type { TriggerType, ValidationResult } from '../constitution/types.ts';
 import { appendAudit } from '../audit/append-audit.ts';
 import { getDeployment, getDeploymentStatusForUpdate } from '../db/queries/deployments.ts';
@@ -66,10 +67,7 @@ export async function requestRollback(deps: CoreDeps, req: RollbackRequest): Pro
 
   const from = await getDeployment(deps.db, deploymentId);
   if (!from) throw new AppError('NOT_FOUND', `deployment ${deploymentId} not found`);
-  const policy = deps.config.resolve(from.service, from.environment);
-  if (!policy) {
-    throw new AppError('UNKNOWN_SERVICE', `service "${from.service}" in environment "${from.environment}" is not configured in the policy file`);
-  }
+  const policy = requirePolicy(deps.config, from.service, from.environment);
 
   const outcome = await admit(deps, req, from, policy, requester, reason);
   await announce(deps, outcome);

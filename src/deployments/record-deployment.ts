@@ -1,4 +1,5 @@
 import { appendAudit } from '../audit/append-audit.ts';
+import { requirePolicy } from '../config/require-policy.ts';
 import { getDeployment, getQuarantinedDeployment, insertDeployment, updateDeploymentCompletion } from '../db/queries/deployments.ts';
 import { supersedeWatches } from '../db/queries/watches.ts';
 import type { DeploymentRow } from '../db/schema/index.ts';
@@ -25,10 +26,7 @@ export interface NewDeployment {
  * gate's reasons at that moment. A deployment the gate let through on a pass spends the pass.
  */
 export async function recordDeployment(deps: CoreDeps, actor: Actor, input: NewDeployment): Promise<{ deployment: DeploymentRow; warnings: string[] }> {
-  const policy = deps.config.resolve(input.service, input.environment);
-  if (!policy) {
-    throw new AppError('UNKNOWN_SERVICE', `service "${input.service}" in environment "${input.environment}" is not configured in the policy file`);
-  }
+  const policy = requirePolicy(deps.config, input.service, input.environment);
   return deps.db.transaction(async (tx) => {
     const bad = await getQuarantinedDeployment(tx, input);
     const warnings = bad ? [`version ${input.version} was rolled back before (deployment ${bad.id}) and is quarantined`] : [];

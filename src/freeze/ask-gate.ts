@@ -1,8 +1,8 @@
 import type { Config } from '../config/load.ts';
+import { requirePolicy } from '../config/require-policy.ts';
 import type { CoreDeps } from '../core/deps.ts';
 import type { Queryable } from '../db/client.ts';
 import { readGateFacts } from '../db/queries/gate-facts.ts';
-import { AppError } from '../errors/app-error.ts';
 import { judgeGate, type GateRequest, type GateVerdict, type ScheduledFreezes } from './judge-gate.ts';
 import type { CompiledSchedule } from './schedule.ts';
 
@@ -43,9 +43,7 @@ export type GateDeps = Pick<CoreDeps, 'config' | 'clock'> & { db: Queryable };
  * (DATABASE_UNAVAILABLE): the caller decides whether that fails closed or open.
  */
 export async function askGate(deps: GateDeps, request: GateRequest): Promise<GateVerdict> {
-  if (!deps.config.resolve(request.service, request.environment)) {
-    throw new AppError('UNKNOWN_SERVICE', `service "${request.service}" in environment "${request.environment}" is not configured in the policy file`);
-  }
+  requirePolicy(deps.config, request.service, request.environment);
   const now = deps.clock();
   const facts = await readGateFacts(deps.db, { service: request.service, environment: request.environment, version: request.version, commit: request.commit ?? null, now });
   return judgeGate(request, facts, await scheduledFreezes(deps.config, request.service, request.environment, now), now);

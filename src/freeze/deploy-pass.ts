@@ -1,4 +1,5 @@
 import { appendAudit } from '../audit/append-audit.ts';
+import { requirePolicy } from '../config/require-policy.ts';
 import { hasAnyRole, type Actor, type CoreDeps } from '../core/deps.ts';
 import { getPass, grantPassRow, insertPass } from '../db/queries/freezes.ts';
 import type { DeployPassRow } from '../db/schema/index.ts';
@@ -22,9 +23,7 @@ export interface PassInput {
 export async function requestPass(deps: CoreDeps, actor: Actor, input: PassInput): Promise<DeployPassRow> {
   if (!hasAnyRole(actor, 'override')) throw new AppError('FORBIDDEN', `${actor.id} may not let a deploy through a freeze (needs the override role)`);
   requireReason(input.reason);
-  if (!deps.config.resolve(input.service, input.environment)) {
-    throw new AppError('UNKNOWN_SERVICE', `service "${input.service}" in environment "${input.environment}" is not configured in the policy file`);
-  }
+  requirePolicy(deps.config, input.service, input.environment);
   const asked = await deps.db.transaction(async (tx) => {
     const now = deps.clock();
     const row = await insertPass(tx, { ...input, requestedBy: actor.id, requestedByName: actor.name ?? null, requestedAt: now, expiresAt: new Date(now.getTime() + PASS_TTL_MS) });

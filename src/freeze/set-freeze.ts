@@ -1,4 +1,5 @@
 import { appendAudit } from '../audit/append-audit.ts';
+import { requirePolicy } from '../config/require-policy.ts';
 import { hasAnyRole, type Actor, type CoreDeps } from '../core/deps.ts';
 import { getFreeze, insertFreeze, liftFreezeRow } from '../db/queries/freezes.ts';
 import type { FreezeRow } from '../db/schema/index.ts';
@@ -19,15 +20,9 @@ export interface FreezeInput {
   reason: string;
 }
 
-function requireConfigured(deps: CoreDeps, service: string, environment: string) {
-  if (!deps.config.resolve(service, environment)) {
-    throw new AppError('UNKNOWN_SERVICE', `service "${service}" in environment "${environment}" is not configured in the policy file`);
-  }
-}
-
 export async function setFreeze(deps: CoreDeps, actor: Actor, input: FreezeInput): Promise<FreezeRow> {
   if (!hasAnyRole(actor, 'deployer', 'approver', 'override')) throw new AppError('FORBIDDEN', `${actor.id} may not freeze deploys (needs the deployer, approver or override role)`);
-  requireConfigured(deps, input.service, input.environment);
+  requirePolicy(deps.config, input.service, input.environment);
   if (!(input.durationMs >= 1000 && input.durationMs <= MAX_FREEZE_MS)) {
     throw new AppError('VALIDATION_FAILED', 'duration: a freeze lasts between 1s and 30d', { details: [{ path: 'duration', message: 'expected a duration between 1s and 30d, such as 2h' }] });
   }

@@ -1,4 +1,5 @@
 import type { ValidationResult } from '../constitution/types.ts';
+import { requirePolicy } from '../config/require-policy.ts';
 import { getDeployment } from '../db/queries/deployments.ts';
 import { getActiveEvent } from '../db/queries/rollback-events.ts';
 import { AppError } from '../errors/app-error.ts';
@@ -24,8 +25,7 @@ export async function previewPlan(deps: CoreDeps, rawId: string): Promise<PlanPr
   const deploymentId = requireUuid(rawId, 'deployment_id');
   const from = await getDeployment(deps.db, deploymentId);
   if (!from) throw new AppError('NOT_FOUND', `deployment ${deploymentId} not found`);
-  const policy = deps.config.resolve(from.service, from.environment);
-  if (!policy) throw new AppError('UNKNOWN_SERVICE', `service "${from.service}" in environment "${from.environment}" is not configured in the policy file`);
+  const policy = requirePolicy(deps.config, from.service, from.environment);
   // The deployment's own pending rollback is this rollback, not "another one in flight".
   const own = await getActiveEvent(deps.db, from.service, from.environment);
   const eventId = own?.deploymentId === from.deploymentId ? own.eventId : NO_EVENT;
