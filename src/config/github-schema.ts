@@ -13,6 +13,7 @@ export const GithubAppSchema = z.strictObject({
   private_key_env: EnvVarName,
   webhook_secret_env: EnvVarName,
 });
+export type GithubAppConfig = z.infer<typeof GithubAppSchema>;
 
 // Which backstop service a repository deploys, and which backstop environment each GitHub environment is. Without
 // `environments`, a GitHub environment maps to the backstop environment of the same name.

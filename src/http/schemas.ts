@@ -11,11 +11,15 @@ const Metric = z.number().finite().min(0);
 const INT4_MAX = 2_147_483_647;
 const Count = z.number().min(0).max(INT4_MAX).int();
 
+/** A deployment's version and commit as CI records them; the gate takes the same, so a question names what a record would. */
+export const VersionText = Text(100);
+export const GitCommit = z.string().regex(/^[0-9a-fA-F]{4,64}$/, 'expected a git commit hash (4–64 hex characters)');
+
 export const CreateDeploymentSchema = z.strictObject({
   service: Text(63),
   environment: Text(63),
-  version: Text(100),
-  git_commit: z.string().regex(/^[0-9a-fA-F]{4,64}$/, 'expected a git commit hash (4–64 hex characters)'),
+  version: VersionText,
+  git_commit: GitCommit,
   git_branch: Text(255).optional(),
   deployed_by: Text(100).optional(),
   metadata: z.record(z.string(), z.unknown()).optional(),

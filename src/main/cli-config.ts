@@ -2,9 +2,7 @@ import { parseEnv, tokenEnvName, type Env } from './env.ts';
 import { checkConfigText, type ConfigCheck, type ConfigDiagnostic } from '../config/check-config.ts';
 import { readConfigFile } from '../config/load.ts';
 import type { FieldError } from '../config/format-issues.ts';
-import { fetchWhenUsed } from '../core/fetch-when-used.ts';
-import { createGithubGate } from '../freeze/github-gate-deps.ts';
-import { createLogger } from '../logging/logger.ts';
+import { readGithubAppSecrets } from '../freeze/github-gate-deps.ts';
 
 // `backstop config check`: the policy file and the environment. Errors go one a line as file:line:column, the form
 // compilers print and editors jump to, so a person (or an editor's problem matcher) lands on the spot. Loaded only when it runs.
@@ -22,10 +20,7 @@ interface Outcome {
   env?: Env;
 }
 
-function githubAppProblem(config: Extract<ConfigCheck, { ok: true }>['config'], env: Env): string | null {
-  const built = createGithubGate(config, env.secret, { fetch: fetchWhenUsed, clock: () => new Date(), sleep: async () => undefined, logger: createLogger({ level: 'silent' }) });
-  return built.ok ? null : built.problem;
-}
+const problemOf = (read: { ok: true } | { ok: false; problem: string }) => (read.ok ? null : read.problem);
 
 function summaryOf({ check, env }: Outcome) {
   if (!check) return undefined;
@@ -40,7 +35,7 @@ function summaryOf({ check, env }: Outcome) {
     tokens_without_value: env ? tokens.filter((t) => !env.secret(tokenEnvName(t))) : [],
     // The App's key and webhook secret, as startup checks them (present, a readable RSA key): a role refuses to start
     // without them, so the check says so first. Unknown without the environment.
-    github_app_problem: env && raw.github_app ? githubAppProblem(check.config, env) : null,
+    github_app_problem: env && raw.github_app ? problemOf(readGithubAppSecrets(raw.github_app, env.secret)) : null,
   };
 }
 

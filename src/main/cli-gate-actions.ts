@@ -2,7 +2,7 @@ import { EXIT } from '../cli/exit-codes.ts';
 import type { Terminal } from '../cli/terminal.ts';
 import { createTerminal } from '../cli/terminal.ts';
 import { describeFailure } from '../cli/describe-failure.ts';
-import { isDatabaseUnavailable, databaseProblemOf } from '../errors/infra.ts';
+import { isDatabaseUnavailable } from '../errors/infra.ts';
 import { isAppError } from '../errors/app-error.ts';
 import { askGate } from '../freeze/ask-gate.ts';
 import { grantPass, requestPass } from '../freeze/deploy-pass.ts';
@@ -38,7 +38,7 @@ const printVerdict = (term: Terminal, verdict: GateVerdict & { text?: string }, 
 };
 
 /** A failure that means "backstop could not decide", as distinct from "the answer is no" and "the question is wrong". */
-const undecided = (err: unknown) => databaseProblemOf(err)?.kind === 'unreachable' || isDatabaseUnavailable(err) || (isAppError(err) && err.code === 'DATABASE_UNAVAILABLE');
+const undecided = (err: unknown) => isDatabaseUnavailable(err) || (isAppError(err) && err.code === 'DATABASE_UNAVAILABLE');
 
 export async function gate(question: GateQuestion, opts: GateOptions): Promise<void> {
   const url = opts.url ?? process.env.BACKSTOP_URL;

@@ -8,11 +8,9 @@ import type { DeployPassRow } from '../../db/schema/index.ts';
 import { actingAs } from '../auth.ts';
 import { failure, notFound, UNAVAILABLE, UNKNOWN_SERVICE } from '../responses.ts';
 import { defineRoute } from '../route.ts';
-import { ConfiguredName, ActingPerson } from '../schemas.ts';
+import { ConfiguredName, ActingPerson, GitCommit, VersionText } from '../schemas.ts';
 import { schemaNames } from '../schema-names.ts';
 
-const Version = z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters');
-const Commit = z.string().regex(/^[0-9a-fA-F]{4,64}$/, 'expected a git commit hash (4–64 hex characters)');
 const Instant = z.iso.datetime({ offset: true });
 
 export const FreezeSchema = z
@@ -60,8 +58,8 @@ export const gateRoute = defineRoute({
   query: z.strictObject({
     service: ConfiguredName.describe('A service named in the policy file'),
     environment: ConfiguredName.describe('One of its environments'),
-    version: Version.describe('The version about to deploy'),
-    commit: Commit.optional().describe('Its git commit: a known-good version is exempt only as the same build'),
+    version: VersionText.describe('The version about to deploy'),
+    commit: GitCommit.optional().describe('Its git commit: a known-good version is exempt only as the same build'),
   }),
   responses: {
     200: { description: 'The verdict: decision allow or deny (a deny is an answer, not an error)', schema: GateVerdictSchema },
@@ -111,7 +109,7 @@ export const requestPassRoute = defineRoute({
   body: z.strictObject({
     service: ConfiguredName,
     environment: ConfiguredName,
-    version: Version,
+    version: VersionText,
     reason: ReasonSchema,
     actor: ActingPerson.optional().describe('The person asking, for a token that speaks for others (discord:<user id>)'),
     actor_name: ActingPerson.optional(),
