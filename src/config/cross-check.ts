@@ -3,7 +3,7 @@ import { formatDuration } from './duration.ts';
 import { knownMetrics, placeRules, sourceMetrics } from './resolve-rules.ts';
 import { DAY_MS, type RawConfig } from './schema.ts';
 import { pathOf } from './format-issues.ts';
-import type { SourceConfig } from './monitoring-schema.ts';
+import { PUSHED_METRICS, type SourceConfig } from './monitoring-schema.ts';
 import { suggest } from './suggest.ts';
 
 // What the schema cannot see, checked once it has passed: one part of the file against another.
@@ -49,6 +49,49 @@ function unknownMetrics(raw: RawConfig): ConfigProblem[] {
           reported.add(key);
           const suggestion = suggest(metric, known);
           problems.push({ path, at: 'value', message: `unknown metric "${metric}" for service ${name} (known: ${known.join(', ')})`, expected: known, ...(suggestion ? { suggestion } : {}) });
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+// A baseline rule reads what its source can give: counts over {window} for a rate (Prometheus only: pushed samples
+// carry no counts), the metric's samples otherwise (Prometheus or pushed, never the HTTP probe's single reading), and a
+// canary's query must tell the two versions apart by {version}.
+function baselineProblems(raw: RawConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const reported = new Set<string>();
+  for (const [name, svc] of Object.entries(raw.services)) {
+    const queries = new Map<string, string>();
+    for (const s of svc.sources) if (s.kind === 'prometheus') for (const [m, q] of Object.entries(s.queries)) queries.set(m, q);
+    const prometheus = [...queries.keys()].sort();
+    for (const env of svc.environments) {
+      if (!raw.environments[env]) continue;
+      for (const { rule, at } of placeRules(raw, name, env)) {
+        const b = rule.baseline;
+        if (!b) continue;
+        const add = (path: ConfigPath, message: string, expected?: string[]) => {
+          const key = `${pathOf(path)} ${message}`;
+          if (reported.has(key)) return;
+          reported.add(key);
+          const suggestion = expected ? suggest(String(path.at(-1) === 'per' ? b.per : rule.metric), expected) : undefined;
+          problems.push({ path, at: 'value', message, ...(expected ? { expected } : {}), ...(suggestion ? { suggestion } : {}) });
+        };
+        const counted: Array<[string, ConfigPath]> = b.test === 'rate' ? [[rule.metric, [...at, 'metric']], [b.per!, [...at, 'baseline', 'per']]] : [];
+        for (const [metric, path] of counted) {
+          const query = queries.get(metric);
+          if (query === undefined) add(path, `test: rate compares counts, and service ${name} has no Prometheus query named "${metric}" (pushed samples carry no counts; queries: ${prometheus.join(', ') || 'none'})`, prometheus);
+          else if (!query.includes('{window}')) add(path, `the Prometheus query for "${metric}" must count over {window} (e.g. sum(increase(…[{window}]))), so each side counts the span being compared`);
+        }
+        if (b.test !== 'rate' && !queries.has(rule.metric) && !(PUSHED_METRICS as readonly string[]).includes(rule.metric)) {
+          add([...at, 'metric'], `a baseline compares samples from Prometheus or pushed samples, and service ${name} has neither for "${rule.metric}"`, [...prometheus, ...PUSHED_METRICS]);
+        }
+        if (b.against === 'canary') {
+          for (const metric of b.test === 'rate' ? [rule.metric, b.per!] : [rule.metric]) {
+            const query = queries.get(metric);
+            if (query !== undefined && !query.includes('{version}')) add([...at, 'baseline', 'against'], `against: canary needs {version} in the Prometheus query for "${metric}", to tell the canary from the baseline beside it`);
+          }
         }
       }
     }
@@ -135,6 +178,7 @@ export function crossCheck(raw: RawConfig): ConfigProblem[] {
     ...retentionProblems(raw),
     ...Object.entries(raw.services).flatMap(([name, svc]) => duplicateSourceMetrics(name, svc.sources)),
     ...unknownMetrics(raw),
+    ...baselineProblems(raw),
     ...unknownEnvironments(raw),
     ...peopleProblems(raw),
     ...freezeProblems(raw),

@@ -15,23 +15,68 @@ export type Action = z.infer<typeof ActionSchema>;
 export const MetricName = z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'expected a metric name of lowercase letters, digits and _');
 const RuleName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected a lowercase name of letters, digits, _ or -');
 
-export const RuleSchema = z.strictObject({
-  name: RuleName,
-  metric: MetricName,
-  op: z.enum(['>', '>=', '<', '<=']),
-  threshold: z.number().refine(Number.isFinite, 'expected a finite number'),
-  // Judge the mean of the pushed samples in this window instead of the newest one. (A PromQL query carries its own.)
-  window: DurationSchema.optional(),
-  // Consecutive breaching observations before the rule fires: holds back a flapping metric.
-  for: z.number().int().min(1).max(100).default(1),
-  action: ActionSchema,
-  // No data is inconclusive, never healthy: `fail` counts it as a breach, `ignore` neither breaches nor recovers.
-  on_missing: z.enum(['ignore', 'fail']).default('ignore'),
-  // For ratio metrics (errors / requests): below this much traffic the ratio means nothing, so the check is inconclusive.
-  min_traffic: z.strictObject({ metric: MetricName, at_least: z.number().min(0) }).optional(),
-  // auto_with_veto: how long an approver has to cancel before the rollback starts.
-  veto: DurationSchema.optional(),
-});
+/** How much worse than the baseline is still healthy, written as Keptn writes relative criteria: "+10%". */
+const Tolerance = z
+  .string()
+  .regex(/^\+\d{1,4}(\.\d{1,2})?%$/, 'expected the rise the baseline allows, such as "+10%"')
+  .transform((s) => Number(s.slice(1, -1)) / 100);
+
+export const BASELINE_TESTS = ['rate', 'distribution', 'relative'] as const;
+
+// Judges a deployment against a baseline rather than (or as well as) a fixed number. Baselines judge rises: more
+// errors per request, slower or more scattered responses.
+export const BaselineSchema = z
+  .strictObject({
+    // previous: the last known-good deployment, over a watch window's length before this one began (before/after).
+    // canary: the known-good version running beside this one now, when both report ({version} in the query).
+    against: z.enum(['previous', 'canary']).default('previous'),
+    // rate: the metric counts events (errors) and `per` counts what they happen to (requests), both over {window}.
+    // distribution: the metric's samples (latency), for a shift and for a rise in spread. relative: the mean, as is.
+    test: z.enum(BASELINE_TESTS),
+    per: MetricName.optional(),
+    at_most: Tolerance.default(0.1),
+    // The chance that a healthy deployment breaches, however often it is checked (the test is always valid).
+    alpha: z.number().gt(0).max(0.1).default(0.01),
+    // Below this much on either side (rate: `per`'s count; otherwise samples) the rule is inconclusive, never a pass.
+    min_traffic: z.number().int().min(1).max(1_000_000_000).optional(),
+  })
+  .superRefine((b, ctx) => {
+    if (b.test === 'rate' && !b.per) ctx.addIssue({ code: 'custom', path: ['per'], message: 'expected per: the metric that counts what the events happen to (requests), for test: rate' });
+    if (b.test !== 'rate' && b.per) ctx.addIssue({ code: 'custom', path: ['per'], message: `per is for test: rate; test: ${b.test} compares the metric's own samples` });
+  });
+export type Baseline = z.infer<typeof BaselineSchema>;
+
+const Op = z.enum(['>', '>=', '<', '<=']);
+const Threshold = z.number().refine(Number.isFinite, 'expected a finite number');
+
+export const RuleSchema = z
+  .strictObject({
+    name: RuleName,
+    metric: MetricName,
+    // A fixed threshold, a baseline, or both (then both must say breach: the threshold is a floor worth waking for).
+    op: Op.optional(),
+    threshold: Threshold.optional(),
+    baseline: BaselineSchema.optional(),
+    // Judge the mean of the pushed samples in this window instead of the newest one. (A PromQL query carries its own.)
+    window: DurationSchema.optional(),
+    // Consecutive breaching observations before the rule fires: holds back a flapping metric.
+    for: z.number().int().min(1).max(100).default(1),
+    action: ActionSchema,
+    // No data is inconclusive, never healthy: `fail` counts it as a breach, `ignore` neither breaches nor recovers.
+    on_missing: z.enum(['ignore', 'fail']).default('ignore'),
+    // For ratio metrics (errors / requests): below this much traffic the ratio means nothing, so the check is inconclusive.
+    min_traffic: z.strictObject({ metric: MetricName, at_least: z.number().min(0) }).optional(),
+    // auto_with_veto: how long an approver has to cancel before the rollback starts.
+    veto: DurationSchema.optional(),
+  })
+  .superRefine((r, ctx) => {
+    if (r.baseline) {
+      if ((r.op === undefined) !== (r.threshold === undefined)) ctx.addIssue({ code: 'custom', path: [r.op === undefined ? 'op' : 'threshold'], message: 'expected op and threshold together (a floor beside the baseline), or neither' });
+      return;
+    }
+    if (r.op === undefined) ctx.addIssue({ code: 'custom', path: ['op'], message: "expected op ('>', '>=', '<' or '<=') with a threshold, or a baseline to compare against" });
+    if (r.threshold === undefined) ctx.addIssue({ code: 'custom', path: ['threshold'], message: 'expected a threshold with op, or a baseline to compare against' });
+  });
 export type Rule = z.infer<typeof RuleSchema>;
 export type RuleInput = z.input<typeof RuleSchema>;
 

@@ -1,5 +1,6 @@
 import type { Config, ResolvedPolicy } from '../config/load.ts';
 import type { MetricReading, SourceTarget } from '../health/sources/types.ts';
+import type { ReadBaselines } from '../health/baseline/read-baseline.ts';
 import type { Role } from '../config/schema.ts';
 import type { Db } from '../db/client.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -25,6 +26,8 @@ export interface CoreDeps {
   clock: () => Date;
   /** Reads a service's configured sources (Prometheus, HTTP probe) for one deployment; never throws. */
   readSources(policy: ResolvedPolicy, target: SourceTarget): Promise<MetricReading[]>;
+  /** Reads what a deployment's baseline rules compare (it and its baseline); never throws for a source. */
+  readBaselines: ReadBaselines;
   /** Runs a configured consistency probe; see health/consistency-probe.ts. */
   secret(name: string): string | undefined;
 }

@@ -4,16 +4,22 @@ import { readPushedObservations, windowKey } from './pushed-observations.ts';
 import { evaluateRule, type RuleOutcome } from './rules/evaluate-rule.ts';
 import { observe, pulledMetrics, readsPushed } from './observe.ts';
 import { judge, plainReason, type HealthVerdict } from './verdict.ts';
+import { findBaselines } from '../db/queries/baselines.ts';
+import { baselineRules, observeBaseline } from './baseline/observe-baseline.ts';
+import { windowSince } from './sources/fill-template.ts';
 import type { Action } from '../config/monitoring-schema.ts';
+import type { ResolvedPolicy } from '../config/load.ts';
 import type { CoreDeps } from '../core/deps.ts';
 
-export type AssessDeps = Pick<CoreDeps, 'config' | 'clock' | 'readSources'> & { db: Queryable };
+export type AssessDeps = Pick<CoreDeps, 'config' | 'clock' | 'readSources' | 'readBaselines'> & { db: Queryable };
 
 export interface AssessedDeployment {
   deploymentId: string;
   service: string;
   environment: string;
   version: string;
+  /** When it began: a baseline is compared over the span since, and {window} in a query is that span. */
+  deployedAt: Date;
 }
 
 /** The one answer to "how healthy is this deployment now?": every path that judges health shows this. */
@@ -46,10 +52,12 @@ export async function assessDeployment(deps: AssessDeps, d: AssessedDeployment, 
   const staleAfterMs = deps.config.raw.monitoring.stale_after;
   const pulledNames = pulledMetrics(policy);
   const windows = policy.rules.filter((r) => r.window && readsPushed(r.metric, pulledNames)).map((r) => ({ metric: r.metric, windowMs: r.window! }));
-  const [pulledReadings, pushed, alerts] = await Promise.all([
-    policy.sources.length ? deps.readSources(policy, { service: d.service, environment: d.environment, deploymentId: d.deploymentId, version: d.version }) : Promise.resolve([]),
+  const comparing = baselineRules(policy.rules);
+  const [pulledReadings, pushed, alerts, compared] = await Promise.all([
+    policy.sources.length ? deps.readSources(policy, { service: d.service, environment: d.environment, deploymentId: d.deploymentId, version: d.version, windowMs: windowSince(d.deployedAt, now) }) : Promise.resolve([]),
     readPushedObservations(deps.db, { deploymentIds: [d.deploymentId], windows: dedupe(windows), now, staleAfterMs, ...(options.pushedSince ? { notBefore: options.pushedSince } : {}) }),
     findFiringAlerts(deps.db, d.deploymentId),
+    comparing.length ? readComparisons(deps, d, comparing, now) : Promise.resolve(undefined),
   ]);
   const pulled = new Map(pulledReadings.map((r) => [r.metric, r]));
   const input = { pushed: pushed.get(d.deploymentId), pulled, pulledMetrics: pulledNames, now, staleAfterMs };
@@ -57,7 +65,7 @@ export async function assessDeployment(deps: AssessDeps, d: AssessedDeployment, 
   const outcomes: RuleOutcome[] = [];
   const metrics: Assessment['metrics'] = {};
   for (const rule of policy.rules) {
-    const obs = observe(rule, rule.metric, input);
+    const obs = rule.baseline ? observeBaseline(rule, compared?.get(rule.name), now) : observe(rule, rule.metric, input);
     if (rule.min_traffic) obs.traffic = observe(rule, rule.min_traffic.metric, input).value;
     const outcome = evaluateRule(rule, obs, undefined);
     if (!outcome) continue;
@@ -83,12 +91,21 @@ export async function assessDeployment(deps: AssessDeps, d: AssessedDeployment, 
   return { ...base, verdict: judged.verdict, action: judged.action, summary, metrics, outcomes };
 }
 
+// The same reads the tick makes for a baseline rule, so a check and the card say the same thing about the same data.
+async function readComparisons(deps: AssessDeps, d: AssessedDeployment, rules: ResolvedPolicy['rules'], now: Date) {
+  const policy = deps.config.resolve(d.service, d.environment)!;
+  const known = await findBaselines(deps.db, [d.deploymentId]);
+  return deps.readBaselines({ db: deps.db, policy, target: { ...d, baseline: known.get(d.deploymentId) ?? null }, rules, now, watchWindowMs: deps.config.raw.monitoring.watch_window });
+}
+
 const unique = (x: string, i: number, all: string[]) => all.indexOf(x) === i;
 const dedupe = (ws: Array<{ metric: string; windowMs: number }>) => [...new Map(ws.map((w) => [windowKey(w.metric, w.windowMs), w])).values()];
 
 function inconclusiveWhy(outcomes: RuleOutcome[], pulled: ReadonlySet<string>): string {
-  const silent = outcomes.filter((o) => o.verdict === 'inconclusive' && pulled.has(o.rule.metric));
+  const silent = outcomes.filter((o) => o.verdict === 'inconclusive' && !o.rule.baseline && pulled.has(o.rule.metric));
   if (silent.length) return `no data from ${[...new Set(silent.map((o) => `${o.rule.metric}${o.observation.detail ? ` (${o.observation.detail})` : ''}`))].join(', ')}`;
+  const compared = outcomes.find((o) => o.verdict === 'inconclusive' && o.observation.baseline);
+  if (compared) return compared.observation.baseline!.words;
   return 'no health data for this deployment';
 }
 

@@ -28,7 +28,9 @@ export function judge(outcomes: RuleOutcome[], pulledMetrics: ReadonlySet<string
   if (action && ROLLBACK_ACTIONS.includes(action)) return { verdict: 'unhealthy', action, breaches };
   if (action) return { verdict: 'degraded', action, breaches };
   const sawData = outcomes.some((o) => o.verdict === 'ok');
-  const sourceSilent = outcomes.some((o) => o.verdict === 'inconclusive' && pulledMetrics.has(o.rule.metric));
+  // A baseline rule that cannot compare yet (no known-good deployment before this one, too little traffic) is not a
+  // source gone quiet: it neither breaches nor passes, and the other rules decide.
+  const sourceSilent = outcomes.some((o) => o.verdict === 'inconclusive' && !o.rule.baseline && pulledMetrics.has(o.rule.metric));
   return { verdict: sawData && !sourceSilent ? 'healthy' : 'inconclusive', action: null, breaches };
 }
 
@@ -37,6 +39,9 @@ const n = (x: number) => (Number.isInteger(x) ? String(x) : String(Math.round(x 
 /** A rule's finding in the words of the seed's alerts ("High error rate (3.2 errors/minute)"); the rule itself is evidence. */
 export function plainWords(o: RuleOutcome): string {
   const v = o.observation.value;
+  const compared = o.observation.baseline;
+  // Its words begin with the metric's own name, kept as written.
+  if (o.rule.baseline && compared) return compared.words;
   if (v === null) return `No data for ${o.rule.metric}${o.verdict === 'breach' ? ' (the rule counts silence as a failure)' : ''}`;
   const rising = o.rule.op === '>' || o.rule.op === '>=';
   switch (o.rule.metric) {
@@ -55,7 +60,7 @@ export function plainWords(o: RuleOutcome): string {
     case 'alert':
       return o.explanation.replace(/^Alertmanager: /, 'Alert firing: ');
     default:
-      return `${o.rule.metric.replace(/_/g, ' ')} at ${n(v)} (${rising ? 'above' : 'below'} ${n(o.rule.threshold)})`;
+      return `${o.rule.metric.replace(/_/g, ' ')} at ${n(v)} (${rising ? 'above' : 'below'} ${n(o.rule.threshold ?? 0)})`;
   }
 }
 

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { createDatabase, type Db } from '../db/client.ts';
 import type { RollbackQueue } from '../jobs/rollback-queue.ts';
 import { createSourceReader } from '../monitor/read-sources.ts';
+import { createBaselineReader } from '../health/baseline/read-baseline.ts';
 import { createLogNotifier } from '../notify/notifier.ts';
 import { fetchWhenUsed } from '../core/fetch-when-used.ts';
 import type { Booted, BootedEnv } from './boot.ts';
@@ -48,6 +49,7 @@ export function createCliDeps({ env, config, logger }: Booted): CliDeps {
     enqueue: async (eventId) => (await rollbackQueue()).enqueue(eventId),
     clock,
     readSources: createSourceReader({ fetch: fetchWhenUsed, clock }),
+    readBaselines: createBaselineReader({ fetch: fetchWhenUsed }),
     secret: env.secret,
     async close() {
       if (queue) await (await queue).close();

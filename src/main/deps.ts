@@ -10,6 +10,7 @@ import type { Logger } from '../logging/logger.ts';
 import { fetchWhenUsed } from '../core/fetch-when-used.ts';
 import { createMonitorQueue, type MonitorQueue } from '../monitor/monitor-worker.ts';
 import { createSourceReader } from '../monitor/read-sources.ts';
+import { createBaselineReader } from '../health/baseline/read-baseline.ts';
 import type { MonitorDeps } from '../monitor/types.ts';
 import { createGithubGate } from '../freeze/github-gate-deps.ts';
 import { AppError } from '../errors/app-error.ts';
@@ -54,6 +55,7 @@ export function createAppDeps(input: { env: Env; config: Config; logger: Logger;
     monitorQueue,
     enqueue: rollbackQueue.enqueue,
     readSources: createSourceReader({ fetch: fetchWhenUsed, clock }),
+    readBaselines: createBaselineReader({ fetch: fetchWhenUsed }),
     scheduleVetoEnd: monitorQueue.scheduleVetoEnd,
     notifier: input.notifier ?? createLogNotifier(logger),
     clock,

@@ -30,6 +30,8 @@ async function preexisting(deps: MonitorDeps, v: DeploymentVerdict, fired: RuleO
   const baseline = (snap?.keyMetrics ?? null) as (Record<string, number | null> & { observed_at?: string }) | null;
   if (!baseline?.observed_at || v.deployment.deployedAt.getTime() - Date.parse(baseline.observed_at) > BASELINE_MAX_AGE_MS) return [];
   return fired.filter((o) => {
+    // A baseline rule already judges against what came before: it has no threshold to have breached.
+    if (o.rule.baseline || !o.rule.op || o.rule.threshold === undefined) return false;
     const before = baseline[o.rule.metric];
     return typeof before === 'number' && COMPARE[o.rule.op](before, o.rule.threshold);
   });

@@ -7,6 +7,10 @@ import { evaluateRule } from '../health/rules/evaluate-rule.ts';
 import { readPushedObservations, windowKey } from '../health/pushed-observations.ts';
 import { loadRuleStates, stateKey, writeRuleStates, type StateWrite } from '../db/queries/rule-states.ts';
 import { findWatchedPage, type WatchCursor } from '../db/queries/watches.ts';
+import { findBaselines } from '../db/queries/baselines.ts';
+import { baselineRules, observeBaseline } from '../health/baseline/observe-baseline.ts';
+import type { BaselineReading } from '../health/baseline/read-baseline.ts';
+import { windowSince } from '../health/sources/fill-template.ts';
 import type { DeploymentVerdict, MonitorDeps, WatchedDeployment } from './types.ts';
 
 // Ticks take this lock exclusively and arrival-time evaluations take it shared (plus one per deployment), so a rule's
@@ -35,18 +39,32 @@ function targetsOf(deps: MonitorDeps, watched: WatchedDeployment[], mode: 'tick'
     const policy = policyOf(d);
     if (!policy) return [];
     const pulled = pulledMetrics(policy);
-    // On arrival only the rules a pushed sample feeds; a metric a configured source reports is the tick's to read.
-    return [{ d, policy, pulled, rules: mode === 'arrival' ? policy.rules.filter((r) => readsPushed(r.metric, pulled)) : policy.rules }];
+    // On arrival only the rules a pushed sample feeds; a metric a configured source reports, and a comparison with a
+    // baseline (read afresh at each look), are the tick's to judge.
+    return [{ d, policy, pulled, rules: mode === 'arrival' ? policy.rules.filter((r) => !r.baseline && readsPushed(r.metric, pulled)) : policy.rules }];
   });
 }
 
-async function readAllSources(deps: MonitorDeps, targets: Target[]): Promise<Map<string, Map<string, MetricReading>>> {
-  const out = new Map<string, Map<string, MetricReading>>();
-  const queue = targets.filter((t) => t.policy.sources.length > 0);
+type Read = { pulled: Map<string, Map<string, MetricReading>>; baselines: Map<string, Map<string, BaselineReading>> };
+
+/** Reads the page's configured sources and what its baseline rules compare, outside any transaction. */
+async function readAllSources(deps: MonitorDeps, targets: Target[], now: Date): Promise<Read> {
+  const out: Read = { pulled: new Map(), baselines: new Map() };
+  const comparing = targets.filter((t) => t.rules.some((r) => r.baseline));
+  const knownGood = await findBaselines(deps.db, comparing.map((t) => t.d.deploymentId));
+  const queue = targets.filter((t) => t.policy.sources.length > 0 || comparing.includes(t));
   const worker = async () => {
     for (let next = queue.shift(); next; next = queue.shift()) {
-      const readings = await deps.readSources(next.policy, { service: next.d.service, environment: next.d.environment, deploymentId: next.d.deploymentId, version: next.d.version });
-      out.set(next.d.deploymentId, new Map(readings.map((r) => [r.metric, r])));
+      const { d, policy } = next;
+      if (policy.sources.length > 0) {
+        const readings = await deps.readSources(policy, { service: d.service, environment: d.environment, deploymentId: d.deploymentId, version: d.version, windowMs: windowSince(d.deployedAt, now) });
+        out.pulled.set(d.deploymentId, new Map(readings.map((r) => [r.metric, r])));
+      }
+      const rules = baselineRules(next.rules);
+      if (rules.length > 0) {
+        const target = { ...d, baseline: knownGood.get(d.deploymentId) ?? null };
+        out.baselines.set(d.deploymentId, await deps.readBaselines({ db: deps.db, policy, target, rules, now, watchWindowMs: deps.config.raw.monitoring.watch_window }));
+      }
     }
   };
   await Promise.all(Array.from({ length: SOURCE_CONCURRENCY }, worker));
@@ -58,7 +76,7 @@ async function readAllSources(deps: MonitorDeps, targets: Target[]): Promise<Map
  * aggregates per deployment, metric and window), one read of rule states, one write of the changed states. Keeps a
  * deployment's verdict only when something fired, unless `keepAll`.
  */
-async function judge(deps: MonitorDeps, tx: Queryable, targets: Target[], pulled: Map<string, Map<string, MetricReading>>, now: Date, keepAll: boolean): Promise<DeploymentVerdict[]> {
+async function judge(deps: MonitorDeps, tx: Queryable, targets: Target[], read: Read, now: Date, keepAll: boolean): Promise<DeploymentVerdict[]> {
   const monitoring = deps.config.raw.monitoring;
   const windows = new Map<string, { metric: string; windowMs: number }>();
   for (const t of targets) for (const r of t.rules) if (r.window && readsPushed(r.metric, t.pulled)) windows.set(windowKey(r.metric, r.window), { metric: r.metric, windowMs: r.window });
@@ -69,9 +87,10 @@ async function judge(deps: MonitorDeps, tx: Queryable, targets: Target[], pulled
   const verdicts: DeploymentVerdict[] = [];
   for (const { d, rules, pulled: pulledNames } of targets) {
     const verdict: DeploymentVerdict = { deployment: d, outcomes: [], fired: [] };
-    const input = { pushed: pushed.get(d.deploymentId), pulled: pulled.get(d.deploymentId), pulledMetrics: pulledNames, now, staleAfterMs: monitoring.stale_after };
+    const input = { pushed: pushed.get(d.deploymentId), pulled: read.pulled.get(d.deploymentId), pulledMetrics: pulledNames, now, staleAfterMs: monitoring.stale_after };
+    const compared = read.baselines.get(d.deploymentId);
     for (const rule of rules) {
-      const obs = observe(rule, rule.metric, input);
+      const obs = rule.baseline ? observeBaseline(rule, compared?.get(rule.name), now) : observe(rule, rule.metric, input);
       if (rule.min_traffic) obs.traffic = observe(rule, rule.min_traffic.metric, input).value;
       const prior = states.get(stateKey(d.deploymentId, rule.name));
       const outcome = evaluateRule(rule, obs, prior);
@@ -82,6 +101,9 @@ async function judge(deps: MonitorDeps, tx: Queryable, targets: Target[], pulled
       // healthy or empty, since they leave no sample behind: the end of the watch judges on the newest of them, and
       // a source that went quiet after a healthy reading must not leave that reading standing.
       if (!prior && outcome.consecutive === 0 && obs.source === 'pushed') continue;
+      // A baseline rule that cannot compare is read afresh next tick; stored, it would keep the watch from ever
+      // passing, and the first deployment of a service has no baseline at all.
+      if (rule.baseline && outcome.verdict === 'inconclusive') continue;
       writes.push({ deploymentId: d.deploymentId, rule: rule.name, verdict: outcome.verdict, consecutive: outcome.consecutive, value: obs.value, observedAt: outcome.stateObservedAt });
     }
     if (keepAll || verdict.fired.length) verdicts.push(verdict);
@@ -101,7 +123,7 @@ export async function evaluateOnArrivalOf(deps: MonitorDeps, watched: WatchedDep
   return deps.db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock_shared(${MONITOR_LOCK})`);
     for (const t of targets) await tx.execute(sql`select pg_advisory_xact_lock(${DEPLOYMENT_LOCK_SPACE}, hashtext(${t.d.deploymentId}))`);
-    return judge(deps, tx, targets, new Map(), now, true);
+    return judge(deps, tx, targets, { pulled: new Map(), baselines: new Map() }, now, true);
   });
 }
 
@@ -127,7 +149,7 @@ export async function evaluateWatched(deps: MonitorDeps): Promise<WatchedEvaluat
     cursor = next;
     result.watched += page.length;
     const targets = targetsOf(deps, page, 'tick', policies);
-    const pulled = await readAllSources(deps, targets);
+    const read = await readAllSources(deps, targets, now);
     const fired = await deps.db.transaction(async (tx) => {
       if (first) {
         // Another tick is running (the scheduler runs one at a time; this guards a manual or overlapping one).
@@ -136,7 +158,7 @@ export async function evaluateWatched(deps: MonitorDeps): Promise<WatchedEvaluat
       } else {
         await tx.execute(sql`select pg_advisory_xact_lock(${MONITOR_LOCK})`);
       }
-      return targets.length ? judge(deps, tx, targets, pulled, now, false) : [];
+      return targets.length ? judge(deps, tx, targets, read, now, false) : [];
     });
     if (fired === null) return null;
     first = false;

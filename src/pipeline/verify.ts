@@ -11,10 +11,11 @@ export async function verify(ctx: StepContext): Promise<StepResult> {
   const { deps, claim, policy, plan } = ctx;
   const v = policy.verification;
   if (!plan.target) return { ok: false, status: 'failed', reason: 'No valid rollback target found' };
-  const restored: AssessedDeployment = { deploymentId: plan.target.deployment_id, service: plan.service, environment: plan.environment, version: plan.target.version };
   // Data about the restored version from after the rollback was decided: a sample the service reports while the
   // script is still finishing (or between the approval and the spawn) already describes the restored version.
   const since = claim.event.approvedAt ?? claim.event.initiatedAt;
+  // It serves again from then on, so that is where its span (a query's {window}, a baseline comparison) begins.
+  const restored: AssessedDeployment = { deploymentId: plan.target.deployment_id, service: plan.service, environment: plan.environment, version: plan.target.version, deployedAt: since };
   const deadline = deps.clock().getTime() + v.window;
   const observations: Array<Record<string, unknown>> = [];
   let last: Assessment | null = null;

@@ -13,6 +13,8 @@ export interface SourceTarget {
   environment: string;
   deploymentId: string;
   version: string;
+  /** What {window} in a query stands for, in ms: the span judged (since the deployment began, or the baseline's). */
+  windowMs?: number;
 }
 
 /** A place health metrics come from. `read` never throws for source failures: each configured metric comes back, null with a reason. */

@@ -1,6 +1,7 @@
 import { parseConfig, type Config } from '../../../src/config/load.ts';
 import type { Actor } from '../../../src/core/deps.ts';
 import { createDatabase, type Database, type Db } from '../../../src/db/client.ts';
+import { createBaselineReader } from '../../../src/health/baseline/read-baseline.ts';
 import type { Executor } from '../../../src/executors/types.ts';
 import { createLogger } from '../../../src/logging/logger.ts';
 import type { Notice, Notifier } from '../../../src/notify/notifier.ts';
@@ -110,6 +111,12 @@ export async function createLayerWorld(opts: { start: Date; services?: string[];
     readSources: async () => {
       throw new Error('readSources was called, but no source is configured');
     },
+    // The real reader over the layer's refusing fetch: the layer policy names no baseline rule, so it reads nothing.
+    readBaselines: createBaselineReader({
+      fetch: async () => {
+        throw new Error('layer tests make no network calls');
+      },
+    }),
     secret: () => undefined,
     executorFor: () => {
       if (!executor) throw new Error('this layer test gave no executor');

@@ -59,6 +59,70 @@ describe('rules in the policy file', () => {
   });
 });
 
+describe('baseline rules in the policy file', () => {
+  const prometheus = (queries: Record<string, string>) =>
+    `    sources:\n      - { kind: prometheus, url: "http://prometheus:9090", queries: ${JSON.stringify(queries)} }\n`;
+  const counts = {
+    errors: 'sum(increase(http_requests_total{job="payments",version="{version}",code=~"5.."}[{window}]))',
+    requests: 'sum(increase(http_requests_total{job="payments",version="{version}"}[{window}]))',
+  };
+
+  it('read as a team writes them: a canary rate, a before/after latency, a Keptn-style relative limit beside a floor', () => {
+    const r = parseConfig(
+      withRules(
+        `      - name: errors-vs-stable
+        metric: errors
+        baseline: { against: canary, test: rate, per: requests, at_most: "+20%" }
+        action: auto
+      - { name: slower, metric: p95_ms, baseline: { test: distribution }, action: propose }
+      - { name: p95-relative, metric: p95_ms, op: ">", threshold: 300, baseline: { test: relative, at_most: "+10%" }, action: warn }
+`,
+        prometheus(counts),
+      ),
+    );
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    const rules = Object.fromEntries(r.config.resolve('payments', 'production')!.rules.map((x) => [x.name, x]));
+    expect(rules['errors-vs-stable']).toMatchObject({ metric: 'errors', baseline: { against: 'canary', test: 'rate', per: 'requests', at_most: 0.2, alpha: 0.01 } });
+    expect(rules['errors-vs-stable']!.op).toBeUndefined();
+    expect(rules.slower).toMatchObject({ baseline: { against: 'previous', test: 'distribution', at_most: 0.1 } });
+    expect(rules['p95-relative']).toMatchObject({ op: '>', threshold: 300, baseline: { test: 'relative', at_most: 0.1 } });
+  });
+
+  it.each([
+    ['a rule with neither a threshold nor a baseline', `      - { name: x, metric: p95_ms, action: warn }\n`, '', 'services.payments.rules[0].op', 'or a baseline to compare against'],
+    ['a rate without per', `      - { name: x, metric: errors, baseline: { test: rate }, action: auto }\n`, prometheus(counts), 'services.payments.rules[0].baseline.per', 'expected per'],
+    ['an allowance written without its sign', `      - { name: x, metric: p95_ms, baseline: { test: relative, at_most: "10%" }, action: warn }\n`, '', 'services.payments.rules[0].baseline.at_most', 'such as "+10%"'],
+    ['an unknown test', `      - { name: x, metric: p95_ms, baseline: { test: ttest }, action: warn }\n`, '', 'services.payments.rules[0].baseline.test', 'expected one of'],
+    [
+      'a rate on pushed samples, which carry no counts',
+      `      - { name: x, metric: recent_errors, baseline: { test: rate, per: requests }, action: auto }\n`,
+      prometheus(counts),
+      'services.payments.rules[0].metric',
+      'has no Prometheus query named "recent_errors" (pushed samples carry no counts',
+    ],
+    [
+      'a rate whose query does not count over {window}',
+      `      - { name: x, metric: errors, baseline: { test: rate, per: requests }, action: auto }\n`,
+      prometheus({ ...counts, requests: 'sum(rate(http_requests_total[5m]))' }),
+      'services.payments.rules[0].baseline.per',
+      'must count over {window}',
+    ],
+    [
+      'a canary whose query cannot tell the versions apart',
+      `      - { name: x, metric: errors, baseline: { against: canary, test: rate, per: requests }, action: auto }\n`,
+      prometheus({ errors: 'sum(increase(errors_total[{window}]))', requests: 'sum(increase(requests_total[{window}]))' }),
+      'services.payments.rules[0].baseline.against',
+      'needs {version} in the Prometheus query for "errors"',
+    ],
+    ['a distribution of the probe\'s single reading', `      - { name: x, metric: probe_up, baseline: { test: distribution }, action: warn }\n`, `    sources:\n      - { kind: http_probe, url: "http://payments/health" }\n`, 'services.payments.rules[0].metric', 'neither for "probe_up"'],
+  ])('reject %s with its path', (_name, rules, sources, path, message) => {
+    const r = parseConfig(withRules(rules, sources));
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors.find((e) => e.path === path)?.message, JSON.stringify(r.errors)).toContain(message);
+  });
+});
+
 describe('the shipped examples', () => {
   it.each(['examples/backstop.example.yaml', 'examples/backstop.cortex.yaml'])('%s is a valid policy', async (file) => {
     const { readFile } = await import('node:fs/promises');

@@ -19,12 +19,14 @@ const TRIGGER_LABEL = { automatic: 'Automatic', manual: 'Manual', alert: 'Alert'
 export const triggerLabel = (t: keyof typeof TRIGGER_LABEL) => TRIGGER_LABEL[t];
 
 /**
- * The trigger evidence: a rule's "metric observed vs threshold over window" when the monitor supplied one, otherwise
- * the recorded keys as they are.
+ * The trigger evidence: a baseline rule's comparison, or a rule's "metric observed vs threshold over window" when the
+ * monitor supplied one, otherwise the recorded keys as they are.
  */
 export function evidenceLabel(data: unknown): string | null {
   if (!data || typeof data !== 'object') return null;
   const d = data as Record<string, unknown>;
+  // A baseline rule's comparison is already a sentence with its numbers: effect, interval, counts, the version.
+  if (typeof d.metric === 'string' && typeof d.comparison === 'string') return userText(d.comparison);
   if (typeof d.metric === 'string' && d.observed !== undefined && d.threshold !== undefined) {
     const window = typeof d.window === 'string' ? ` over ${d.window}` : '';
     const op = typeof d.op === 'string' ? d.op : 'vs';

@@ -1,0 +1,150 @@
+import type { Baseline } from '../../config/monitoring-schema.ts';
+import { alwaysValid, logMixtureRatio } from '../stats/always-valid.ts';
+import { mannWhitneyGreater } from '../stats/mann-whitney.ts';
+import { spreadIncrease } from '../stats/spread.ts';
+import type { BaselineData, BaselineJudgment, Counts } from './baseline-data.ts';
+import { count, interval, median, num, pct, times } from './baseline-words.ts';
+
+// Below this on either side nothing is judged (inconclusive, never a pass), unless the rule says min_traffic.
+const DEFAULT_MIN = { rate: 100, distribution: 10, relative: 3 } as const;
+// The mixing scales of the always-valid test: the effect each is tuned to find fastest. Twice the baseline's error
+// rate (on the log scale); a sample slower than the baseline's 70% of the time; half as scattered again.
+const TAU = { rate: Math.LN2, distribution: 0.2, spread: Math.log(1.5) } as const;
+
+type Judged = Omit<BaselineJudgment, 'baselineVersion'>;
+
+/** One baseline rule's finding: an always-valid test of "worse than the baseline by more than at_most". Pure. */
+export function judgeBaseline(rule: { metric: string; baseline: Baseline }, data: BaselineData): BaselineJudgment {
+  const b = rule.baseline;
+  if (data.kind === 'missing') return { ...nothing(`${rule.metric}: ${data.detail}`), baselineVersion: null };
+  const min = b.min_traffic ?? DEFAULT_MIN[b.test];
+  let judged: Judged;
+  if (data.kind === 'counts') judged = b.test === 'rate' ? rate(rule.metric, b, data.current, data.baseline, data.baselineVersion, min) : nothing(`${rule.metric}: expected samples for test: ${b.test}`);
+  else judged = b.test === 'distribution' ? distribution(rule.metric, b, data.current, data.baseline, data.baselineVersion, min) : b.test === 'relative' ? relative(rule.metric, b, data.current, data.baseline, data.baselineVersion, min) : nothing(`${rule.metric}: expected counts for test: rate`);
+  return { ...judged, baselineVersion: data.baselineVersion };
+}
+
+const nothing = (words: string): Judged => ({ verdict: 'inconclusive', value: null, baselineValue: null, effect: null, interval: null, pValue: null, counted: { current: 0, baseline: 0 }, words });
+
+function tooLittle(metric: string, what: string, counted: Judged['counted'], min: number, version: string): Judged {
+  return { ...nothing(`${metric}: too little to compare with ${version} (${count(counted.current)} ${what} now, ${count(counted.baseline)} before; at least ${count(min)} on each side needed)`), counted };
+}
+
+// Errors per request against the baseline's, on the log rate ratio θ. The estimate adds ½ to each count, so a count of
+// zero is not infinitely sure of itself. Its variance is taken under each null in turn, from the counts the null expects
+// given the events seen (n·p0 and n·(1 − p0), the score test's form): a baseline with no errors at all then still lets
+// forty errors now count as evidence, where the plug-in variance 1/x + 1/y would drown them. The interval is the set
+// of ratios the test does not reject, walked down from the estimate, so the card's interval and verdict agree.
+function rate(metric: string, b: Baseline, now: Counts, before: Counts, version: string, min: number): Judged {
+  const counted = { current: now.exposure, baseline: before.exposure };
+  const per = b.per ?? 'requests';
+  if (now.exposure < min || before.exposure < min) return tooLittle(metric, per, counted, min, version);
+  const value = now.events / now.exposure;
+  const baselineValue = before.events / before.exposure;
+  const allowed = `${pct(b.at_most, '+')} allowed`;
+  const n = now.events + before.events;
+  if (n === 0) {
+    const words = `${metric}/${per}: no ${metric} now or in ${version}'s ${count(before.exposure)} ${per} (${count(now.exposure)} ${per} now): within the ${allowed}`;
+    return { verdict: 'ok', value, baselineValue, effect: null, interval: null, pValue: 1, counted, words };
+  }
+  const estimate = Math.log((now.events + 0.5) / now.exposure) - Math.log((before.events + 0.5) / before.exposure);
+  const logLambda = (theta0: number) => {
+    const p0 = 1 / (1 + before.exposure / (Math.exp(theta0) * now.exposure));
+    return logMixtureRatio(estimate, 1 / (n * p0) + 1 / (n * (1 - p0)), theta0, TAU.rate);
+  };
+  const bar = Math.log(1 / b.alpha);
+  const lower = lowerEdge(estimate, (t) => logLambda(t) >= bar);
+  // Far above the estimate the null expects almost no baseline events, and the normal approximation breaks down (the
+  // variance grows faster than the distance): the upper end takes the plug-in variance instead. It decides nothing.
+  const upper = alwaysValid({ estimate, variance: 1 / (now.events + 0.5) + 1 / (before.events + 0.5), nullValue: estimate, tau: TAU.rate, alpha: b.alpha }).upper;
+  const limit = Math.log(1 + b.at_most);
+  const pValue = Math.min(1, Math.exp(-logLambda(limit)));
+  const breach = lower !== null && lower > limit;
+  const effect = baselineValue > 0 ? value / baselineValue : Math.exp(estimate);
+  const interval: [number, number] = [lower === null ? 0 : Math.exp(lower), Math.exp(upper)];
+  const words =
+    `${metric}/${per} ${times(effect)} ${version}'s (${version}: ${pct(baselineValue)}, now ${pct(value)}; ` +
+    `${rangeWords(b.alpha, interval)}; ${count(now.exposure)} ${per} now, ${count(before.exposure)} before): ${breach ? 'more than' : 'within'} the ${allowed}`;
+  return { verdict: breach ? 'breach' : 'ok', value, baselineValue, effect, interval, pValue, counted, words };
+}
+
+// Where the rejection region begins, walking down from the estimate in steps of 1% of the ratio: the first rejected
+// θ0, or null when none is within a factor of e^12 (the interval reaches 0).
+function lowerEdge(estimate: number, rejected: (theta0: number) => boolean): number | null {
+  for (let step = 1; step <= 1200; step++) {
+    const theta0 = estimate - step * 0.01;
+    if (rejected(theta0)) return theta0;
+  }
+  return null;
+}
+
+// Three digits at the ends, so an interval that only just clears the allowance (1.13 against +10%) shows that it does.
+const bound = (x: number) => String(Number(x.toPrecision(3)));
+const rangeWords = (alpha: number, [lower, upper]: [number, number]) => interval(alpha, bound(lower), `${bound(upper)}×`);
+
+// Latency and the like: is a sample now, shrunk by the allowance, still slower than a baseline sample more often than
+// not (Mann-Whitney's P(X > Y))? And are the samples more scattered (mean absolute deviation from the median)?
+// Each question gets half of alpha.
+function distribution(metric: string, b: Baseline, now: number[], before: number[], version: string, min: number): Judged {
+  const counted = { current: now.length, baseline: before.length };
+  if (now.length < min || before.length < min) return tooLittle(metric, 'samples', counted, min, version);
+  const allowed = now.map((x) => x / (1 + b.at_most));
+  const n = now.length;
+  const m = before.length;
+  const mw = mannWhitneyGreater(allowed, before)!;
+  const shift = alwaysValid({ estimate: mw.superiority - 0.5, variance: (n + m + 1) / (12 * n * m), nullValue: 0, tau: TAU.distribution, alpha: b.alpha / 2 });
+  const slower = mw.superiority > 0.5 && shift.pValue <= b.alpha / 2;
+  const spread = spreadFinding(allowed, before, b.alpha / 2);
+  const value = median(now);
+  const baselineValue = median(before);
+  const relativeShift = baselineValue !== 0 ? (value - baselineValue) / Math.abs(baselineValue) : null;
+  const scatter = spreadIncrease(now, before)?.ratio ?? null;
+  const shiftWords =
+    `${metric} median ${num(value)} against ${version}'s ${num(baselineValue)}${relativeShift === null ? '' : ` (${pct(relativeShift, '±')})`}; ` +
+    `more than ${pct(b.at_most, '+')} above ${version}'s in ${pct(mw.superiority)} of pairs of samples (${interval(b.alpha / 2, pct(Math.max(0, 0.5 + shift.lower)).replace('%', ''), pct(Math.min(1, 0.5 + shift.upper)))})`;
+  const spreadWords = scatter === null ? '' : `; spread ${times(scatter)} ${version}'s${spread.breach ? ', a significant rise' : ''}`;
+  const words = `${shiftWords}${spreadWords}; ${n} samples now, ${m} before`;
+  const breach = slower || spread.breach;
+  return {
+    verdict: breach ? 'breach' : 'ok',
+    value,
+    baselineValue,
+    effect: slower || !spread.breach ? relativeShift : scatter,
+    interval: [Math.max(0, 0.5 + shift.lower), Math.min(1, 0.5 + shift.upper)],
+    pValue: Math.min(shift.pValue, spread.pValue),
+    counted,
+    words,
+  };
+}
+
+// A rise in scatter: the log ratio of mean absolute deviations from the median, with the delta method's variance.
+function spreadFinding(now: number[], before: number[], alpha: number): { breach: boolean; pValue: number } {
+  const dev = (xs: number[]) => {
+    const med = median(xs);
+    const d = xs.map((x) => Math.abs(x - med));
+    const mean = d.reduce((s, x) => s + x, 0) / d.length;
+    const variance = d.reduce((s, x) => s + (x - mean) ** 2, 0) / (d.length - 1);
+    return { mean, variance, n: d.length };
+  };
+  const x = dev(now);
+  const y = dev(before);
+  if (x.mean <= 0 || y.mean <= 0) return { breach: false, pValue: 1 };
+  const variance = x.variance / (x.n * x.mean ** 2) + y.variance / (y.n * y.mean ** 2);
+  if (!(variance > 0)) return { breach: false, pValue: 1 };
+  const estimate = Math.log(x.mean / y.mean);
+  const av = alwaysValid({ estimate, variance, nullValue: 0, tau: TAU.spread, alpha });
+  return { breach: estimate > 0 && av.pValue <= alpha, pValue: av.pValue };
+}
+
+// Keptn's relative criterion, as written: the mean now against the baseline's mean times the allowance. No statistics.
+function relative(metric: string, b: Baseline, now: number[], before: number[], version: string, min: number): Judged {
+  const counted = { current: now.length, baseline: before.length };
+  if (now.length < min || before.length < min) return tooLittle(metric, 'samples', counted, min, version);
+  const value = now.reduce((s, x) => s + x, 0) / now.length;
+  const baselineValue = before.reduce((s, x) => s + x, 0) / before.length;
+  if (baselineValue <= 0) return { ...nothing(`${metric}: ${version}'s mean is ${num(baselineValue)}, so "${pct(b.at_most, '+')}" of it means nothing`), counted };
+  const effect = value / baselineValue;
+  const breach = value > baselineValue * (1 + b.at_most);
+  const words = `${metric} mean ${num(value)} is ${pct(effect - 1, '±')} against ${version}'s ${num(baselineValue)}: ${breach ? 'more than' : 'within'} the ${pct(b.at_most, '+')} allowed (${now.length} samples now, ${before.length} before)`;
+  return { verdict: breach ? 'breach' : 'ok', value, baselineValue, effect, interval: null, pValue: null, counted, words };
+}
