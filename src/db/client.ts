@@ -21,6 +21,10 @@ export function createDatabase(url: string, logger: Logger, options: { max?: num
     // A down database must become a fast, clear error rather than a request that waits forever.
     connectionTimeoutMillis: 3_000,
     idleTimeoutMillis: 30_000,
+    // Only named statements are cached (src/db/prepared.ts, the worker's claim), and each is a lookup by key whose
+    // plan does not depend on the values: plan them once. Left to choose, Postgres kept re-planning them on every run,
+    // which cost more than running them.
+    options: '-c plan_cache_mode=force_generic_plan',
   });
   // An idle client losing its connection would otherwise crash the process.
   pool.on('error', (err) => logger.warn({ err }, 'postgres idle client error'));

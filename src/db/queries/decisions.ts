@@ -2,6 +2,7 @@
 // vote is judged on, and one write that records the vote, moves the status and appends the audit row together.
 import { eq, sql } from 'drizzle-orm';
 import type { Queryable } from '../client.ts';
+import { executePrepared } from '../prepared.ts';
 import { rowFromJson } from '../row-from-json.ts';
 import { approvals, rollbackEvents, type RollbackEventRow } from '../schema/index.ts';
 import { auditInsertCtes, chainHeadFromJson, lockedChainHeadJson, type AuditRowToInsert, type ChainHead } from './audit-log.ts';
@@ -24,9 +25,9 @@ export interface DecisionState {
  * the facts its plan is derived from. Null when there is no such rollback.
  */
 export async function readDecisionState(q: Queryable, eventId: string, auditChain: number): Promise<DecisionState | null> {
-  const { rows } = await q.execute<
+  const { rows } = await executePrepared<
     Partial<StoredFactsColumns> & { event: Record<string, unknown>; votes: Array<Record<string, unknown>>; head: Parameters<typeof chainHeadFromJson>[0] | null }
-  >(sql`
+  >(q, sql`
     with ev as (select * from ops.rollback_events where event_id = ${eventId} for update)
     select row_to_json(ev) as event,
       coalesce((select json_agg(a order by a.decided_at, a.id) from ops.approvals a where a.event_id = ev.event_id), '[]') as votes,
@@ -54,7 +55,7 @@ export async function writeDecision(
   const vote = q.insert(approvals).values(input.vote);
   const event = q.update(rollbackEvents).set(input.patch).where(eq(rollbackEvents.eventId, input.eventId)).returning();
   // Drizzle puts an embedded query in parentheses itself, so `vote as ${vote}` is a well-formed CTE.
-  const { rows } = await q.execute<{ event: Record<string, unknown> }>(sql`
+  const { rows } = await executePrepared<{ event: Record<string, unknown> }>(q, sql`
     with ${auditInsertCtes([input.audit])}, vote as ${vote}, ev as ${event}
     select row_to_json(ev) as event from ev`);
   return rowFromJson(rollbackEvents, rows[0]!.event);
