@@ -15,8 +15,11 @@ export function pct(x: number, sign: '' | '+' | '±' = ''): string {
   return `${sign && p >= 0 ? '+' : ''}${text}%`;
 }
 
-/** "99.5% interval 1.5–11×": the level as exact as alpha makes it (a rounded 100% would claim certainty). */
-export const interval = (alpha: number, lower: string, upper: string) => `${Number(((1 - alpha) * 100).toFixed(3))}% interval ${lower}–${upper}`;
+/** "99.5%": the level as exact as alpha makes it (a rounded 100% would claim certainty). */
+export const level = (alpha: number) => `${Number(((1 - alpha) * 100).toFixed(3))}%`;
+
+/** "99.5% interval 1.5–11×". */
+export const interval = (alpha: number, lower: string, upper: string) => `${level(alpha)} interval ${lower}–${upper}`;
 
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);

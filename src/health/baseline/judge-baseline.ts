@@ -3,7 +3,7 @@ import { alwaysValid, logMixtureRatio } from '../stats/always-valid.ts';
 import { mannWhitneyGreater } from '../stats/mann-whitney.ts';
 import { spreadIncrease } from '../stats/spread.ts';
 import type { BaselineData, BaselineJudgment, Counts } from './baseline-data.ts';
-import { count, interval, median, num, pct, times } from './baseline-words.ts';
+import { count, interval, level, median, num, pct, times } from './baseline-words.ts';
 
 // Below this on either side nothing is judged (inconclusive, never a pass), unless the rule says min_traffic.
 const DEFAULT_MIN = { rate: 100, distribution: 10, relative: 3 } as const;
@@ -31,10 +31,11 @@ function tooLittle(metric: string, what: string, counted: Judged['counted'], min
 }
 
 // Errors per request against the baseline's, on the log rate ratio θ. The estimate adds ½ to each count, so a count of
-// zero is not infinitely sure of itself. Its variance is taken under each null in turn, from the counts the null expects
-// given the events seen (n·p0 and n·(1 − p0), the score test's form): a baseline with no errors at all then still lets
-// forty errors now count as evidence, where the plug-in variance 1/x + 1/y would drown them. The interval is the set
-// of ratios the test does not reject, walked down from the estimate, so the card's interval and verdict agree.
+// zero is not infinitely sure of itself. Its variance is taken under the null, from the counts the null expects given
+// the events seen (n·p0 and n·(1 − p0), the score test's form): a baseline with no errors at all then still lets forty
+// errors now count as evidence, where the plug-in variance 1/x + 1/y would drown them. One-sided: only a rise past the
+// allowance can breach. The interval's lower end is where the same test starts to reject, so a breach always shows an
+// interval above the allowance.
 function rate(metric: string, b: Baseline, now: Counts, before: Counts, version: string, min: number): Judged {
   const counted = { current: now.exposure, baseline: before.exposure };
   const per = b.per ?? 'requests';
@@ -42,31 +43,39 @@ function rate(metric: string, b: Baseline, now: Counts, before: Counts, version:
   const value = now.events / now.exposure;
   const baselineValue = before.events / before.exposure;
   const allowed = `${pct(b.at_most, '+')} allowed`;
+  // How many errors the baseline's rate would give the traffic seen now: below a few, no rise could be told from
+  // chance, so not seeing one proves nothing (and a regressed version must not become the next known-good).
+  const expected = baselineValue * now.exposure;
+  const unsure = `too few ${metric} expected at ${version}'s rate to tell a rise (${num(expected)} in ${count(now.exposure)} ${per}; ${MIN_EXPECTED_EVENTS} needed)`;
   const n = now.events + before.events;
-  if (n === 0) {
-    const words = `${metric}/${per}: no ${metric} now or in ${version}'s ${count(before.exposure)} ${per} (${count(now.exposure)} ${per} now): within the ${allowed}`;
-    return { verdict: 'ok', value, baselineValue, effect: null, interval: null, pValue: 1, counted, words };
-  }
+  if (n === 0) return { ...nothing(`${metric}/${per}: no ${metric} now or in ${version}'s ${count(before.exposure)} ${per}: ${unsure}`), counted, value, baselineValue };
   const estimate = Math.log((now.events + 0.5) / now.exposure) - Math.log((before.events + 0.5) / before.exposure);
   const logLambda = (theta0: number) => {
     const p0 = 1 / (1 + before.exposure / (Math.exp(theta0) * now.exposure));
     return logMixtureRatio(estimate, 1 / (n * p0) + 1 / (n * (1 - p0)), theta0, TAU.rate);
   };
-  const bar = Math.log(1 / b.alpha);
-  const lower = lowerEdge(estimate, (t) => logLambda(t) >= bar);
-  // Far above the estimate the null expects almost no baseline events, and the normal approximation breaks down (the
+  const limit = Math.log(1 + b.at_most);
+  const pValue = estimate > limit ? Math.min(1, Math.exp(-logLambda(limit))) : 1;
+  const breach = pValue <= b.alpha;
+  const rejects = (theta0: number) => logLambda(theta0) >= Math.log(1 / b.alpha);
+  const lower = breach ? boundary(limit, estimate, rejects) : lowerEdge(estimate, rejects);
+  // Far above the estimate the null expects almost no baseline events and the normal approximation breaks down (the
   // variance grows faster than the distance): the upper end takes the plug-in variance instead. It decides nothing.
   const upper = alwaysValid({ estimate, variance: 1 / (now.events + 0.5) + 1 / (before.events + 0.5), nullValue: estimate, tau: TAU.rate, alpha: b.alpha }).upper;
-  const limit = Math.log(1 + b.at_most);
-  const pValue = Math.min(1, Math.exp(-logLambda(limit)));
-  const breach = lower !== null && lower > limit;
   const effect = baselineValue > 0 ? value / baselineValue : Math.exp(estimate);
   const interval: [number, number] = [lower === null ? 0 : Math.exp(lower), Math.exp(upper)];
+  const then = before.events === 0 ? `none in ${count(before.exposure)} ${per}` : pct(baselineValue);
   const words =
-    `${metric}/${per} ${times(effect)} ${version}'s (${version}: ${pct(baselineValue)}, now ${pct(value)}; ` +
-    `${rangeWords(b.alpha, interval)}; ${count(now.exposure)} ${per} now, ${count(before.exposure)} before): ${breach ? 'more than' : 'within'} the ${allowed}`;
-  return { verdict: breach ? 'breach' : 'ok', value, baselineValue, effect, interval, pValue, counted, words };
+    `${metric}/${per} ${before.events === 0 ? `${count(now.events)} now where ${version} had none` : `${times(effect)} ${version}'s`} (${version}: ${then}, now ${pct(value)}; ` +
+    `${rangeWords(b.alpha, interval)}; ${count(now.exposure)} ${per} now, ${count(before.exposure)} before): `;
+  const judged = { value, baselineValue, effect: before.events === 0 ? null : effect, interval, pValue, counted };
+  if (breach) return { ...judged, verdict: 'breach', words: `${words}more than the ${allowed}` };
+  if (expected < MIN_EXPECTED_EVENTS) return { ...judged, verdict: 'inconclusive', words: `${words}not shown to exceed the ${allowed}, but ${unsure}` };
+  return { ...judged, verdict: 'ok', words: `${words}not shown to exceed the ${allowed}` };
 }
+
+// A Poisson count below this many expected events cannot show a doubling at the default alpha within a watch.
+const MIN_EXPECTED_EVENTS = 5;
 
 // Where the rejection region begins, walking down from the estimate in steps of 1% of the ratio: the first rejected
 // θ0, or null when none is within a factor of e^12 (the interval reaches 0).
@@ -78,9 +87,23 @@ function lowerEdge(estimate: number, rejected: (theta0: number) => boolean): num
   return null;
 }
 
-// Three digits at the ends, so an interval that only just clears the allowance (1.13 against +10%) shows that it does.
+// The edge between a rejected θ0 (`outside`, the allowance on a breach) and the estimate, which is never rejected.
+function boundary(outside: number, estimate: number, rejected: (theta0: number) => boolean): number {
+  let lo = outside;
+  let hi = estimate;
+  for (let i = 0; i < 40; i++) {
+    const mid = (lo + hi) / 2;
+    if (rejected(mid)) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
+// Three digits at the ends, so an interval that only just clears the allowance (1.13 against +10%) shows that it
+// does; past a thousandfold the upper end says nothing a person can use.
 const bound = (x: number) => String(Number(x.toPrecision(3)));
-const rangeWords = (alpha: number, [lower, upper]: [number, number]) => interval(alpha, bound(lower), `${bound(upper)}×`);
+const rangeWords = (alpha: number, [lower, upper]: [number, number]) =>
+  upper > 1000 ? `${level(alpha)} interval above ${bound(lower)}×` : interval(alpha, bound(lower), `${bound(upper)}×`);
 
 // Latency and the like: is a sample now, shrunk by the allowance, still slower than a baseline sample more often than
 // not (Mann-Whitney's P(X > Y))? And are the samples more scattered (mean absolute deviation from the median)?

@@ -25,7 +25,9 @@ describe('judgeBaseline', () => {
     ['too few requests now is inconclusive, never a pass', rate(), counts(6, 40, 30, 6000), 'inconclusive'],
     ['too few requests in the baseline is inconclusive', rate(), counts(60, 6000, 0, 50), 'inconclusive'],
     ['errors where the baseline had none, on enough traffic, breach', rate(), counts(40, 5000, 0, 5000), 'breach'],
-    ['sparse errors on a quiet service are not enough to call', rate(), counts(2, 120, 1, 150), 'ok'],
+    ['sparse errors on a quiet service are not enough to call', rate(), counts(2, 120, 1, 150), 'inconclusive'],
+    ['no errors on either side tells nothing about a rise', rate(), counts(0, 5000, 0, 5000), 'inconclusive'],
+    ['no rise on a baseline too quiet to show one proves nothing', rate(), counts(1, 500, 2, 1000), 'inconclusive'],
     ['40% slower samples breach', dist(), samples(steady.map((x) => x * 1.4), steady), 'breach'],
     ['the same samples are fine', dist(), samples(steady, steady), 'ok'],
     ['5% slower is within the +10% allowed', dist(), samples(steady.map((x) => x * 1.05), steady), 'ok'],
@@ -52,6 +54,24 @@ describe('judgeBaseline', () => {
   it('says why it cannot judge', () => {
     expect(judgeBaseline(rate(), counts(6, 40, 30, 6000)).words).toBe('errors: too little to compare with v2.5.2 (40 requests now, 6,000 before; at least 100 on each side needed)');
     expect(judgeBaseline(rate(), { kind: 'missing', detail: 'no earlier known-good deployment to compare with' }).words).toBe('errors: no earlier known-good deployment to compare with');
+  });
+
+  it('says when there is too little to tell, and when the baseline had no errors at all', () => {
+    expect(judgeBaseline(rate(), counts(1, 500, 2, 1000)).words).toBe(
+      "errors/requests 1.0× v2.5.2's (v2.5.2: 0.2%, now 0.2%; 99% interval 0–372×; 500 requests now, 1,000 before): not shown to exceed the +10% allowed, but too few errors expected at v2.5.2's rate to tell a rise (1 in 500 requests; 5 needed)",
+    );
+    const fresh = judgeBaseline(rate(), counts(40, 5000, 0, 5000));
+    expect(fresh).toMatchObject({ verdict: 'breach', effect: null });
+    expect(fresh.words).toMatch(/^errors\/requests 40 now where v2\.5\.2 had none \(v2\.5\.2: none in 5,000 requests, now 0\.8%; 99% interval above [\d.]+×; 5,000 requests now, 5,000 before\): more than the \+10% allowed$/);
+  });
+
+  it('gives a p-value that agrees with the verdict: one-sided, at the allowance', () => {
+    const within = judgeBaseline(rate(), counts(20, 10_000, 40, 10_000));
+    expect(within).toMatchObject({ verdict: 'ok', pValue: 1 });
+    const past = judgeBaseline(rate(), counts(120, 10_000, 40, 10_000));
+    expect(past.verdict).toBe('breach');
+    expect(past.pValue).toBeLessThanOrEqual(0.01);
+    expect(past.interval![0]).toBeGreaterThan(1.1);
   });
 
   it('names a rise in scatter for what it is', () => {
