@@ -116,7 +116,9 @@ function distribution(metric: string, b: Baseline, now: number[], before: number
   const m = before.length;
   const mw = mannWhitneyGreater(allowed, before)!;
   const shift = alwaysValid({ estimate: mw.superiority - 0.5, variance: (n + m + 1) / (12 * n * m), nullValue: 0, tau: TAU.distribution, alpha: b.alpha / 2 });
-  const slower = mw.superiority > 0.5 && shift.pValue <= b.alpha / 2;
+  // One-sided, as the breach is: faster samples are no evidence against the deployment.
+  const shiftP = mw.superiority > 0.5 ? shift.pValue : 1;
+  const slower = shiftP <= b.alpha / 2;
   const spread = spreadFinding(allowed, before, b.alpha / 2);
   const value = median(now);
   const baselineValue = median(before);
@@ -134,7 +136,8 @@ function distribution(metric: string, b: Baseline, now: number[], before: number
     baselineValue,
     effect: slower || !spread.breach ? relativeShift : scatter,
     interval: [Math.max(0, 0.5 + shift.lower), Math.min(1, 0.5 + shift.upper)],
-    pValue: Math.min(shift.pValue, spread.pValue),
+    // Each question had half of alpha: doubled, the smaller p-value is comparable with the rule's alpha.
+    pValue: Math.min(1, 2 * Math.min(shiftP, spread.pValue)),
     counted,
     words,
   };
@@ -156,7 +159,8 @@ function spreadFinding(now: number[], before: number[], alpha: number): { breach
   if (!(variance > 0)) return { breach: false, pValue: 1 };
   const estimate = Math.log(x.mean / y.mean);
   const av = alwaysValid({ estimate, variance, nullValue: 0, tau: TAU.spread, alpha });
-  return { breach: estimate > 0 && av.pValue <= alpha, pValue: av.pValue };
+  const pValue = estimate > 0 ? av.pValue : 1;
+  return { breach: pValue <= alpha, pValue };
 }
 
 // Keptn's relative criterion, as written: the mean now against the baseline's mean times the allowance. No statistics.

@@ -74,6 +74,14 @@ describe('judgeBaseline', () => {
     expect(past.interval![0]).toBeGreaterThan(1.1);
   });
 
+  it('gives a distribution p-value that agrees with the verdict: faster samples are no evidence', () => {
+    const faster = judgeBaseline(dist(), samples(steady.map((x) => x * 0.5), steady));
+    expect(faster).toMatchObject({ verdict: 'ok', pValue: 1 });
+    const slower = judgeBaseline(dist(), samples(steady.map((x) => x * 1.4), steady));
+    expect(slower.verdict).toBe('breach');
+    expect(slower.pValue).toBeLessThanOrEqual(0.01);
+  });
+
   it('names a rise in scatter for what it is', () => {
     const j = judgeBaseline(dist(), samples(steady.map((x) => 222 + (x - 222) * 3), steady));
     expect(j.words).toMatch(/spread 3\.\d× v2\.5\.2's, a significant rise/);
