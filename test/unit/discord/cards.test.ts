@@ -128,6 +128,21 @@ describe('the rollback card', () => {
     expect(card.allowed_mentions).toEqual({ parse: [] });
   });
 
+  it("shows a baseline rule's comparison as its evidence, with a CI-written version made inert", () => {
+    const comparison = "errors/requests 4.0× @everyone**v1**'s (@everyone**v1**: 0.5%, now 2%; 99% interval 1.15–10.6×; 1,240 requests now, 6,000 before): more than the +10% allowed";
+    const card = rollbackCard({
+      event: event({ triggerData: { rule: 'errors-vs-stable', metric: 'errors', test: 'rate', against: 'canary', baseline_version: '@everyone**v1**', effect: 4.03, comparison } }),
+      votes: [],
+      now: NOW,
+    });
+    const evidence = field(card, 'Evidence')!;
+    expect(evidence).toContain('4.0×');
+    expect(evidence).toContain('99% interval 1.15–10.6×; 1,240 requests now');
+    expect(evidence).not.toContain('@everyone');
+    expect(evidence).not.toContain('**v1**');
+    expect(problems('MessageCreateRequestSchema', card)).toEqual([]);
+  });
+
   it('keeps code spans closed: a backtick in a version or metric cannot end one early', () => {
     // Discord shows a code span literally, so escaping inside one would print backslashes (the sandbox showed it);
     // a backtick is the one character that matters there.
