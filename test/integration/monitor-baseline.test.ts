@@ -48,6 +48,18 @@ services:
         metric: errors
         baseline: { against: canary, test: rate, per: requests, at_most: "+20%" }
         action: auto
+  # The same counts, broken as a query can be: divided by zero, Prometheus answers +Inf.
+  ledger:
+    environments: [prod]
+    executor: { kind: command, argv: ["true"] }
+    sources:
+      - kind: prometheus
+        url: ${prom.url}
+        queries:
+          errors: 'sum(increase(backstop_test_errors_total{service="checkout",version="{version}"}[{window}])) / 0'
+          requests: 'sum(increase(backstop_test_requests_total{service="checkout",version="{version}"}[{window}]))'
+    rules:
+      - { name: errors-vs-before, metric: errors, baseline: { test: rate, per: requests }, action: auto }
   # Before/after on pushed samples: this deployment's p95 against the previous one's, over the watch's length before it.
   search:
     environments: [prod]
@@ -114,6 +126,21 @@ services:
     // The reason a person reads names the ratio, the baseline version, the interval and the traffic behind it.
     expect(done.trigger_reason).toMatch(/^errors\/requests \d+(\.\d)?× v1's \(v1: [\d.]+%, now [\d.]+%; 99% interval [\d.]+–[\d.]+×; [\d,]+ requests now, [\d,]+ before\): more than the \+20% allowed$/);
   }, 120_000);
+
+  it('calls Inf from Prometheus inconclusive, never a rollback, and says which query gave it', async () => {
+    await deploy('ledger', 'v1', true);
+    const id = await deploy('ledger', 'v2', false);
+    await prom.waitForSeries('backstop_test_errors_total{version="v2"}', 20_000);
+    const check = await waitFor('the check to read Prometheus', async () => {
+      const body = (await b.api('POST', '/auto-rollback/check', 'viewer', { deployment_id: id })).body;
+      return /errors \(now\)/.test(body.reason) ? body : undefined;
+    }, 20_000, 200);
+    expect(check.assessment.verdict, JSON.stringify(check)).toBe('inconclusive');
+    expect(check.should_rollback).toBe(false);
+    expect(check.reason).toMatch(/^Inconclusive: errors: errors \(now\): .*Inf/i);
+    await ticksAfter(b, Date.now(), 3);
+    expect(await rollbacksOf(id)).toEqual([]);
+  }, 60_000);
 
   it('proposes a rollback when pushed latency is slower than the previous deployment\'s, and is inconclusive on too little data', async () => {
     const push = (id: string, p95: number) => b.api('POST', `/api/deployments/${id}/health`, 'ci', { p95_ms: p95 });
