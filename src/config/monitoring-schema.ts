@@ -121,6 +121,17 @@ export const MonitoringSchema = z.strictObject({
       action: ActionSchema.default('propose'),
     })
     .default({ service_label: 'service', environment_label: 'environment', action: 'propose' }),
+  // People mark decisions as false alarms; a rule's precision is 1 − false alarms / decisions over its newest
+  // `over_last` decisions. An auto or auto_with_veto rule below `demote_below` (0 turns this off) proposes instead,
+  // once it has at least `min_decisions` of them, so one early false alarm does not demote it.
+  false_alarms: z
+    .strictObject({
+      demote_below: z.number().min(0).max(1).default(0.8),
+      min_decisions: z.number().int().min(1).max(1000).default(5),
+      over_last: z.number().int().min(1).max(1000).default(20),
+    })
+    .refine((f) => f.over_last >= f.min_decisions, { path: ['over_last'], message: 'expected over_last to be at least min_decisions: fewer decisions can never reach the minimum' })
+    .default({ demote_below: 0.8, min_decisions: 5, over_last: 20 }),
 });
 
 /** The seed's table, used when the policy file names no rules. */

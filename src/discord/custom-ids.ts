@@ -6,9 +6,12 @@ export type CustomId =
   | { action: 'decide-modal'; decision: 'approve' | 'reject'; eventId: string }
   | { action: 'history'; page: string }
   | { action: 'unfreeze' | 'let-through' | 'let-through-modal'; freezeId: string }
-  | { action: 'grant-pass'; passId: string };
+  | { action: 'grant-pass'; passId: string }
+  | { action: 'false-alarm' | 'false-alarm-modal'; decisionId: number };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+// A health decision's id (bigserial): digits, no leading zero, within JavaScript's exact integers.
+const DECISION_ID = /^[1-9][0-9]{0,14}$/;
 
 export const customId = {
   approve: (eventId: string) => `bs:approve:${eventId}`,
@@ -22,6 +25,9 @@ export const customId = {
   letThrough: (freezeId: string) => `bs:let-through:${freezeId}`,
   letThroughModal: (freezeId: string) => `bs:let-through-modal:${freezeId}`,
   grantPass: (passId: string) => `bs:grant-pass:${passId}`,
+  /** "False alarm" on a warning or a rejected proposal: opens the modal asking, optionally, why. */
+  falseAlarm: (decisionId: number) => `bs:false-alarm:${decisionId}`,
+  falseAlarmModal: (decisionId: number) => `bs:false-alarm-modal:${decisionId}`,
 };
 
 export function parseCustomId(raw: string): CustomId | null {
@@ -44,6 +50,9 @@ export function parseCustomId(raw: string): CustomId | null {
       return UUID.test(arg) ? { action, freezeId: arg } : null;
     case 'grant-pass':
       return UUID.test(arg) ? { action, passId: arg } : null;
+    case 'false-alarm':
+    case 'false-alarm-modal':
+      return DECISION_ID.test(arg) ? { action, decisionId: Number(arg) } : null;
     default:
       return null;
   }

@@ -10,6 +10,7 @@ import { parseCustomId } from '../discord/custom-ids.ts';
 import { findRoute } from './command-registry.ts';
 import { choicesFor } from './handlers/autocomplete.ts';
 import { decisionReply, reasonModal } from './handlers/decide.ts';
+import { alreadyMarked, falseAlarmModal, falseAlarmReply } from './handlers/false-alarm.ts';
 import { freezeLiftReply } from './handlers/freeze-lift.ts';
 import { grantPassReply } from './handlers/grant-pass.ts';
 import { freezeGone, letThroughModal, letThroughReply } from './handlers/let-through.ts';
@@ -99,7 +100,7 @@ export function createDispatcher(deps: CoreDeps) {
 
   async function onButton(i: ButtonInteraction): Promise<void> {
     const id = parseCustomId(i.customId);
-    if (!id || id.action === 'decide-modal' || id.action === 'let-through-modal') {
+    if (!id || id.action === 'decide-modal' || id.action === 'let-through-modal' || id.action === 'false-alarm-modal') {
       return respond(i, 'button', NEEDS.view, async () => ({ content: '⚠️ This button is not one of backstop\'s, or it is out of date.' }));
     }
     switch (id.action) {
@@ -114,6 +115,9 @@ export function createDispatcher(deps: CoreDeps) {
         return respond(i, 'grant button', NEEDS.decide, (actor) => grantPassReply(deps, actor, id.passId));
       case 'let-through':
         return openModal(i, 'let-through button', NEEDS.override, async () => freezeGone(await getFreeze(deps.db, id.freezeId), deps.clock()), letThroughModal(id.freezeId));
+      // Marking a false alarm demotes rules that roll back by themselves, so it takes the people who decide rollbacks.
+      case 'false-alarm':
+        return openModal(i, 'false alarm button', NEEDS.decide, () => alreadyMarked(deps, id.decisionId), falseAlarmModal(id.decisionId));
       case 'approve':
       case 'reject': {
         const late = async () => {
@@ -133,6 +137,9 @@ export function createDispatcher(deps: CoreDeps) {
         const outcome = await decideRollback(deps, { eventId: id.eventId, actor, decision: id.decision, reason: i.fields.getTextInputValue('reason') });
         return decisionReply(outcome, id.decision);
       });
+    }
+    if (id?.action === 'false-alarm-modal') {
+      return respond(i, 'false alarm modal', NEEDS.decide, (actor) => falseAlarmReply(deps, actor, { decisionId: id.decisionId, reason: i.fields.getTextInputValue('reason') }));
     }
     if (id?.action === 'let-through-modal') {
       return respond(i, 'let-through modal', NEEDS.override, (actor) =>

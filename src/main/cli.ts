@@ -3,6 +3,7 @@ import type { RoleSet } from './roles.ts';
 import { registerDiscordCommands } from './cli-discord.ts';
 import { registerRollbackCommands } from './cli-rollback.ts';
 import { registerGateCommands } from './cli-gate.ts';
+import { registerDecisionCommands } from './cli-decision.ts';
 import { PACKAGE } from '../core/package-root.ts';
 
 // Every command imports what it needs when it runs: `backstop --help` loads commander alone, a one-shot command such as
@@ -87,6 +88,7 @@ audit
 
 registerRollbackCommands(program);
 registerGateCommands(program);
+registerDecisionCommands(program);
 registerDiscordCommands(program);
 
 try {

@@ -85,7 +85,14 @@ export async function runRoles(booted: Booted, roles: RoleSet, extra: { extraNot
         import('../audit/append-audit.ts'),
       ])
     : undefined;
-  const loadWorkerModules = () => Promise.all([import('../jobs/rollback-worker.ts'), import('../monitor/monitor-worker.ts'), import('../retention/retention-worker.ts')]);
+  const loadWorkerModules = () =>
+    Promise.all([
+      import('../jobs/rollback-worker.ts'),
+      import('../monitor/monitor-worker.ts'),
+      import('../retention/retention-worker.ts'),
+      import('../metrics/precision-metrics.ts'),
+      import('../db/queries/false-alarms.ts'),
+    ]);
   // With the API in the same process, the workers' code loads after the API listens: compiling it is main-thread work
   // that would hold up the port, and the API serves (and /health says so) while the workers join their queues.
   const workerModules = roles.worker && !roles.api ? loadWorkerModules() : undefined;
@@ -154,7 +161,9 @@ export async function runRoles(booted: Booted, roles: RoleSet, extra: { extraNot
     closers.push(['gateway', () => gateway.close()]);
   }
   if (roles.worker) {
-    const [{ startRollbackWorker }, { startMonitorWorker }, { startRetentionWorker }] = await (workerModules ?? loadWorkerModules());
+    const [{ startRollbackWorker }, { startMonitorWorker }, { startRetentionWorker }, { createPrecisionMetrics }, { findAllRuleTallies }] = await (workerModules ?? loadWorkerModules());
+    // The monitor demotes imprecise rules, so its role reports their precision.
+    createPrecisionMetrics(metrics.registry, () => findAllRuleTallies(deps.db, config.raw.monitoring.false_alarms.over_last));
     const worker = startRollbackWorker(
       deps,
       deps.rollbackQueue,

@@ -7,8 +7,9 @@ import { getPreDeploymentMetrics } from '../db/queries/snapshots.ts';
 import { noticeFor } from '../notify/notice-for.ts';
 import { requestRollback } from '../admission/request-rollback.ts';
 import { COMPARE, type RuleOutcome } from '../health/rules/evaluate-rule.ts';
-import { capAt, strongest } from '../health/rules/ladder.ts';
+import { capAt } from '../health/rules/ladder.ts';
 import { plainReason } from '../health/verdict.ts';
+import { capImprecise, impreciseRules } from './imprecise-rules.ts';
 import { raisePending } from './raise-pending.ts';
 import type { DecisionNotice } from '../notify/notifier.ts';
 import type { DeploymentVerdict, MonitorDeps } from './types.ts';
@@ -17,6 +18,8 @@ import type { DeploymentVerdict, MonitorDeps } from './types.ts';
 const BASELINE_MAX_AGE_MS = 30 * 60_000;
 
 export interface ActResult {
+  /** The stored decision (ops.health_decisions): what a person marks as a false alarm. */
+  decisionId: number;
   deploymentId: string;
   action: Action;
   summary: string;
@@ -39,8 +42,8 @@ async function preexisting(deps: MonitorDeps, v: DeploymentVerdict, fired: RuleO
 
 /**
  * Turns what fired into what happens, climbing the ladder no higher than is safe: evidence that predates the deploy
- * only warns; a restored version, an automation hold or an open circuit breaker turn automatic into a proposal.
- * Every decision is stored with its evidence, whatever it was.
+ * only warns; a rule with too many false alarms, a restored version, an automation hold or an open circuit breaker turn
+ * automatic into a proposal. Every decision is stored with its evidence, whatever it was.
  */
 export async function act(deps: MonitorDeps, v: DeploymentVerdict, trigger: 'automatic' | 'alert' = 'automatic'): Promise<ActResult | null> {
   if (v.fired.length === 0) return null;
@@ -54,10 +57,16 @@ export async function act(deps: MonitorDeps, v: DeploymentVerdict, trigger: 'aut
     heldBack.push(`probably not caused by this deploy: ${before.map((o) => o.rule.metric).join(', ')} already breached before it`);
   }
   fired = fired.filter((o) => !before.includes(o));
-  let action: Action = fired.length ? strongest(fired.map((o) => o.rule.action))! : 'warn';
+  const capped = capImprecise(
+    fired.map((o) => ({ name: o.rule.name, action: o.rule.action })),
+    await impreciseRules(deps, d, fired),
+  );
+  heldBack.push(...capped.heldBack);
+  let action: Action = capped.action ?? 'warn';
   // The reason in the seed's words ("High error rate (3.2 errors/minute)"); the rules and numbers are the evidence.
   const summary = plainReason(fired.length ? fired : v.fired);
-  const evidence = v.fired.map((o) => ({ ...o.evidence, explanation: o.explanation }));
+  // The rule's name, origin and action on every entry (an alert's own evidence has none): precision counts by them.
+  const evidence = v.fired.map((o) => ({ rule: o.rule.name, origin: o.rule.origin, action: o.rule.action, ...o.evidence, explanation: o.explanation }));
   let escalate: string | null = null;
 
   if (action === 'auto' || action === 'auto_with_veto') {
@@ -109,11 +118,13 @@ export async function act(deps: MonitorDeps, v: DeploymentVerdict, trigger: 'aut
       await insertEscalation(deps.db, outcome.event, { action: 'circuit_breaker_open', summary: escalate, evidence: { fired: evidence } });
       await deps.notifier.notify(noticeFor(outcome.event, 'escalated', escalate, { evidence }));
     }
-  } else if (action === 'warn') {
-    await deps.notifier.warn?.({ kind: 'health_warning', deploymentId: d.deploymentId, service: d.service, environment: d.environment, summary: reason, evidence });
   }
-  await insertHealthDecision(deps.db, { deploymentId: d.deploymentId, service: d.service, environment: d.environment, action, summary: reason, evidence: { fired: evidence, held_back: heldBack }, eventId });
+  const decisionId = await insertHealthDecision(deps.db, { deploymentId: d.deploymentId, service: d.service, environment: d.environment, action, summary: reason, evidence: { fired: evidence, held_back: heldBack }, eventId });
+  // After the row: the warning's False alarm button names it.
+  if (action === 'warn') {
+    await deps.notifier.warn?.({ kind: 'health_warning', decisionId, deploymentId: d.deploymentId, service: d.service, environment: d.environment, summary: reason, evidence });
+  }
   deps.logger.info({ deploymentId: d.deploymentId, action, eventId, heldBack }, `health decision: ${reason}`);
   await deps.notifier.decided?.({ deploymentId: d.deploymentId, action, outcome: outcomeOf });
-  return { deploymentId: d.deploymentId, action, summary: reason, eventId, heldBack };
+  return { decisionId, deploymentId: d.deploymentId, action, summary: reason, eventId, heldBack };
 }

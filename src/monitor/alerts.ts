@@ -14,6 +14,7 @@ export interface AlertResult {
   outcome: 'acted' | 'recorded' | 'ignored';
   action?: string;
   event_id?: string | null;
+  decision_id?: number;
   reason?: string;
 }
 
@@ -72,5 +73,5 @@ async function handleAlert(deps: MonitorDeps, alert: AlertmanagerAlert): Promise
     { deployment: { deploymentId: current.deploymentId, service, environment, version: current.version, deployedAt: current.deployedAt, rollbackFrom: current.rollbackFrom }, outcomes: [outcome], fired: [outcome] },
     'alert',
   );
-  return { ...base, outcome: 'acted', action: decided?.action ?? 'observe', event_id: decided?.eventId ?? null };
+  return { ...base, outcome: 'acted', action: decided?.action ?? 'observe', event_id: decided?.eventId ?? null, ...(decided ? { decision_id: decided.decisionId } : {}) };
 }

@@ -34,6 +34,8 @@ export interface Notice {
 /** A health decision that did not (or not yet) become a rollback: a warning, or a trigger held back. */
 export interface HealthNotice {
   kind: 'health_warning';
+  /** The stored decision: the warning's False alarm button names it. */
+  decisionId: number;
   deploymentId: string;
   service: string;
   environment: string;
@@ -64,6 +66,19 @@ export interface FreezeNotice {
   summary: string;
 }
 
+/**
+ * A person marked a monitor decision a false alarm. Discord renders from the rows: the rollback's card (when the
+ * decision opened one) shows the label, and a notice says which automatic rules now only propose.
+ */
+export interface FalseAlarmNotice {
+  decisionId: number;
+  eventId: string | null;
+  service: string;
+  environment: string;
+  /** Automatic rules this label pushed below the policy's precision; empty when none. */
+  demoted: string[];
+}
+
 // Every rollback state change goes through here; Discord, logs and tests are implementations.
 export interface Notifier {
   notify(notice: Notice): Promise<void>;
@@ -73,6 +88,8 @@ export interface Notifier {
   decided?(decision: DecisionNotice): Promise<void>;
   /** Optional: freezes set by hand and passes through them. */
   freeze?(notice: FreezeNotice): Promise<void>;
+  /** Optional: a decision marked as a false alarm. */
+  falseAlarm?(notice: FalseAlarmNotice): Promise<void>;
 }
 
 export function createLogNotifier(logger: Logger): Notifier {
@@ -86,6 +103,13 @@ export function createLogNotifier(logger: Logger): Notifier {
     },
     async freeze(notice) {
       logger.info({ id: notice.id, kind: notice.kind, service: notice.service, environment: notice.environment }, notice.summary);
+    },
+    async falseAlarm(notice) {
+      if (notice.demoted.length === 0) return;
+      logger.warn(
+        { decisionId: notice.decisionId, service: notice.service, environment: notice.environment, rules: notice.demoted },
+        `${notice.demoted.join(', ')} on ${notice.service}/${notice.environment} now proposes instead of rolling back automatically: too many false alarms`,
+      );
     },
   };
 }
@@ -112,6 +136,9 @@ export function combineNotifiers(logger: Logger, ...notifiers: Notifier[]): Noti
     },
     async freeze(notice) {
       await Promise.all(notifiers.map((n) => n.freeze?.(notice).catch((err: unknown) => logger.warn({ err, id: notice.id }, 'notifier failed'))));
+    },
+    async falseAlarm(notice) {
+      await Promise.all(notifiers.map((n) => n.falseAlarm?.(notice).catch((err: unknown) => logger.warn({ err, decisionId: notice.decisionId }, 'notifier failed'))));
     },
   };
 }

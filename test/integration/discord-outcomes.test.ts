@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../../src/db/client.ts';
 import { insertEscalation } from '../../src/db/queries/escalations.ts';
-import { automationHolds, deployments, healthDecisions, rollbackEvents, type RollbackEventRow } from '../../src/db/schema/index.ts';
+import { automationHolds, deployments, falseAlarms, healthDecisions, rollbackEvents, type RollbackEventRow } from '../../src/db/schema/index.ts';
 import { createDiscordNotifier, type DiscordNotifier } from '../../src/notify/discord/discord-notifier.ts';
 import { createChannelApi, createDiscordRest } from '../../src/discord/rest.ts';
 import { startDiscordEmulator, type DiscordEmulator, type EmulatedMessage } from '@backstop/discord-emulator';
@@ -138,7 +138,7 @@ describe('outcome and escalation messages', () => {
 
     // Announced once: later sweeps find nothing owed.
     skewMs += 10_000;
-    expect(await notifier.sweep()).toEqual({ cards: 0, outcomes: 0, freezes: 0 });
+    expect(await notifier.sweep()).toEqual({ cards: 0, outcomes: 0, freezes: 0, demotions: 0 });
     expect(posted(swept.eventId)).toHaveLength(1);
   });
 
@@ -170,6 +170,44 @@ describe('outcome and escalation messages', () => {
     skewMs += 10_000;
     expect((await notifier.sweep()).outcomes).toBe(0);
     expect(pages(swept.eventId)).toHaveLength(1);
+  });
+
+  it('tells the channel once that a rule was demoted for false alarms, in the same words live or after an outage', async () => {
+    /** The label that pushed error-rate-critical below the policy, as labelling leaves it. */
+    const demotingLabel = async (decisionId: number) => {
+      const [from] = await database.db.insert(deployments).values({ service: 'payments', environment: 'production', version: 'v2.5.3', gitCommit: 'b81c0de' }).returning();
+      await database.db.insert(falseAlarms).values({
+        decisionId,
+        service: 'payments',
+        environment: 'production',
+        rules: ['error-rate-critical'],
+        deploymentId: from!.deploymentId,
+        labelledBy: 'discord:100000000000000001',
+        labelledByName: 'alice',
+        source: 'discord',
+        reason: 'load test',
+        labelledAt: clock(),
+        demoted: [{ rule: 'error-rate-critical', decisions: 5, false_alarms: 3, precision: 0.4, demote_below: 0.8 }],
+      });
+      return { decisionId, eventId: null, service: 'payments', environment: 'production', demoted: ['error-rate-critical'] };
+    };
+    const notices = (decisionId: number) => emu.messages().filter((m) => m.embeds[0]?.footer?.text === `decision ${decisionId}`);
+    const words = (m: EmulatedMessage, decisionId: number) => JSON.parse(JSON.stringify({ embeds: m.embeds, allowed_mentions: m.allowed_mentions }).replaceAll(`ecision ${decisionId}`, 'ecision N').replace(/<t:\d+:R>/g, '<t:T:R>'));
+
+    await notifier.falseAlarm!(await demotingLabel(9001));
+    await notifier.drain();
+    expect(notices(9001)).toHaveLength(1);
+    await throughAnOutage(async () => {
+      await notifier.falseAlarm!(await demotingLabel(9002));
+      await notifier.drain(30_000);
+      expect(notices(9002)).toEqual([]);
+    });
+    expect(notices(9002)).toHaveLength(1);
+    expect(words(notices(9002)[0]!, 9002)).toEqual(words(notices(9001)[0]!, 9001));
+    expect(notices(9001)[0]!.embeds[0].title).toBe('📉 Automatic rollback demoted to a proposal');
+    skewMs += 10_000;
+    expect((await notifier.sweep()).demotions).toBe(0);
+    expect(notices(9002)).toHaveLength(1);
   });
 
   it('re-sends an open circuit breaker after an outage, and a later escalation of the same rollback as its own page', async () => {

@@ -175,6 +175,15 @@ describe('every documented status, provoked', () => {
     for (const op of ['listRollbacks', 'listRollbackHistory', 'autoRollbackHistory']) await call(op, { query: '?limit=2' }, 200);
     await call('acknowledgeAutomationHold', {}, 200);
     await call('acknowledgeAutomationHold', { params: { service: 'retired', environment: 'staging' } }, 422);
+    // A warning the monitor decided about the bad deployment, marked as a false alarm once.
+    const warned = await b.running.deps.pool.query(
+      `insert into ops.health_decisions (deployment_id, service, environment, action, summary, evidence) values ($1, 'payments', 'staging', 'warn', 'Slow', '{"fired":[{"rule":"latency"}]}') returning id`,
+      [bad],
+    );
+    const decisionId = String(warned.rows[0].id);
+    await call('labelFalseAlarm', { params: { decision_id: decisionId }, body: { reason: 'a load test' } }, 201);
+    await call('labelFalseAlarm', { params: { decision_id: decisionId }, body: {} }, 409);
+    await call('labelFalseAlarm', { params: { decision_id: '987654321' }, body: {} }, 404);
     const alert = { status: 'firing', labels: { alertname: 'Noise' }, annotations: {}, startsAt: new Date().toISOString(), endsAt: '0001-01-01T00:00:00Z', fingerprint: 'f1' };
     await call('receiveAlertmanagerWebhook', { body: { version: '4', receiver: 'r', status: 'firing', alerts: [alert], groupLabels: {}, commonLabels: {}, commonAnnotations: {}, externalURL: 'http://am', groupKey: 'k' } }, 200);
 
@@ -260,6 +269,7 @@ describe('every documented 503, with PostgreSQL and Redis unreachable', () => {
     listFreezes: {},
     setFreeze: { body: { service: 'payments', environment: 'staging', duration: '1h', reason: 'db down' } },
     liftFreeze: { body: {} },
+    labelFalseAlarm: { params: { decision_id: '1' }, body: {} },
     requestDeployPass: { body: { service: 'payments', environment: 'staging', version: 'v9', reason: 'db down' } },
     grantDeployPass: { body: {} },
     receiveGithubWebhook: githubDelivery(),

@@ -31,6 +31,7 @@ const STATUSES: Record<string, number[]> = {
   pushHealthSample: [201, 400, 401, 403, 404, 413, 415, 429, 503],
   receiveAlertmanagerWebhook: [200, 400, 401, 403, 413, 415, 429, 503],
   acknowledgeAutomationHold: [200, 400, 401, 403, 422, 429, 503],
+  labelFalseAlarm: [201, 400, 401, 403, 404, 409, 413, 415, 429, 503],
   requestRollback: [201, 400, 401, 403, 404, 409, 413, 415, 422, 429, 503],
   autoRollback: [201, 400, 401, 403, 404, 409, 413, 415, 422, 429, 503],
   checkDeployment: [200, 400, 401, 403, 404, 413, 415, 422, 429, 503],
@@ -91,7 +92,7 @@ describe('the OpenAPI document, as served', () => {
   });
 
   it('documents 201, not 200, for the operations that create', () => {
-    for (const id of ['createDeployment', 'recordMigration', 'pushHealthSample', 'requestRollback', 'autoRollback']) {
+    for (const id of ['createDeployment', 'recordMigration', 'pushHealthSample', 'requestRollback', 'autoRollback', 'labelFalseAlarm']) {
       expect(Object.keys(operation(id).responses), id).toContain('201');
       expect(Object.keys(operation(id).responses), id).not.toContain('200');
     }
@@ -105,6 +106,7 @@ describe('the OpenAPI document, as served', () => {
     }
     expect(param('completeDeployment', 'id')).toMatchObject({ type: 'string', format: 'uuid' });
     expect(param('getRollback', 'event_id')).toMatchObject({ type: 'string', format: 'uuid' });
+    expect(param('labelFalseAlarm', 'decision_id')).toMatchObject({ type: 'string', pattern: '^[1-9][0-9]{0,14}$' });
   });
 
   it("carries the package's version and license, a server and the security schemes", () => {

@@ -3,8 +3,9 @@ import type { Queryable } from '../client.ts';
 import { healthDecisions } from '../schema/index.ts';
 
 /** Every decision the monitor makes, whatever it was, is one row: the tick's, the watch's end, a recheck, an alert. */
-export async function insertHealthDecision(q: Queryable, values: typeof healthDecisions.$inferInsert): Promise<void> {
-  await q.insert(healthDecisions).values(values);
+export async function insertHealthDecision(q: Queryable, values: typeof healthDecisions.$inferInsert): Promise<number> {
+  const [row] = await q.insert(healthDecisions).values(values).returning({ id: healthDecisions.id });
+  return row!.id;
 }
 
 /**

@@ -13,3 +13,4 @@ export * from './monitoring.ts';
 export * from './latest-samples.ts';
 export * from './freezes.ts';
 export * from './freeze-messages.ts';
+export * from './false-alarms.ts';

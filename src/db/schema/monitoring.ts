@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { bigserial, doublePrecision, index, integer, jsonb, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import type { Action } from '../../config/monitoring-schema.ts';
 import { deployments } from './deployments.ts';
 import { ops } from './ops.ts';
 
@@ -31,6 +32,13 @@ export type EscalationAction = (typeof ESCALATION_ACTIONS)[number];
 /** The predicate as literal SQL, so the planner can match it to the partial index (drizzle-orm#4790). */
 export const escalationPredicate = (column: string) => sql.raw(`${column} in (${ESCALATION_ACTIONS.map((a) => `'${a}'`).join(', ')})`);
 
+/**
+ * The decisions in which rules fired and the ladder answered (act() in monitor/act.ts): the ones a person may call a
+ * false alarm, and over which a rule's precision is measured. Literal SQL for the partial index, as above.
+ */
+export const FIRING_ACTIONS = ['observe', 'warn', 'propose', 'auto_with_veto', 'auto'] as const satisfies readonly Action[];
+export const firingPredicate = (column: string) => sql.raw(`${column} in (${FIRING_ACTIONS.map((a) => `'${a}'`).join(', ')})`);
+
 // Every decision the monitor makes explains itself: the rule, the value against the threshold, the window, the samples.
 export const healthDecisions = ops.table(
   'health_decisions',
@@ -55,6 +63,8 @@ export const healthDecisions = ops.table(
     index('health_decisions_escalations_idx').on(t.decidedAt).where(escalationPredicate('action')),
     // A rollback's decisions (its recheck, above all), looked up by event every tick.
     index('health_decisions_event_idx').on(t.eventId).where(sql`event_id is not null`),
+    // A rule's precision reads its newest firings in one service and environment, newest first.
+    index('health_decisions_firings_idx').on(t.service, t.environment, t.id.desc()).where(firingPredicate('action')),
   ],
 );
 

@@ -16,6 +16,7 @@ const AlertsReceivedSchema = z
         outcome: z.enum(['acted', 'recorded', 'ignored']),
         action: z.string().optional().describe('acted: what the monitor did, as for a rule of that action (observe, warn, propose, auto_with_veto, auto)'),
         event_id: z.guid().nullable().optional().describe('acted: the rollback it requested, if any'),
+        decision_id: z.number().int().optional().describe('acted: the stored decision, which POST /api/decisions/{decision_id}/false-alarm marks as a false alarm'),
         reason: z.string().optional().describe('ignored: why'),
       }),
     ),

@@ -87,7 +87,12 @@ const SampleRecordedSchema = z
     sample_id: z.number().int(),
     observed_at: z.iso.datetime({ offset: true }),
     decision: z
-      .object({ action: z.enum(ACTIONS), summary: z.string(), event_id: z.guid().nullable() })
+      .object({
+        action: z.enum(ACTIONS),
+        summary: z.string(),
+        event_id: z.guid().nullable(),
+        decision_id: z.number().int().describe('The stored decision, which POST /api/decisions/{decision_id}/false-alarm marks as a false alarm'),
+      })
       .nullable()
       .describe("The monitor's decision on arrival; null when the deployment is not under watch or nothing was decided"),
   })
@@ -112,7 +117,7 @@ export const pushHealthRoute = defineRoute({
     });
     return {
       status: 201,
-      body: { sample_id: row.id, observed_at: row.observedAt.toISOString(), decision: decision ? { action: decision.action, summary: decision.summary, event_id: decision.eventId } : null },
+      body: { sample_id: row.id, observed_at: row.observedAt.toISOString(), decision: decision ? { action: decision.action, summary: decision.summary, event_id: decision.eventId, decision_id: decision.decisionId } : null },
     };
   },
 });

@@ -14,6 +14,7 @@ import { autoRollbackRoute, requestRollbackRoute } from './rollback-request.ts';
 import { healthRoute, metricsRoute, openApiRoute } from './ops.ts';
 import { alertmanagerRoute } from './alerts.ts';
 import { acknowledgeHoldRoute } from './automation.ts';
+import { labelFalseAlarmRoute } from './decisions.ts';
 import { gateRoute, grantPassRoute, requestPassRoute } from './gate.ts';
 import { liftFreezeRoute, listFreezesRoute, setFreezeRoute } from './freezes.ts';
 import { githubWebhookRoute } from './github.ts';
@@ -30,6 +31,7 @@ export const ROUTES: readonly AnyRoute[] = [
   pushHealthRoute,
   alertmanagerRoute,
   acknowledgeHoldRoute,
+  labelFalseAlarmRoute,
   gateRoute,
   requestPassRoute,
   grantPassRoute,

@@ -3,6 +3,7 @@ import type { Db } from '../../db/client.ts';
 import { findFreezeCardsBehind, type CardSubject } from '../../db/queries/freeze-messages.ts';
 import { deleteDiscordMessage, findCardsBehind, findDiscordMessage, findEventsOwingOutcomes, markRendered, recordDiscordMessage } from '../../db/queries/discord-messages.ts';
 import { findVotes, getEvent, isFinal } from '../../db/queries/rollback-events.ts';
+import { findDemotionsOwed, getFalseAlarm, markDemotionNoticed } from '../../db/queries/false-alarms.ts';
 import type { Logger } from '../../logging/logger.ts';
 import type { FreezeNotice, HealthNotice, Notifier } from '../notifier.ts';
 import { warningMessage } from './cards/warning.ts';
@@ -11,6 +12,8 @@ import { isOutcome, outcomeMessage } from './cards/outcome.ts';
 import { rollbackCard, type MessageBody } from './cards/rollback-card.ts';
 import { createCoalescer } from './coalescer.ts';
 import { createFreezeCards } from './freeze-cards.ts';
+import { falseAlarmMarkFor } from './false-alarm-mark.ts';
+import { demotionMessage } from './cards/false-alarm.ts';
 import { nonceFor } from './nonce.ts';
 import { findOwedOutcomes } from './outcomes-owed.ts';
 import type { DiscordChannelApi } from '../../discord/rest.ts';
@@ -50,10 +53,10 @@ const SUBJECT_OF = {
 export type DiscordNotifier = Notifier & {
   /**
    * Re-delivers what an outage left behind (cards that lag their rollback, outcomes never announced, freeze, pass and
-   * GitHub deployment messages that lag their row), and edits the card of every freeze that has ended by itself since
-   * the last sweep.
+   * GitHub deployment messages that lag their row, notices of rules demoted for false alarms), and edits the card of
+   * every freeze that has ended by itself since the last sweep.
    */
-  sweep(): Promise<{ cards: number; outcomes: number; freezes: number }>;
+  sweep(): Promise<{ cards: number; outcomes: number; freezes: number; demotions: number }>;
   drain(timeoutMs?: number): Promise<void>;
 };
 
@@ -110,7 +113,8 @@ export function createDiscordNotifier(deps: CardPublisherDeps): DiscordNotifier 
       const event = await getEvent(deps.db, eventId);
       if (!event) return;
       const votes = await findVotes(deps.db, eventId);
-      await upsert(eventId, 'card', rollbackCard({ event, votes, now: deps.clock(), liveLine: liveLines.get(eventId) }), event.status);
+      const falseAlarm = await falseAlarmMarkFor(deps.db, event);
+      await upsert(eventId, 'card', rollbackCard({ event, votes, now: deps.clock(), liveLine: liveLines.get(eventId), falseAlarm }), event.status);
       if (isFinal(event.status)) liveLines.delete(eventId);
     });
   };
@@ -137,6 +141,18 @@ export function createDiscordNotifier(deps: CardPublisherDeps): DiscordNotifier 
   // One announcement run per event at a time: while Discord's rate limit holds a post back, the live notice and every
   // sweep fold into one trailing run (the nonce would dedupe copies at Discord, but each costs a request).
   const outcomes = createCoalescer(announceOwed, 0);
+
+  /** The notice that a false alarm demoted automatic rules, once: the label row records the message that carries it. */
+  async function announceDemotion(decisionId: number): Promise<void> {
+    await withRetries('demotion notice', { decisionId }, async () => {
+      const label = await getFalseAlarm(deps.db, decisionId);
+      if (!label?.demoted?.length || label.noticeMessageId) return;
+      const posted = await deps.api.post(deps.channelId, { ...demotionMessage(label), nonce: nonceFor(`decision-${decisionId}`, 'demotion') });
+      await markDemotionNoticed(deps.db, decisionId, posted.id);
+    });
+  }
+  // Keyed by decision, as the card coalescer is by event: the live notice and a sweep fold into one post.
+  const demotions = createCoalescer((key: string) => announceDemotion(Number(key)), 0);
   const freezeCards = createFreezeCards({ db: deps.db, api: deps.api, channelId: deps.channelId, clock: deps.clock, editIntervalMs: deps.editIntervalMs ?? 1500, withRetries });
 
   /** The card an outcome links to, posted first when it is still on its way, so both paths link to it alike. */
@@ -161,8 +177,9 @@ export function createDiscordNotifier(deps: CardPublisherDeps): DiscordNotifier 
       if (isOutcome(notice.kind)) track(outcomes.request(notice.eventId));
     },
     // A warning has no rollback to hang a card on: one message, retried under one nonce so a retry never doubles it.
+    // Keyed by its decision, so a later warning with the same words is a message of its own, with its own button.
     async warn(notice: HealthNotice) {
-      const key = `${notice.deploymentId}:${notice.summary}`;
+      const key = `decision-${notice.decisionId}`;
       track(
         withRetries('health warning', { deploymentId: notice.deploymentId }, async () => {
           await deps.api.post(deps.channelId, { ...warningMessage(notice), nonce: nonceFor(key, 'warning') });
@@ -171,6 +188,11 @@ export function createDiscordNotifier(deps: CardPublisherDeps): DiscordNotifier 
     },
     async freeze(notice) {
       track(freezeCards.request({ kind: SUBJECT_OF[notice.kind], id: notice.id }));
+    },
+    // The rollback's card shows the label (and its button is spent); a demotion is announced on its own.
+    async falseAlarm(notice) {
+      if (notice.eventId) track(cards.request(notice.eventId));
+      if (notice.demoted.length) track(demotions.request(String(notice.decisionId)));
     },
     async sweep() {
       const now = deps.clock().getTime();
@@ -183,15 +205,19 @@ export function createDiscordNotifier(deps: CardPublisherDeps): DiscordNotifier 
       // can still fall behind (a partial index), at every sweep, in whichever process sweeps first after the end.
       const freezes = await findFreezeCardsBehind(deps.db, { ...window, now: new Date(now) }, 50);
       for (const subject of freezes) track(freezeCards.request(subject));
-      if (behind.length || owing.length || freezes.length) deps.logger.info({ cards: behind.length, outcomes: owing.length, freezes: freezes.length }, 'discord delivery sweep re-sending');
-      return { cards: behind.length, outcomes: owing.length, freezes: freezes.length };
+      const demoted = await findDemotionsOwed(deps.db, window, 50);
+      for (const decisionId of demoted) track(demotions.request(String(decisionId)));
+      if (behind.length || owing.length || freezes.length || demoted.length) {
+        deps.logger.info({ cards: behind.length, outcomes: owing.length, freezes: freezes.length, demotions: demoted.length }, 'discord delivery sweep re-sending');
+      }
+      return { cards: behind.length, outcomes: owing.length, freezes: freezes.length, demotions: demoted.length };
     },
     // Shutdown waits for what is owed to the channel, but not for ever: under a long rate limit the rest is left to
     // the next process's sweep, which re-sends whatever the channel does not show yet.
     async drain(timeoutMs = 10_000) {
       const settled = (async () => {
         while (pending.size) await Promise.all([...pending]);
-        await Promise.all([cards.drain(), outcomes.drain(), freezeCards.drain()]);
+        await Promise.all([cards.drain(), outcomes.drain(), freezeCards.drain(), demotions.drain()]);
       })();
       let timer: NodeJS.Timeout | undefined;
       const gaveUp = await Promise.race([settled.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), timeoutMs)))]);

@@ -7,6 +7,7 @@ import { customId } from '../../../discord/custom-ids.ts';
 import { fitEmbeds, fitLines, LIMITS } from '../../../discord/limits.ts';
 import { relativeTime, userText } from '../../../discord/text.ts';
 import { STATUS_ICON, statusColor } from './colors.ts';
+import { falseAlarmButton, falseAlarmField, type FalseAlarmMark } from './false-alarm.ts';
 import { constitutionLabel, deploymentLabel, evidenceLabel, targetLabel, triggerLabel } from './format.ts';
 import { progressLabel } from './progress.ts';
 import { voteLines } from './votes.ts';
@@ -17,7 +18,15 @@ export interface RollbackCardInput {
   now: Date;
   /** The executor's latest output line, shown under the steps while it runs. */
   liveLine?: string;
+  /** The monitor decision that proposed it, once people turned it down (see falseAlarmMarkFor). */
+  falseAlarm?: FalseAlarmMark | null;
 }
+
+type Verdict = Pick<RollbackEventRow, 'status' | 'constitutionalValidation' | 'overrideRequested'>;
+const refusedByConstitution = (event: Verdict) => Boolean(event.constitutionalValidation && !event.constitutionalValidation.compliant && !event.overrideRequested);
+
+/** A proposal people turned down (rejected, or a countdown cancelled) may have been a false alarm; one the constitution refused says nothing either way. */
+export const turnedDown = (event: Verdict) => (event.status === 'rejected' && !refusedByConstitution(event)) || event.status === 'cancelled';
 
 export interface MessageBody {
   content?: string;
@@ -29,7 +38,6 @@ export interface MessageBody {
 }
 
 function headline(event: RollbackEventRow): string {
-  const validation = event.constitutionalValidation;
   switch (event.status) {
     case 'requested':
     case 'awaiting_approval':
@@ -45,7 +53,7 @@ function headline(event: RollbackEventRow): string {
     case 'failed':
       return 'ROLLBACK FAILED';
     case 'rejected':
-      return validation && !validation.compliant && !event.overrideRequested ? 'CONSTITUTIONAL VIOLATION' : 'ROLLBACK REJECTED';
+      return refusedByConstitution(event) ? 'CONSTITUTIONAL VIOLATION' : 'ROLLBACK REJECTED';
     case 'expired':
       return 'ROLLBACK EXPIRED';
     case 'cancelled':
@@ -99,30 +107,34 @@ export function rollbackCard(input: RollbackCardInput): MessageBody {
   if (event.statusReason && isFinal(event.status)) {
     fields.push({ name: 'Outcome', value: userText(event.statusReason) });
   }
+  const falseAlarm = turnedDown(event) ? input.falseAlarm : null;
+  if (falseAlarm?.label) fields.push(falseAlarmField(falseAlarm.label));
 
   const embed: APIEmbed = {
     title: `${STATUS_ICON[event.status]} ${headline(event)}`,
     description: `**${userText(event.service)}** in **${userText(event.environment)}**`,
     color: statusColor(event.status),
     fields,
-    footer: { text: `event ${event.eventId}${plan ? ` · policy ${plan.policy_version}` : ''}` },
+    // The decision's id is what `backstop decision false-alarm` and the API take.
+    footer: { text: `event ${event.eventId}${plan ? ` · policy ${plan.policy_version}` : ''}${falseAlarm ? ` · decision ${falseAlarm.decisionId}` : ''}` },
     timestamp: event.initiatedAt.toISOString(),
   };
   return {
     embeds: fitEmbeds([embed]),
-    components: [cardButtons(event.eventId, awaiting)],
+    components: [cardButtons(event.eventId, awaiting, falseAlarm)],
     allowed_mentions: { parse: [] },
   };
 }
 
-/** Approve and Reject only while the rollback awaits approval; Details always. */
-export function cardButtons(eventId: string, open: boolean): APIActionRowComponent<APIButtonComponent> {
+/** Approve and Reject only while the rollback awaits approval; Details always; False alarm once a proposal is turned down. */
+function cardButtons(eventId: string, open: boolean, falseAlarm: FalseAlarmMark | null | undefined): APIActionRowComponent<APIButtonComponent> {
   return {
     type: ComponentType.ActionRow,
     components: [
       { type: ComponentType.Button, style: ButtonStyle.Success, label: 'Approve', custom_id: customId.approve(eventId), disabled: !open },
       { type: ComponentType.Button, style: ButtonStyle.Danger, label: 'Reject', custom_id: customId.reject(eventId), disabled: !open },
       { type: ComponentType.Button, style: ButtonStyle.Secondary, label: 'Details', custom_id: customId.details(eventId) },
+      ...(falseAlarm ? [falseAlarmButton(falseAlarm)] : []),
     ],
   };
 }
