@@ -50,9 +50,9 @@ type Read = { pulled: Map<string, Map<string, MetricReading>>; baselines: Map<st
 /** Reads the page's configured sources and what its baseline rules compare, outside any transaction. */
 async function readAllSources(deps: MonitorDeps, targets: Target[], now: Date): Promise<Read> {
   const out: Read = { pulled: new Map(), baselines: new Map() };
-  const comparing = targets.filter((t) => t.rules.some((r) => r.baseline));
-  const knownGood = await findBaselines(deps.db, comparing.map((t) => t.d.deploymentId));
-  const queue = targets.filter((t) => t.policy.sources.length > 0 || comparing.includes(t));
+  const comparing = new Set(targets.filter((t) => t.rules.some((r) => r.baseline)));
+  const knownGood = await findBaselines(deps.db, [...comparing].map((t) => t.d.deploymentId));
+  const queue = targets.filter((t) => t.policy.sources.length > 0 || comparing.has(t));
   const worker = async () => {
     for (let next = queue.shift(); next; next = queue.shift()) {
       const { d, policy } = next;
