@@ -68,6 +68,9 @@ export function readBaseline(t: Timeline, rule: ResolvedRule, k: number, o: Read
   }
   // Pushed samples (the previous version pushed throughout its last watch window's length).
   const samples = (bins: number[]) => bins.flatMap((b) => (t.pushed[at(t, b)] ? (pushedValue(t, rule.metric, b, o) ?? []) : []));
-  data = { kind: 'samples', baselineVersion: BASELINE_VERSION, current: samples(now), baseline: samples(before) };
+  // With per, read-baseline.ts adds each side's requests per second from Prometheus (counts are exact here).
+  const perSecond = (bins: number[]) => bins.reduce((s, b) => s + t.requests[at(t, b)]!, 0) / ((bins.length * o.tickMs) / 1000);
+  const traffic = rule.baseline!.per ? { traffic: { current: perSecond(now), baseline: perSecond(before) } } : {};
+  data = { kind: 'samples', baselineVersion: BASELINE_VERSION, current: samples(now), baseline: samples(before), ...traffic };
   return { data, source: 'pushed' };
 }

@@ -52,7 +52,8 @@ export function ruleSets(examplePath: string): RuleSet[] {
       label: 'statistical (rate + distribution)',
       rules: resolved([
         { name: 'errors-vs-previous', metric: 'errors', baseline: { test: 'rate', per: 'requests' }, action: 'auto' },
-        { name: 'latency-vs-previous', metric: 'p95_ms', baseline: { test: 'distribution' }, action: 'propose' },
+        // per: the requests behind each side's samples, so a traffic swing is not read as a latency change.
+        { name: 'latency-vs-previous', metric: 'p95_ms', baseline: { test: 'distribution', per: 'requests' }, action: 'propose' },
       ]),
       pulled: new Set(['errors', 'requests']),
       holdBackPreexisting: false,

@@ -78,17 +78,17 @@ function baselineProblems(raw: RawConfig): ConfigProblem[] {
           const suggestion = expected ? suggest(String(path.at(-1) === 'per' ? b.per : rule.metric), expected) : undefined;
           problems.push({ path, at: 'value', message, ...(expected ? { expected } : {}), ...(suggestion ? { suggestion } : {}) });
         };
-        const counted: Array<[string, ConfigPath]> = b.test === 'rate' ? [[rule.metric, [...at, 'metric']], [b.per!, [...at, 'baseline', 'per']]] : [];
+        const counted: Array<[string, ConfigPath]> = b.test === 'rate' ? [[rule.metric, [...at, 'metric']], [b.per!, [...at, 'baseline', 'per']]] : b.per ? [[b.per, [...at, 'baseline', 'per']]] : [];
         for (const [metric, path] of counted) {
           const query = queries.get(metric);
-          if (query === undefined) add(path, `test: rate compares counts, and service ${name} has no Prometheus query named "${metric}" (pushed samples carry no counts; queries: ${prometheus.join(', ') || 'none'})`, prometheus);
+          if (query === undefined) add(path, `${b.test === 'rate' ? 'test: rate compares counts' : 'per counts the traffic behind the samples'}, and service ${name} has no Prometheus query named "${metric}" (pushed samples carry no counts; queries: ${prometheus.join(', ') || 'none'})`, prometheus);
           else if (!query.includes('{window}')) add(path, `the Prometheus query for "${metric}" must count over {window} (e.g. sum(increase(…[{window}]))), so each side counts the span being compared`);
         }
         if (b.test !== 'rate' && !queries.has(rule.metric) && !(PUSHED_METRICS as readonly string[]).includes(rule.metric)) {
           add([...at, 'metric'], `a baseline compares samples from Prometheus or pushed samples, and service ${name} has neither for "${rule.metric}"`, [...prometheus, ...PUSHED_METRICS]);
         }
         if (b.against === 'canary') {
-          for (const metric of b.test === 'rate' ? [rule.metric, b.per!] : [rule.metric]) {
+          for (const metric of b.per ? [rule.metric, b.per] : [rule.metric]) {
             const query = queries.get(metric);
             if (query !== undefined && !query.includes('{version}')) add([...at, 'baseline', 'against'], `against: canary needs {version} in the Prometheus query for "${metric}", to tell the canary from the baseline beside it`);
           }

@@ -11,6 +11,8 @@ import { ticksAfter } from '../support/monitor-ticks.ts';
 describe('comparing against a baseline', () => {
   let stable: MetricsService;
   let canary: MetricsService;
+  let bigStable: MetricsService;
+  let smallCanary: MetricsService;
   let prom: PrometheusServer;
   let b: Backstop;
 
@@ -18,7 +20,10 @@ describe('comparing against a baseline', () => {
     // The same service and environment; only the version label tells them apart, as a canary's metrics do.
     stable = await startMetricsService({ labels: { service: 'checkout', environment: 'prod', version: 'v1' }, requestRatePerSecond: 100, errorRatePerSecond: 1 });
     canary = await startMetricsService({ labels: { service: 'checkout', environment: 'prod', version: 'v2' }, requestRatePerSecond: 100, errorRatePerSecond: 1 });
-    prom = await startPrometheus({ scrapeTargets: [stable.target, canary.target], scrapeIntervalMs: 500 });
+    // A canary that takes a twentieth of the traffic: its per-minute samples are not comparable with the stable one's.
+    bigStable = await startMetricsService({ labels: { service: 'inventory', environment: 'prod', version: 'v1' }, requestRatePerSecond: 100 });
+    smallCanary = await startMetricsService({ labels: { service: 'inventory', environment: 'prod', version: 'v2' }, requestRatePerSecond: 5 });
+    prom = await startPrometheus({ scrapeTargets: [stable.target, canary.target, bigStable.target, smallCanary.target], scrapeIntervalMs: 500 });
     b = await startBackstop({
       policy: `
 monitoring: { tick: 500ms }
@@ -60,6 +65,18 @@ services:
           requests: 'sum(increase(backstop_test_requests_total{service="checkout",version="{version}"}[{window}]))'
     rules:
       - { name: errors-vs-before, metric: errors, baseline: { test: rate, per: requests }, action: auto }
+  # Samples beside a canary, with the requests behind them: traffic this uneven is not compared.
+  inventory:
+    environments: [prod]
+    executor: { kind: command, argv: ["true"] }
+    sources:
+      - kind: prometheus
+        url: ${prom.url}
+        queries:
+          connections: 'max(backstop_test_db_connections_pct{service="{service}",version="{version}"})'
+          requests: 'sum(increase(backstop_test_requests_total{service="{service}",version="{version}"}[{window}]))'
+    rules:
+      - { name: connections-vs-stable, metric: connections, baseline: { against: canary, test: distribution, per: requests }, action: auto }
   # Before/after on pushed samples: this deployment's p95 against the previous one's, over the watch's length before it.
   search:
     environments: [prod]
@@ -77,6 +94,8 @@ services:
     await prom?.close();
     await stable?.close();
     await canary?.close();
+    await bigStable?.close();
+    await smallCanary?.close();
   });
 
   async function deploy(service: string, version: string, good: boolean): Promise<string> {
@@ -138,6 +157,20 @@ services:
     expect(check.assessment.verdict, JSON.stringify(check)).toBe('inconclusive');
     expect(check.should_rollback).toBe(false);
     expect(check.reason).toMatch(/^Inconclusive: errors: errors \(now\): .*Inf/i);
+    await ticksAfter(b, Date.now(), 3);
+    expect(await rollbacksOf(id)).toEqual([]);
+  }, 60_000);
+
+  it('does not compare a canary\'s samples with the stable version\'s when their traffic differs twentyfold', async () => {
+    await deploy('inventory', 'v1', true);
+    const id = await deploy('inventory', 'v2', false);
+    await prom.waitForSeries('backstop_test_requests_total{service="inventory",version="v2"}', 20_000);
+    const check = await waitFor('the check to read the traffic', async () => {
+      const body = (await b.api('POST', '/auto-rollback/check', 'viewer', { deployment_id: id })).body;
+      return /not comparable/.test(body.reason) ? body : undefined;
+    }, 20_000, 200);
+    expect(check.assessment.verdict, JSON.stringify(check)).toBe('inconclusive');
+    expect(check.reason).toMatch(/^Inconclusive: connections: requests now [\d.]+\/s against v1's [\d.]+\/s; samples over traffic this different are not comparable$/);
     await ticksAfter(b, Date.now(), 3);
     expect(await rollbacksOf(id)).toEqual([]);
   }, 60_000);

@@ -1,7 +1,7 @@
 /** What a baseline rule compares: counts for a rate, samples for a distribution or a mean, or why there is nothing. */
 export type BaselineData =
   | { kind: 'counts'; baselineVersion: string; current: Counts; baseline: Counts }
-  | { kind: 'samples'; baselineVersion: string; current: number[]; baseline: number[] }
+  | { kind: 'samples'; baselineVersion: string; current: number[]; baseline: number[]; traffic?: { current: number; baseline: number } }
   | { kind: 'missing'; detail: string };
 
 export interface Counts {

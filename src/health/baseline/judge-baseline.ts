@@ -20,11 +20,25 @@ export function judgeBaseline(rule: { metric: string; baseline: Baseline }, data
   const min = b.min_traffic ?? DEFAULT_MIN[b.test];
   let judged: Judged;
   if (data.kind === 'counts') judged = b.test === 'rate' ? rate(rule.metric, b, data.current, data.baseline, data.baselineVersion, min) : nothing(`${rule.metric}: expected samples for test: ${b.test}`);
-  else judged = b.test === 'distribution' ? distribution(rule.metric, b, data.current, data.baseline, data.baselineVersion, min) : b.test === 'relative' ? relative(rule.metric, b, data.current, data.baseline, data.baselineVersion, min) : nothing(`${rule.metric}: expected counts for test: rate`);
+  else if (b.test === 'rate') judged = nothing(`${rule.metric}: expected counts for test: rate`);
+  else judged = incomparable(rule.metric, b, data) ?? (b.test === 'distribution' ? distribution : relative)(rule.metric, b, data.current, data.baseline, data.baselineVersion, min);
   return { ...judged, baselineVersion: data.baselineVersion };
 }
 
 const nothing = (words: string): Judged => ({ verdict: 'inconclusive', value: null, baselineValue: null, effect: null, interval: null, pValue: null, counted: { current: 0, baseline: 0 }, words });
+
+// A sample of a quiet minute scatters more, and its p95 sits elsewhere, than a busy minute's: past this ratio of
+// traffic between the sides, their samples describe the traffic as much as the version.
+const MAX_TRAFFIC_RATIO = 2;
+
+function incomparable(metric: string, b: Baseline, data: Extract<BaselineData, { kind: 'samples' }>): Judged | null {
+  const t = data.traffic;
+  if (!t || (t.current === 0 && t.baseline === 0)) return null;
+  const ratio = t.baseline > 0 ? t.current / t.baseline : Infinity;
+  if (ratio <= MAX_TRAFFIC_RATIO && ratio >= 1 / MAX_TRAFFIC_RATIO) return null;
+  const counted = { current: data.current.length, baseline: data.baseline.length };
+  return { ...nothing(`${metric}: ${b.per} now ${num(t.current)}/s against ${data.baselineVersion}'s ${num(t.baseline)}/s; samples over traffic this different are not comparable`), counted };
+}
 
 function tooLittle(metric: string, what: string, counted: Judged['counted'], min: number, version: string): Judged {
   return { ...nothing(`${metric}: too little to compare with ${version} (${count(counted.current)} ${what} now, ${count(counted.baseline)} before; at least ${count(min)} on each side needed)`), counted };

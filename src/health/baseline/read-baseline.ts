@@ -68,6 +68,12 @@ export function createBaselineReader(deps: { fetch: typeof fetch }): ReadBaselin
         } else {
           reading = { data: { kind: 'missing', detail: `a baseline reads Prometheus or pushed samples, and no Prometheus source names ${rule.metric}` }, source: 'none' };
         }
+        // The traffic behind a samples rule's two sides, from the Prometheus query `per` names (config check holds it to one).
+        const perSource = b.per && b.test !== 'rate' ? input.policy.sources.find((s) => s.kind === 'prometheus' && b.per! in s.queries) : undefined;
+        if (reading.data.kind === 'samples' && perSource?.kind === 'prometheus') {
+          const traffic = await trafficOf(apiFor(perSource.url, perSource.timeout), perSource.queries[b.per!]!, target, current, base);
+          reading = typeof traffic === 'string' ? { ...reading, data: { kind: 'missing', detail: traffic } } : { ...reading, data: { ...reading.data, traffic } };
+        }
         out.set(rule.name, reading);
       }),
     );
@@ -102,6 +108,17 @@ async function fromPrometheus(api: PrometheusApi, queries: Record<string, string
   if (now.values === null) return { kind: 'missing', detail: `${rule.metric} (now): ${now.detail}` };
   if (before.values === null) return { kind: 'missing', detail: `${rule.metric} (${baseVersion}): ${before.detail}` };
   return { kind: 'samples', baselineVersion: baseVersion, current: now.values, baseline: before.values };
+}
+
+// `per`'s count over each side's span, per second: how much traffic each side's samples summarize. A string says why not.
+async function trafficOf(api: PrometheusApi, query: string, t: BaselineTarget, current: Span, base: Span): Promise<{ current: number; baseline: number } | string> {
+  const fill = (span: Span) =>
+    fillTemplate(query, { service: t.service, environment: t.environment, deploymentId: span.deploymentId, version: span.version, windowMs: windowSince(span.start, span.end) }, promqlStringContent);
+  const [now, before] = await Promise.all([api.instant(fill(current), { at: current.end }), api.instant(fill(base), { at: base.end })]);
+  if (now.value === null) return `traffic (now): ${now.detail}`;
+  if (before.value === null) return `traffic (baseline): ${before.detail}`;
+  const perSecond = (count: number, span: Span) => Math.max(0, count) / (windowSince(span.start, span.end) / 1000);
+  return { current: perSecond(now.value, current), baseline: perSecond(before.value, base) };
 }
 
 async function fromPushed(db: Queryable, rule: ResolvedRule, b: Baseline, current: Span, base: Span, baseVersion: string): Promise<BaselineData> {

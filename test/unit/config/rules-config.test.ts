@@ -114,7 +114,14 @@ describe('baseline rules in the policy file', () => {
       'services.payments.rules[0].baseline.against',
       'needs {version} in the Prometheus query for "errors"',
     ],
-    ['a distribution of the probe\'s single reading', `      - { name: x, metric: probe_up, baseline: { test: distribution }, action: warn }\n`, `    sources:\n      - { kind: http_probe, url: "http://payments/health" }\n`, 'services.payments.rules[0].metric', 'neither for "probe_up"'],
+    [
+      'a distribution whose traffic is not a Prometheus count',
+      `      - { name: x, metric: p95_ms, baseline: { test: distribution, per: requests }, action: propose }\n`,
+      '',
+      'services.payments.rules[0].baseline.per',
+      'per counts the traffic behind the samples, and service payments has no Prometheus query named "requests"',
+    ],
+        ['a distribution of the probe\'s single reading', `      - { name: x, metric: probe_up, baseline: { test: distribution }, action: warn }\n`, `    sources:\n      - { kind: http_probe, url: "http://payments/health" }\n`, 'services.payments.rules[0].metric', 'neither for "probe_up"'],
   ])('reject %s with its path', (_name, rules, sources, path, message) => {
     const r = parseConfig(withRules(rules, sources));
     expect(r.ok).toBe(false);

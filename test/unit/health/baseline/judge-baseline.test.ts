@@ -33,6 +33,8 @@ describe('judgeBaseline', () => {
     ['5% slower is within the +10% allowed', dist(), samples(steady.map((x) => x * 1.05), steady), 'ok'],
     ['the same median, three times the scatter, breaches (a rise in variance)', dist(), samples(steady.map((x) => 222 + (x - 222) * 3), steady), 'breach'],
     ['nine samples now is too few', dist(), samples(steady.slice(0, 9), steady), 'inconclusive'],
+    ['samples over a third of the traffic are not compared', dist({ per: 'requests' }), { ...samples(steady.map((x) => x * 1.4), steady), traffic: { current: 10, baseline: 33 } } as BaselineData, 'inconclusive'],
+    ['samples over similar traffic are', dist({ per: 'requests' }), { ...samples(steady.map((x) => x * 1.4), steady), traffic: { current: 30, baseline: 33 } } as BaselineData, 'breach'],
     ['a mean 40% higher is past a relative +10%', relative(), samples(steady.map((x) => x * 1.4), steady), 'breach'],
     ['a mean 5% higher is within a relative +10%', relative(), samples(steady.map((x) => x * 1.05), steady), 'ok'],
     ['a relative limit on a baseline of 0 means nothing', relative(), samples([1, 2, 3], [0, 0, 0]), 'inconclusive'],
@@ -80,6 +82,11 @@ describe('judgeBaseline', () => {
     const slower = judgeBaseline(dist(), samples(steady.map((x) => x * 1.4), steady));
     expect(slower.verdict).toBe('breach');
     expect(slower.pValue).toBeLessThanOrEqual(0.01);
+  });
+
+  it('says why samples over different traffic are not compared', () => {
+    const j = judgeBaseline(dist({ per: 'requests' }), { ...samples(steady, steady), traffic: { current: 10, baseline: 33 } } as BaselineData);
+    expect(j.words).toBe("p95_ms: requests now 10/s against v2.5.2's 33/s; samples over traffic this different are not comparable");
   });
 
   it('names a rise in scatter for what it is', () => {
