@@ -28,6 +28,15 @@ describe('fillTemplate', () => {
     expect(fillTemplate('{service}', { ...TARGET, service: '{version}' }, (v) => v)).toBe('{version}');
   });
 
+  it('writes {window} as whole seconds, itself, never through the escape and never from a value', () => {
+    expect(fillTemplate('increase(x[{window}])', { ...TARGET, windowMs: 184_400 }, (v) => `<${v}>`)).toBe('increase(x[184s])');
+    // Outside a watch the default span; never a zero range, which PromQL refuses.
+    expect(fillTemplate('[{window}]', TARGET, (v) => v)).toBe('[300s]');
+    expect(fillTemplate('[{window}]', { ...TARGET, windowMs: 10 }, (v) => v)).toBe('[1s]');
+    // A CI-written version that looks like the placeholder stays a label value.
+    expect(fillTemplate('{version="{version}"}[{window}]', { ...TARGET, version: '{window}', windowMs: 60_000 }, promqlStringContent)).toBe('{version="{window}"}[60s]');
+  });
+
   it.each([
     ['plain', 'payments', 'payments'],
     ['a double quote', 'pay"ments', 'pay\\"ments'],
