@@ -47,8 +47,8 @@ function tooLittle(metric: string, what: string, counted: Judged['counted'], min
 // Errors per request against the baseline's, on the log rate ratio θ. The estimate adds ½ to each count, so a count of
 // zero is not infinitely sure of itself. Its variance is taken under the null, from the counts the null expects given
 // the events seen (n·p0 and n·(1 − p0), the score test's form): a baseline with no errors at all then still lets forty
-// errors now count as evidence, where the plug-in variance 1/x + 1/y would drown them. One-sided: only a rise past the
-// allowance can breach. The interval's lower end is where the same test starts to reject, so a breach always shows an
+// errors now count as evidence, where the plug-in variance 1/x + 1/y would drown them. One-sided: the mixture is over
+// rises only, and only a rise past the allowance can breach. The interval's lower end is where the same test starts to reject, so a breach always shows an
 // interval above the allowance.
 function rate(metric: string, b: Baseline, now: Counts, before: Counts, version: string, min: number): Judged {
   const counted = { current: now.exposure, baseline: before.exposure };
@@ -66,7 +66,7 @@ function rate(metric: string, b: Baseline, now: Counts, before: Counts, version:
   const estimate = Math.log((now.events + 0.5) / now.exposure) - Math.log((before.events + 0.5) / before.exposure);
   const logLambda = (theta0: number) => {
     const p0 = 1 / (1 + before.exposure / (Math.exp(theta0) * now.exposure));
-    return logMixtureRatio(estimate, 1 / (n * p0) + 1 / (n * (1 - p0)), theta0, TAU.rate);
+    return logMixtureRatio(estimate, 1 / (n * p0) + 1 / (n * (1 - p0)), theta0, TAU.rate, 'greater');
   };
   const limit = Math.log(1 + b.at_most);
   const pValue = estimate > limit ? Math.min(1, Math.exp(-logLambda(limit))) : 1;

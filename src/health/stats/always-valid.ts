@@ -4,6 +4,8 @@
 // inequality bounds the chance that 1/Λ ever falls to α by α), and it needs no memory of earlier looks, so the monitor,
 // a one-off check and the card all reach the same verdict from the same data.
 
+import normalCdf from '@stdlib/stats-base-dists-normal-cdf';
+
 export interface AlwaysValid {
   /** min(1, 1/Λ): the chance, under the null, of evidence this strong at any look. */
   pValue: number;
@@ -25,10 +27,16 @@ export function alwaysValid(input: { estimate: number; variance: number; nullVal
   return { pValue, lower: estimate - half, upper: estimate + half };
 }
 
-/** log Λ = ½·ln(V / (V + τ²)) + τ²·(θ̂ − θ0)² / (2V(V + τ²)), in logs so a decisive result does not overflow. */
-export function logMixtureRatio(estimate: number, variance: number, nullValue: number, tau: number): number {
+/**
+ * log Λ = ½·ln(V / (V + τ²)) + τ²·(θ̂ − θ0)² / (2V(V + τ²)), in logs so a decisive result does not overflow.
+ * `greater` mixes over rises only (a half-normal, θ ≥ θ0): Λ is then 2·Φ(τ(θ̂ − θ0) / sqrt(V(V + τ²))) times the
+ * two-sided one, still a mixture of likelihood ratios and so still always valid, and twice as quick to believe a rise.
+ */
+export function logMixtureRatio(estimate: number, variance: number, nullValue: number, tau: number, sided: 'two' | 'greater' = 'two'): number {
   if (!(variance > 0) || !Number.isFinite(estimate) || !Number.isFinite(variance)) throw new RangeError('the mSPRT needs a finite estimate and a positive, finite variance');
   const t2 = tau * tau;
   const d = estimate - nullValue;
-  return 0.5 * Math.log(variance / (variance + t2)) + (t2 * d * d) / (2 * variance * (variance + t2));
+  const twoSided = 0.5 * Math.log(variance / (variance + t2)) + (t2 * d * d) / (2 * variance * (variance + t2));
+  if (sided === 'two') return twoSided;
+  return twoSided + Math.LN2 + Math.log(normalCdf((tau * d) / Math.sqrt(variance * (variance + t2)), 0, 1));
 }

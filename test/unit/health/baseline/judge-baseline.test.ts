@@ -50,7 +50,7 @@ describe('judgeBaseline', () => {
     expect(j.interval![0]).toBeGreaterThan(1.1);
     expect(j.interval![1]).toBeGreaterThan(j.effect!);
     expect(j.pValue).toBeLessThan(0.01);
-    expect(j.words).toBe("errors/requests 4.0× v2.5.2's (v2.5.2: 0.5%, now 2%; 99% interval 1.15–10.6×; 1,240 requests now, 6,000 before): more than the +10% allowed");
+    expect(j.words).toBe("errors/requests 4.0× v2.5.2's (v2.5.2: 0.5%, now 2%; 99% interval 1.32–10.6×; 1,240 requests now, 6,000 before): more than the +10% allowed");
   });
 
   it('says why it cannot judge', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alwaysValid } from '../../../../src/health/stats/always-valid.ts';
+import { alwaysValid, logMixtureRatio } from '../../../../src/health/stats/always-valid.ts';
 
 // Reference: Johari, Koomen, Pekelis & Walsh, "Always Valid Inference" (Operations Research 70(3), 2022), eq. (11):
 // for a normal mixture N(θ0, τ²) over an estimate θ̂ with variance V,
@@ -24,6 +24,23 @@ describe('alwaysValid (the normal-mixture mSPRT)', () => {
     expect(out.upper).toBeCloseTo(upper, 3);
   });
 
+  // One-sided (a half-normal mixture over θ ≥ θ0): Λ = 2·Φ(τd / sqrt(V(V + τ²))) times the two-sided Λ.
+  it.each([
+    // θ̂ = 2, V = 0.1, τ = 0.5: the argument is 0.5·2/sqrt(0.1·0.35) = 5.34522, Φ = 1 − 4.5e-8, so ln Λ = 13.65933 + ln 2 = 14.35248.
+    [2, 0.1, 0, 0.5, 14.35248],
+    // θ̂ = 0.5, V = 0.04, τ = 0.3: two-sided ln Λ = ½ln(0.04/0.13) + 0.09·0.25/(2·0.04·0.13) = 1.57413; the argument is
+    // 0.15/sqrt(0.04·0.13) = 2.08013, Φ = 0.98124, so ln Λ = 1.57413 + 0.69315 − 0.01894 = 2.24835.
+    [0.5, 0.04, 0, 0.3, 2.24835],
+    // No rise at all: Φ(0) = ½ cancels the 2, and Λ is the two-sided one, below 1.
+    [0.3, 0.04, 0.3, 0.2, 0.5 * Math.log(0.5)],
+  ])('one-sided: estimate %d, variance %d, null %d, tau %d → ln Λ %d', (estimate, variance, nullValue, tau, expected) => {
+    expect(logMixtureRatio(estimate, variance, nullValue, tau, 'greater')).toBeCloseTo(expected, 4);
+  });
+
+  it('one-sided, a fall is no evidence of a rise', () => {
+    expect(logMixtureRatio(-2, 0.1, 0, 0.5, 'greater')).toBeLessThan(0);
+  });
+
   it('refuses a variance that is not positive and finite', () => {
     expect(() => alwaysValid({ estimate: 1, variance: 0, nullValue: 0, tau: 1, alpha: 0.05 })).toThrow(RangeError);
     expect(() => alwaysValid({ estimate: Number.NaN, variance: 1, nullValue: 0, tau: 1, alpha: 0.05 })).toThrow(RangeError);
@@ -44,22 +61,27 @@ describe('alwaysValid (the normal-mixture mSPRT)', () => {
     const alpha = 0.05;
     const runs = 4000;
     let alwaysValidAlarms = 0;
+    let oneSidedAlarms = 0;
     let peekingAlarms = 0;
     for (let r = 0; r < runs; r++) {
       let sum = 0;
       let av = false;
+      let oneSided = false;
       let peek = false;
       for (let look = 1; look <= 30; look++) {
         for (let i = 0; i < 10; i++) sum += normal();
         const n = look * 10;
         const estimate = sum / n;
         if (alwaysValid({ estimate, variance: 1 / n, nullValue: 0, tau: 0.3, alpha }).pValue <= alpha) av = true;
+        if (logMixtureRatio(estimate, 1 / n, 0, 0.3, 'greater') >= Math.log(1 / alpha)) oneSided = true;
         if (Math.abs(estimate * Math.sqrt(n)) > 1.959964) peek = true;
       }
       if (av) alwaysValidAlarms++;
+      if (oneSided) oneSidedAlarms++;
       if (peek) peekingAlarms++;
     }
     expect(alwaysValidAlarms / runs).toBeLessThanOrEqual(alpha);
+    expect(oneSidedAlarms / runs).toBeLessThanOrEqual(alpha);
     expect(peekingAlarms / runs).toBeGreaterThan(2 * alpha);
   });
 });
