@@ -27,14 +27,14 @@ const STEP_SECONDS = 15;
 
 type Span = { version: string; deploymentId: string; start: Date; end: Date };
 
+export type ReadBaselines = (input: { db: Queryable; policy: ResolvedPolicy; target: BaselineTarget; rules: ResolvedRule[]; now: Date; watchWindowMs: number }) => Promise<Map<string, BaselineReading>>;
+
 /**
  * Reads what each baseline rule compares: the deployment since it began, and the baseline over a watch window's length
  * before it began (previous) or beside it now (canary). From Prometheus when a source names the metric (with {version}
  * and {window} filled in for each side), otherwise from pushed samples. Never throws for a source: a failure is data
  * of kind 'missing' that says why.
  */
-export type ReadBaselines = (input: { db: Queryable; policy: ResolvedPolicy; target: BaselineTarget; rules: ResolvedRule[]; now: Date; watchWindowMs: number }) => Promise<Map<string, BaselineReading>>;
-
 export function createBaselineReader(deps: { fetch: typeof fetch }): ReadBaselines {
   const apis = new Map<string, PrometheusApi>();
   const apiFor = (url: string, timeoutMs: number) => {
