@@ -5,7 +5,7 @@ import { evaluateRule, type RuleOutcome } from './rules/evaluate-rule.ts';
 import { observe, pulledMetrics, readsPushed } from './observe.ts';
 import { judge, plainReason, type HealthVerdict } from './verdict.ts';
 import { findBaselines } from '../db/queries/baselines.ts';
-import { baselineRules, observeBaseline } from './baseline/observe-baseline.ts';
+import { baselineRules, loadObserveBaseline } from './baseline/read-baseline.ts';
 import { windowSince } from './sources/fill-template.ts';
 import type { Action } from '../config/monitoring-schema.ts';
 import type { ResolvedPolicy } from '../config/load.ts';
@@ -59,13 +59,14 @@ export async function assessDeployment(deps: AssessDeps, d: AssessedDeployment, 
     findFiringAlerts(deps.db, d.deploymentId),
     comparing.length ? readComparisons(deps, d, comparing, now) : Promise.resolve(undefined),
   ]);
+  const observeBaseline = comparing.length ? await loadObserveBaseline() : undefined;
   const pulled = new Map(pulledReadings.map((r) => [r.metric, r]));
   const input = { pushed: pushed.get(d.deploymentId), pulled, pulledMetrics: pulledNames, now, staleAfterMs };
 
   const outcomes: RuleOutcome[] = [];
   const metrics: Assessment['metrics'] = {};
   for (const rule of policy.rules) {
-    const obs = rule.baseline ? observeBaseline(rule, compared?.get(rule.name), now) : observe(rule, rule.metric, input);
+    const obs = rule.baseline ? observeBaseline!(rule, compared?.get(rule.name), now) : observe(rule, rule.metric, input);
     if (rule.min_traffic) obs.traffic = observe(rule, rule.min_traffic.metric, input).value;
     const outcome = evaluateRule(rule, obs, undefined);
     if (!outcome) continue;

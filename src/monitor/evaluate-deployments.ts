@@ -8,8 +8,8 @@ import { readPushedObservations, windowKey } from '../health/pushed-observations
 import { loadRuleStates, stateKey, writeRuleStates, type StateWrite } from '../db/queries/rule-states.ts';
 import { findWatchedPage, type WatchCursor } from '../db/queries/watches.ts';
 import { findBaselines } from '../db/queries/baselines.ts';
-import { baselineRules, observeBaseline } from '../health/baseline/observe-baseline.ts';
-import type { BaselineReading } from '../health/baseline/read-baseline.ts';
+import type { ObserveBaseline } from '../health/baseline/observe-baseline.ts';
+import { baselineRules, loadObserveBaseline, type BaselineReading } from '../health/baseline/read-baseline.ts';
 import { windowSince } from '../health/sources/fill-template.ts';
 import type { DeploymentVerdict, MonitorDeps, WatchedDeployment } from './types.ts';
 
@@ -45,13 +45,14 @@ function targetsOf(deps: MonitorDeps, watched: WatchedDeployment[], mode: 'tick'
   });
 }
 
-type Read = { pulled: Map<string, Map<string, MetricReading>>; baselines: Map<string, Map<string, BaselineReading>> };
+type Read = { pulled: Map<string, Map<string, MetricReading>>; baselines: Map<string, Map<string, BaselineReading>>; observeBaseline?: ObserveBaseline };
 
 /** Reads the page's configured sources and what its baseline rules compare, outside any transaction. */
 async function readAllSources(deps: MonitorDeps, targets: Target[], now: Date): Promise<Read> {
   const out: Read = { pulled: new Map(), baselines: new Map() };
   const comparing = new Set(targets.filter((t) => t.rules.some((r) => r.baseline)));
   const knownGood = await findBaselines(deps.db, [...comparing].map((t) => t.d.deploymentId));
+  if (comparing.size > 0) out.observeBaseline = await loadObserveBaseline();
   const queue = targets.filter((t) => t.policy.sources.length > 0 || comparing.has(t));
   const worker = async () => {
     for (let next = queue.shift(); next; next = queue.shift()) {
@@ -90,7 +91,8 @@ async function judge(deps: MonitorDeps, tx: Queryable, targets: Target[], read: 
     const input = { pushed: pushed.get(d.deploymentId), pulled: read.pulled.get(d.deploymentId), pulledMetrics: pulledNames, now, staleAfterMs: monitoring.stale_after };
     const compared = read.baselines.get(d.deploymentId);
     for (const rule of rules) {
-      const obs = rule.baseline ? observeBaseline(rule, compared?.get(rule.name), now) : observe(rule, rule.metric, input);
+      // A tick reads baselines before it judges (readAllSources); arrival leaves baseline rules out (targetsOf).
+      const obs = rule.baseline ? read.observeBaseline!(rule, compared?.get(rule.name), now) : observe(rule, rule.metric, input);
       if (rule.min_traffic) obs.traffic = observe(rule, rule.min_traffic.metric, input).value;
       const prior = states.get(stateKey(d.deploymentId, rule.name));
       const outcome = evaluateRule(rule, obs, prior);

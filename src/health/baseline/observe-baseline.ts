@@ -3,8 +3,7 @@ import type { Observation } from '../rules/evaluate-rule.ts';
 import { judgeBaseline } from './judge-baseline.ts';
 import type { BaselineReading } from './read-baseline.ts';
 
-/** The rules a baseline judges: read with their baseline, once per look, by the tick and by an assessment alike. */
-export const baselineRules = (rules: readonly ResolvedRule[]) => rules.filter((r) => r.baseline);
+export type ObserveBaseline = typeof observeBaseline;
 
 /**
  * A baseline rule's observation at `now`: each look is new (the data is read again over a longer span), and the

@@ -25,6 +25,15 @@ export interface BaselineReading {
 // much longer than this gives samples that overlap, and the test then believes it has more evidence than it has.)
 const STEP_SECONDS = 15;
 
+/** The rules a baseline judges: read with their baseline, once per look, by the tick and by an assessment alike. */
+export const baselineRules = (rules: readonly ResolvedRule[]) => rules.filter((r) => r.baseline);
+
+/**
+ * The judgment, loaded on first use: its statistics (the distributions behind Mann-Whitney and the spread test) cost
+ * about 20 ms to load, which a fleet without baseline rules, and every role's startup, should not pay.
+ */
+export const loadObserveBaseline = async () => (await import('./observe-baseline.ts')).observeBaseline;
+
 type Span = { version: string; deploymentId: string; start: Date; end: Date };
 
 export type ReadBaselines = (input: { db: Queryable; policy: ResolvedPolicy; target: BaselineTarget; rules: ResolvedRule[]; now: Date; watchWindowMs: number }) => Promise<Map<string, BaselineReading>>;
