@@ -57,7 +57,7 @@ export async function assessDeployment(deps: AssessDeps, d: AssessedDeployment, 
     policy.sources.length ? deps.readSources(policy, { service: d.service, environment: d.environment, deploymentId: d.deploymentId, version: d.version, windowMs: windowSince(d.deployedAt, now) }) : Promise.resolve([]),
     readPushedObservations(deps.db, { deploymentIds: [d.deploymentId], windows: dedupe(windows), now, staleAfterMs, ...(options.pushedSince ? { notBefore: options.pushedSince } : {}) }),
     findFiringAlerts(deps.db, d.deploymentId),
-    comparing.length ? readComparisons(deps, d, comparing, now) : Promise.resolve(undefined),
+    comparing.length ? readComparisons(deps, d, policy, comparing, now) : Promise.resolve(undefined),
   ]);
   const observeBaseline = comparing.length ? await loadObserveBaseline() : undefined;
   const pulled = new Map(pulledReadings.map((r) => [r.metric, r]));
@@ -93,8 +93,7 @@ export async function assessDeployment(deps: AssessDeps, d: AssessedDeployment, 
 }
 
 // The same reads the tick makes for a baseline rule, so a check and the card say the same thing about the same data.
-async function readComparisons(deps: AssessDeps, d: AssessedDeployment, rules: ResolvedPolicy['rules'], now: Date) {
-  const policy = deps.config.resolve(d.service, d.environment)!;
+async function readComparisons(deps: AssessDeps, d: AssessedDeployment, policy: ResolvedPolicy, rules: ResolvedPolicy['rules'], now: Date) {
   const known = await findBaselines(deps.db, [d.deploymentId]);
   return deps.readBaselines({ db: deps.db, policy, target: { ...d, baseline: known.get(d.deploymentId) ?? null }, rules, now, watchWindowMs: deps.config.raw.monitoring.watch_window });
 }

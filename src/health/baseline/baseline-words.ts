@@ -20,9 +20,3 @@ export const level = (alpha: number) => `${Number(((1 - alpha) * 100).toFixed(3)
 
 /** "99.5% interval 1.5–11×". */
 export const interval = (alpha: number, lower: string, upper: string) => `${level(alpha)} interval ${lower}–${upper}`;
-
-export function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}

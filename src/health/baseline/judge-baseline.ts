@@ -3,7 +3,8 @@ import { alwaysValid, logMixtureRatio } from '../stats/always-valid.ts';
 import { mannWhitneyGreater } from '../stats/mann-whitney.ts';
 import { spreadIncrease } from '../stats/spread.ts';
 import type { BaselineData, BaselineJudgment, Counts } from './baseline-data.ts';
-import { count, interval, level, median, num, pct, times } from './baseline-words.ts';
+import { median } from '../stats/sample.ts';
+import { count, interval, level, num, pct, times } from './baseline-words.ts';
 
 // Below this on either side nothing is judged (inconclusive, never a pass), unless the rule says min_traffic.
 const DEFAULT_MIN = { rate: 100, distribution: 10, relative: 3 } as const;
