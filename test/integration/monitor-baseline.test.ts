@@ -3,6 +3,7 @@ import { startMetricsService, type MetricsService } from '../support/metrics-ser
 import { startPrometheus, type PrometheusServer } from '../support/prometheus.ts';
 import { startBackstop, waitFor, type Backstop } from '../support/harness.ts';
 import { ticksAfter } from '../support/monitor-ticks.ts';
+import { recordWatched, rolledBack, rollbacksOf } from '../support/watched-deploys.ts';
 
 // Baselines with real parts: a canary and the known-good version run side by side, a real Prometheus scrapes both,
 // and backstop compares the canary's errors per request with the baseline's on every tick, then rolls back on its own.
@@ -98,15 +99,7 @@ services:
     await smallCanary?.close();
   });
 
-  async function deploy(service: string, version: string, good: boolean): Promise<string> {
-    const rec = await b.api('POST', '/api/deployments', 'ci', { service, environment: 'prod', version, git_commit: 'abc1234' });
-    expect(rec.status, JSON.stringify(rec.body)).toBe(201);
-    const id = rec.body.deployment_id as string;
-    if (good) await b.api('POST', `/api/deployments/${id}/complete`, 'ci', { status: 'success', health_check_passed: true });
-    return id;
-  }
-  const rollbacksOf = async (deploymentId: string) =>
-    ((await b.api('GET', '/api/rollbacks?limit=50', 'viewer')).body.rollbacks as Array<{ deployment_id: string; event_id: string; status: string }>).filter((r) => r.deployment_id === deploymentId);
+  const deploy = (service: string, version: string, good: boolean) => recordWatched(b, service, version, good);
   const ruleState = async (deploymentId: string, rule: string) =>
     (await b.running.deps.pool.query<{ verdict: string; updated_at: Date }>(`select verdict, updated_at from ops.rule_states where deployment_id = $1 and rule = $2`, [deploymentId, rule])).rows[0];
 
@@ -122,17 +115,10 @@ services:
     const check = (await b.api('POST', '/auto-rollback/check', 'viewer', { deployment_id: bad })).body;
     expect(check.health.healthy, JSON.stringify(check)).toBe(true);
     await ticksAfter(b, judged.getTime(), 3);
-    expect(await rollbacksOf(bad)).toEqual([]);
+    expect(await rollbacksOf(b, bad)).toEqual([]);
 
     canary.setErrorRatePerSecond(15); // 15% of requests fail, against v1's 1%
-    const [event] = await waitFor('an automatic rollback', async () => {
-      const list = await rollbacksOf(bad);
-      return list.length ? list : null;
-    }, 40_000);
-    const done = await waitFor('it to finish', async () => {
-      const e = (await b.api('GET', `/api/rollbacks/${event!.event_id}`, 'viewer')).body;
-      return ['succeeded', 'failed', 'rejected'].includes(e.status) ? e : null;
-    }, 40_000);
+    const done = await rolledBack(b, bad, 40_000);
     expect(done.status, JSON.stringify({ reason: done.status_reason, steps: done.rollback_steps })).toBe('succeeded');
     expect(done.trigger_type).toBe('automatic');
     expect(done.trigger_data).toMatchObject({ rule: 'errors-vs-stable', test: 'rate', against: 'canary', per: 'requests', baseline_version: 'v1', decision: 'auto' });
@@ -158,7 +144,7 @@ services:
     expect(check.should_rollback).toBe(false);
     expect(check.reason).toMatch(/^Inconclusive: errors: errors \(now\): .*Inf/i);
     await ticksAfter(b, Date.now(), 3);
-    expect(await rollbacksOf(id)).toEqual([]);
+    expect(await rollbacksOf(b, id)).toEqual([]);
   }, 60_000);
 
   it('does not compare a canary\'s samples with the stable version\'s when their traffic differs twentyfold', async () => {
@@ -172,7 +158,7 @@ services:
     expect(check.assessment.verdict, JSON.stringify(check)).toBe('inconclusive');
     expect(check.reason).toMatch(/^Inconclusive: connections: requests now [\d.]+\/s against v1's [\d.]+\/s; samples over traffic this different are not comparable$/);
     await ticksAfter(b, Date.now(), 3);
-    expect(await rollbacksOf(id)).toEqual([]);
+    expect(await rollbacksOf(b, id)).toEqual([]);
   }, 60_000);
 
   it('proposes a rollback when pushed latency is slower than the previous deployment\'s, and is inconclusive on too little data', async () => {
@@ -189,7 +175,7 @@ services:
     expect(early.reason).toMatch(/^Inconclusive: p95_ms: too little to compare with v1 \(1 samples now, 15 before; at least 10 on each side needed\)/);
     for (let i = 0; i < 14; i++) expect((await push(slow, 400 + (i % 5) * 10)).status).toBe(201);
     const [event] = await waitFor('a proposal', async () => {
-      const list = await rollbacksOf(slow);
+      const list = await rollbacksOf(b, slow);
       return list.length ? list : null;
     }, 30_000);
     const e = (await b.api('GET', `/api/rollbacks/${event!.event_id}`, 'viewer')).body;

@@ -4,6 +4,7 @@ import { startMetricsService, type MetricsService } from '../support/metrics-ser
 import { startPrometheus, type PrometheusServer } from '../support/prometheus.ts';
 import { startBackstop, TOKENS, waitFor, type Backstop } from '../support/harness.ts';
 import { ticksAfter } from '../support/monitor-ticks.ts';
+import { recordWatched, rolledBack, rollbacksOf } from '../support/watched-deploys.ts';
 
 // The whole loop with real parts: a service exposes /metrics, a real Prometheus scrapes it, backstop's tick queries
 // Prometheus and rolls back on its own; a real Alertmanager delivers its webhook to backstop.
@@ -78,26 +79,7 @@ services:
     await checkout?.close();
   });
 
-  async function deploy(service: string, version: string, good: boolean): Promise<string> {
-    const rec = await b.api('POST', '/api/deployments', 'ci', { service, environment: 'prod', version, git_commit: 'abc1234' });
-    const id = rec.body.deployment_id as string;
-    if (good) await b.api('POST', `/api/deployments/${id}/complete`, 'ci', { status: 'success', health_check_passed: true });
-    return id;
-  }
-  const rollbacksOf = async (deploymentId: string) =>
-    ((await b.api('GET', '/api/rollbacks?limit=50', 'viewer')).body.rollbacks as Array<{ deployment_id: string; event_id: string; status: string }>).filter((r) => r.deployment_id === deploymentId);
-
-  /** Waits for the monitor's rollback of a deployment, then for it to end; resolves the final rollback. */
-  async function rolledBack(deploymentId: string) {
-    const [event] = await waitFor('an automatic rollback', async () => {
-      const list = await rollbacksOf(deploymentId);
-      return list.length ? list : null;
-    }, 30_000);
-    return waitFor('it to finish', async () => {
-      const e = (await b.api('GET', `/api/rollbacks/${event!.event_id}`, 'viewer')).body;
-      return ['succeeded', 'failed', 'rejected'].includes(e.status) ? e : null;
-    }, 40_000);
-  }
+  const deploy = (service: string, version: string, good: boolean) => recordWatched(b, service, version, good);
 
   it('rolls back when the error rate Prometheus reports breaches for two ticks', async () => {
     await deploy('payments', 'v1', true);
@@ -113,9 +95,9 @@ services:
       return rows[0]?.updated_at;
     }, 20_000);
     await ticksAfter(b, judged.getTime(), 2);
-    expect(await rollbacksOf(bad)).toEqual([]);
+    expect(await rollbacksOf(b, bad)).toEqual([]);
     metrics.setErrorRatePerSecond(3);
-    const done = await rolledBack(bad);
+    const done = await rolledBack(b, bad);
     expect(done.status, JSON.stringify({ reason: done.status_reason, validation: done.validation })).toBe('succeeded');
     expect(done.trigger_type).toBe('automatic');
     expect(done.trigger_data).toMatchObject({ rule: 'prom-errors', metric: 'errors_per_minute', op: '>', threshold: 30, consecutive: 2, decision: 'auto' });
@@ -130,7 +112,7 @@ services:
     // Healthy, by Prometheus: the check says so (not "inconclusive": the source's value is used).
     await waitFor('Prometheus to report the healthy rate', async () => (await b.api('POST', '/auto-rollback/check', 'viewer', { deployment_id: bad })).body.health?.healthy === true, 20_000, 200);
     checkout.setErrorRatePerSecond(3); // 180 errors/min
-    const done = await rolledBack(bad);
+    const done = await rolledBack(b, bad);
     expect(done.status, JSON.stringify({ reason: done.status_reason, steps: done.rollback_steps })).toBe('succeeded');
     expect(done.trigger_type).toBe('automatic');
     expect(done.trigger_reason).toMatch(/^High error rate \(\d+(\.\d+)? errors\/minute\)$/);
@@ -150,7 +132,7 @@ services:
     const bad = await deploy('search', 'v2', false);
     await am.fireAlert({ alertname: 'SearchLatency', service: 'search', environment: 'prod', severity: 'page' }, { summary: 'search p95 above 5 s' });
     const [event] = await waitFor('a proposal from the alert', async () => {
-      const list = await rollbacksOf(bad);
+      const list = await rollbacksOf(b, bad);
       return list.length ? list : null;
     }, 20_000);
     const e = (await b.api('GET', `/api/rollbacks/${event!.event_id}`, 'viewer')).body;

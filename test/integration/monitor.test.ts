@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBackstop, waitFor, type Backstop } from '../support/harness.ts';
+import { recordWatched } from '../support/watched-deploys.ts';
 
 // Health monitoring end to end over HTTP, with real Postgres, Redis and BullMQ: pushed samples judged on arrival,
 // the tick for what does not arrive, and every decision on the ladder.
@@ -59,13 +60,7 @@ describe('health monitoring', () => {
   });
   afterAll(async () => b?.close());
 
-  async function deploy(service: string, version: string, good = true): Promise<string> {
-    const rec = await b.api('POST', '/api/deployments', 'ci', { service, environment: 'prod', version, git_commit: 'abc1234' });
-    expect(rec.status, JSON.stringify(rec.body)).toBe(201);
-    const id = rec.body.deployment_id as string;
-    if (good) await b.api('POST', `/api/deployments/${id}/complete`, 'ci', { status: 'success', health_check_passed: true });
-    return id;
-  }
+  const deploy = (service: string, version: string, good = true) => recordWatched(b, service, version, good);
   const push = (id: string, errorRate: number) => b.api('POST', `/api/deployments/${id}/health`, 'ci', { error_rate_per_minute: errorRate });
   /** A healthy sample for the deployment a rollback of `bad` restored. */
   async function pushRestoredHealthy(bad: string) {
