@@ -19,6 +19,16 @@ export function createPrecisionMetrics(registry: Registry, read: () => Promise<P
     return last.rows;
   };
   const labelsOf = (r: PrecisionRow) => ({ service: r.service, environment: r.environment, rule: r.rule });
+  // Each metric is rebuilt from the rows at each scrape.
+  const refill = async (metric: Gauge | Counter, fill: (r: PrecisionRow) => void) => {
+    try {
+      const all = await rows();
+      metric.reset();
+      for (const r of all) fill(r);
+    } catch {
+      // PostgreSQL down: the metric keeps its last values; /health reports the outage.
+    }
+  };
 
   new Gauge({
     name: 'backstop_rule_precision',
@@ -26,16 +36,10 @@ export function createPrecisionMetrics(registry: Registry, read: () => Promise<P
     labelNames: ['service', 'environment', 'rule'],
     registers: [registry],
     async collect() {
-      try {
-        const all = await rows();
-        this.reset();
-        for (const r of all) {
-          const precision = precisionOf(r);
-          if (precision !== null) this.set(labelsOf(r), precision);
-        }
-      } catch {
-        // PostgreSQL down: the gauge keeps its last values; /health reports the outage.
-      }
+      await refill(this, (r) => {
+        const precision = precisionOf(r);
+        if (precision !== null) this.set(labelsOf(r), precision);
+      });
     },
   });
   new Counter({
@@ -44,13 +48,7 @@ export function createPrecisionMetrics(registry: Registry, read: () => Promise<P
     labelNames: ['service', 'environment', 'rule'],
     registers: [registry],
     async collect() {
-      try {
-        const all = await rows();
-        this.reset();
-        for (const r of all) this.inc(labelsOf(r), r.labelled);
-      } catch {
-        // As above: the last values stand.
-      }
+      await refill(this, (r) => this.inc(labelsOf(r), r.labelled));
     },
   });
 }
