@@ -35,8 +35,8 @@ export async function decideRollback(deps: CoreDeps, input: Decision): Promise<D
   const reason = requireReason(input.reason);
   const auditChain = auditChainOf(eventId);
   const outcome = await deps.db.transaction(async (tx): Promise<DecisionOutcome> => {
-    // One read (the row locked, its votes, its plan's facts, its audit chain's head) and, for a vote that counts, one
-    // write: with BEGIN and COMMIT, four statements.
+    // The row locked, then one read (its votes, its plan's facts, its audit chain's head) and, for a vote that counts,
+    // one write: with BEGIN and COMMIT, five statements.
     const state = await readDecisionState(tx, eventId, auditChain);
     if (!state) throw new AppError('NOT_FOUND', `rollback ${eventId} not found`);
     let { event } = state;

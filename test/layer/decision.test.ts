@@ -20,7 +20,7 @@ const bob = person('bob', 'approver');
 const carol = person('carol', 'approver');
 const dave = person('dave', 'deployer');
 
-const SERVICES = ['inside', 'deadline', 'janitor', 'once', 'veto', 'role'];
+const SERVICES = ['inside', 'deadline', 'janitor', 'once', 'together', 'veto', 'role'];
 
 describe('decideRollback', () => {
   let w: LayerWorld;
@@ -130,6 +130,36 @@ describe('decideRollback', () => {
       { approver: 'discord:carol', decision: 'approve', decidedAt: at(120_000).toISOString() },
     ]);
     expect(await getEvent(w.db, event.eventId)).toMatchObject({ status: 'approved', approvedAt: at(120_000) });
+    expect(w.enqueued).toEqual([event.eventId]);
+  });
+
+  it('approves when two people vote at the same moment: the vote that waited on the other counts it', async () => {
+    // The race a card invites: alice and bob click within a few milliseconds. Each vote locks the rollback's row; the
+    // one that waits must then read the votes as they are after the other committed, not as they were when it began
+    // waiting, or each counts only itself and the rollback stays awaiting approval with both votes cast.
+    const event = await awaitingApproval('together', null);
+    w.clock.advance(60_000);
+    const holder = await w.database.pool.connect();
+    const waitingOnLocks = async () =>
+      Number((await w.database.pool.query(`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)).rows[0].n);
+    let votes: Promise<Awaited<ReturnType<typeof decideRollback>>[]>;
+    try {
+      // Held so that both votes start, and wait, before either can finish.
+      await holder.query('begin');
+      await holder.query('select 1 from ops.rollback_events where event_id = $1 for update', [event.eventId]);
+      votes = Promise.all([
+        decideRollback(w.deps, { eventId: event.eventId, actor: alice, decision: 'approve', reason: 'seen it' }),
+        decideRollback(w.deps, { eventId: event.eventId, actor: bob, decision: 'approve', reason: 'seen it too' }),
+      ]);
+      await expect.poll(waitingOnLocks, { timeout: 10_000, interval: 20 }).toBe(2);
+      await holder.query('commit');
+    } finally {
+      holder.release();
+    }
+    const outcomes = await votes;
+    const states = outcomes.map((o) => (o.kind === 'recorded' ? `${o.approval.state} ${o.approval.have}/${o.approval.need}` : o.kind)).sort();
+    expect(states).toEqual(['approved 2/2', 'pending 1/2']);
+    expect(await getEvent(w.db, event.eventId)).toMatchObject({ status: 'approved' });
     expect(w.enqueued).toEqual([event.eventId]);
   });
 

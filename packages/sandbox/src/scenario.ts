@@ -146,8 +146,7 @@ export function createScenario(deps: ScenarioDeps) {
     const next = `v1.${round * 2 + 3}.1`;
     const asked = await call('GET', `/api/gate?service=${SANDBOX_SERVICE}&environment=${env}&version=${next}`, 'ci');
     if (asked.decision !== 'deny') throw new Error(`the gate let ${next} through during the incident: ${asked.text}`);
-    // No beat of its own: with one here, the race test (a person approving on the card before the script) stalled
-    // once in six runs short of a final outcome, for a reason not yet understood; the approvals keep their old pace.
+    // No beat of its own: the approvals keep their pace.
     narrate({ kind: 'step', text: `CI wants to ship ${next} and asks the gate: ${asked.text.split('\n')[0]}` });
 
     await approveOnCard('alice', eventId, 'checkout 5xx confirmed on the dashboard');

@@ -1,5 +1,6 @@
-// A vote in two statements: one read that locks the rollback (and its audit chain's head) and brings everything the
-// vote is judged on, and one write that records the vote, moves the status and appends the audit row together.
+// A vote in three statements: one that locks the rollback, one read that locks its audit chain's head and brings
+// everything the vote is judged on, and one write that records the vote, moves the status and appends the audit row
+// together.
 import { eq, sql } from 'drizzle-orm';
 import type { Queryable } from '../client.ts';
 import { executePrepared } from '../prepared.ts';
@@ -23,12 +24,20 @@ export interface DecisionState {
 /**
  * Locks the rollback row, then its audit chain's head (the order every writer takes them in), and reads its votes and
  * the facts its plan is derived from. Null when there is no such rollback.
+ *
+ * The row lock is a statement of its own. Under READ COMMITTED a statement reads with the snapshot it began with,
+ * and a lock it then waits for does not renew it: the waiting row is re-read, but nothing else in the statement is.
+ * Locked and read in one statement, a vote that waited for another one read the votes as they were before that vote
+ * committed, so two people approving at once each counted only themselves and the rollback stayed awaiting approval
+ * with both approvals cast. Read in a statement that begins after the lock is held, the votes are the committed ones.
  */
 export async function readDecisionState(q: Queryable, eventId: string, auditChain: number): Promise<DecisionState | null> {
+  const locked = await executePrepared(q, sql`select 1 from ops.rollback_events where event_id = ${eventId} for update`);
+  if (locked.rowCount === 0) return null;
   const { rows } = await executePrepared<
     Partial<StoredFactsColumns> & { event: Record<string, unknown>; votes: Array<Record<string, unknown>>; head: Parameters<typeof chainHeadFromJson>[0] | null }
   >(q, sql`
-    with ev as (select * from ops.rollback_events where event_id = ${eventId} for update)
+    with ev as (select * from ops.rollback_events where event_id = ${eventId})
     select row_to_json(ev) as event,
       coalesce((select json_agg(a order by a.decided_at, a.id) from ops.approvals a where a.event_id = ev.event_id), '[]') as votes,
       ${lockedChainHeadJson(auditChain)} as head,
