@@ -78,7 +78,7 @@ ${Array.from({ length: 200 }, (_, i) => `  svc-${String(i).padStart(3, '0')}: { 
         const t1 = performance.now();
         if (decided?.action !== 'auto' || !decided.eventId) throw new Error(`expected an automatic rollback, got ${JSON.stringify(decided)}`);
         await deps.pool.query(`update ops.rollback_events set status = 'cancelled', completed_at = now() where event_id = $1`, [decided.eventId]);
-        await deps.rollbackQueue.queue.remove(`rb-${decided.eventId}`).catch(() => undefined);
+        await (await deps.rollbackQueue.queue()).remove(`rb-${decided.eventId}`).catch(() => undefined);
         if (i >= 10) {
           detect.push(t1 - t0);
           floor.push(f1 - f0);

@@ -92,7 +92,7 @@ async function backstopRound(url: string, workers: number, generation: number, p
   try {
     await runMigrations(deps.pool);
     // Held until every worker is up, so all of them start from the same moment.
-    await deps.rollbackQueue.queue.pause();
+    await (await deps.rollbackQueue.queue()).pause();
     const person = (id: string) => ({ id, roles: new Set<Role>(['approver', 'deployer']), source: 'api' as const });
     const events: string[] = [];
     for (const service of services) {
@@ -125,7 +125,7 @@ async function backstopRound(url: string, workers: number, generation: number, p
       await waitFor('the workers to start', () => children.every((c) => c.output().includes('rollback worker started')), 60_000);
       const cpuAtStart = children.map((c) => cpuMs(c.pid!));
       const t0 = Date.now();
-      await deps.rollbackQueue.queue.resume();
+      await (await deps.rollbackQueue.queue()).resume();
       const finalCount = async () =>
         Number((await deps.db.execute<{ n: string }>(sql`select count(*) as n from ops.rollback_events where event_id = any(${`{${events.join(',')}}`}::uuid[]) and status in ${sql.raw(FINAL)}`)).rows[0]!.n);
       await waitFor('every rollback to end', async () => (await finalCount()) === events.length, 10 * 60_000);
@@ -161,7 +161,7 @@ async function backstopRound(url: string, workers: number, generation: number, p
       await stop(children);
     }
   } finally {
-    await deps.rollbackQueue.queue.obliterate({ force: true }).catch(() => undefined);
+    await (await deps.rollbackQueue.queue()).obliterate({ force: true }).catch(() => undefined);
     await deps.close();
   }
 }

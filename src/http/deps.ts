@@ -1,5 +1,4 @@
 import type { Hono } from 'hono';
-import type { Queue } from 'bullmq';
 import type { Registry } from 'prom-client';
 import type { MonitorDeps } from '../monitor/types.ts';
 import type { Authenticator } from './auth.ts';
@@ -9,7 +8,6 @@ import type { MemberLookup } from '../discord/member-roles.ts';
 
 export interface HttpDeps extends MonitorDeps {
   authenticate: Authenticator;
-  queue: Queue;
   redis: { ping(): Promise<unknown> };
   pool: { query(sql: string): Promise<unknown> };
   metrics: Registry;

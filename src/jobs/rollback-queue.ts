@@ -1,12 +1,12 @@
-import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logging/logger.ts';
 import type { Enqueue } from '../core/deps.ts';
 import { JOBS, ROLLBACK_QUEUE, rollbackJobId } from './catalog.ts';
 import { closeWithin } from '../core/close-within.ts';
+import { lazyQueue, type LazyQueue } from './lazy-queue.ts';
 
 export interface RollbackQueue {
-  queue: Queue;
+  queue: LazyQueue;
   enqueue: Enqueue;
   close(): Promise<void>;
 }
@@ -31,15 +31,14 @@ export function createRedisConnection(url: string, role: 'producer' | 'worker'):
 export function createRollbackQueue(deps: { redisUrl: string; prefix: string; logger: Logger }): RollbackQueue {
   const connection = createRedisConnection(deps.redisUrl, 'producer');
   connection.on('error', (err) => deps.logger.debug({ err }, 'redis producer connection error'));
-  const queue = new Queue(ROLLBACK_QUEUE, { connection, prefix: deps.prefix });
-  queue.on('error', (err) => deps.logger.debug({ err }, 'rollback queue error'));
+  const queue = lazyQueue(ROLLBACK_QUEUE, connection, deps.prefix, (err) => deps.logger.debug({ err }, 'rollback queue error'));
 
   const enqueue: Enqueue = async (eventId) => {
     const payload = JOBS.rollback.parse({ eventId });
     try {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
-        queue.add('rollback', payload, { ...ROLLBACK_JOB_OPTIONS, jobId: rollbackJobId(eventId) }),
+        queue().then((q) => q.add('rollback', payload, { ...ROLLBACK_JOB_OPTIONS, jobId: rollbackJobId(eventId) })),
         new Promise((_, reject) => {
           timer = setTimeout(() => reject(new Error(`enqueue timed out after ${ENQUEUE_TIMEOUT_MS} ms`)), ENQUEUE_TIMEOUT_MS);
         }),

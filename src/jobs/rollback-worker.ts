@@ -42,7 +42,9 @@ export function startRollbackWorker(deps: PipelineDeps, queue: RollbackQueue, op
 
   let running: Promise<void> | null = null;
   const reconcileNow = () => {
-    running ??= reconcile(deps, queue.queue, Math.max(1_000, options.reconcileIntervalMs))
+    running ??= queue
+      .queue()
+      .then((q) => reconcile(deps, q, Math.max(1_000, options.reconcileIntervalMs)))
       .then((report) => {
         if (report.enqueued || report.failed || report.expired) deps.logger.info({ ...report }, 'reconciled rollbacks');
       })

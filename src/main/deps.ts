@@ -8,7 +8,7 @@ import type { PipelineDeps } from '../pipeline/context.ts';
 import type { Env } from './env.ts';
 import type { Logger } from '../logging/logger.ts';
 import { fetchWhenUsed } from '../core/fetch-when-used.ts';
-import { createMonitorQueue, type MonitorQueue } from '../monitor/monitor-worker.ts';
+import { createMonitorQueue, type MonitorQueue } from '../monitor/monitor-queue.ts';
 import { createSourceReader } from '../monitor/read-sources.ts';
 import { createBaselineReader } from '../health/baseline/read-baseline.ts';
 import type { MonitorDeps } from '../monitor/types.ts';

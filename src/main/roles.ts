@@ -139,7 +139,6 @@ export async function runRoles(booted: Booted, roles: RoleSet, extra: { extraNot
     const app = createApp({
       ...deps,
       authenticate: createAuthenticator(config, env.tokens),
-      queue: deps.rollbackQueue.queue,
       redis: healthRedis,
       pool: deps.pool,
       metrics: metrics.registry,
@@ -153,6 +152,9 @@ export async function runRoles(booted: Booted, roles: RoleSet, extra: { extraNot
     const listening = await listen(app, { hostname: env.HOST, port: env.PORT });
     server = listening.server;
     logger.info({ address: server.address() }, 'api listening');
+    // BullMQ loads on first use (src/jobs/lazy-queue.ts): now that the API answers, so that the first approval does
+    // not wait for it.
+    void deps.rollbackQueue.queue().catch(() => undefined);
     closers.push(['http server', () => listening.close()]);
   }
   if (gatewayWanted) {

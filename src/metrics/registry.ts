@@ -22,7 +22,7 @@ const MISNAMED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_request
 
 // One registry per process, whichever roles it runs: `start` serves one /metrics with every metric once. Outcomes and
 // step durations are observed through the Notifier interface, so the pipeline carries no metrics code of its own.
-export function createMetrics(queue: Queue | null): Metrics {
+export function createMetrics(queue: (() => Promise<Queue>) | null): Metrics {
   const registry = new Registry();
   const prefix = 'backstop_';
   collectDefaultMetrics({ register: registry, prefix });
@@ -44,7 +44,7 @@ export function createMetrics(queue: Queue | null): Metrics {
       registers: [registry],
       async collect() {
         try {
-          const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
+          const counts = await (await queue()).getJobCounts('waiting', 'active', 'delayed', 'failed');
           for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
         } catch {
           // Redis down: the gauge keeps its last values; /health reports the outage.

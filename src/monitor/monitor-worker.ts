@@ -1,39 +1,14 @@
-import { Queue, UnrecoverableError, Worker } from 'bullmq';
+import { UnrecoverableError, Worker } from 'bullmq';
 import { z } from 'zod';
 import { formatIssues } from '../config/format-issues.ts';
 import { createRedisConnection } from '../jobs/rollback-queue.ts';
 import { endVeto } from './end-veto.ts';
 import { runTick } from './run-tick.ts';
 import type { MonitorDeps } from './types.ts';
+import { MONITOR_QUEUE, type MonitorQueue } from './monitor-queue.ts';
 
-export const MONITOR_QUEUE = 'monitor';
 const TICK_SCHEDULER = 'monitor-tick';
 const VetoEndJob = z.strictObject({ eventId: z.uuid() });
-
-export interface MonitorQueue {
-  queue: Queue;
-  scheduleVetoEnd(eventId: string, at: Date): Promise<void>;
-  close(): Promise<void>;
-}
-
-/** The producer side: any role can schedule the end of a veto countdown (jobId = event id, so once). */
-export function createMonitorQueue(input: { redisUrl: string; prefix: string }): MonitorQueue {
-  const connection = createRedisConnection(input.redisUrl, 'producer');
-  connection.on('error', () => undefined);
-  const queue = new Queue(MONITOR_QUEUE, { connection, prefix: input.prefix });
-  // Without a listener, an unreachable Redis prints raw errors to stderr; /health already reports the outage.
-  queue.on('error', () => undefined);
-  return {
-    queue,
-    async scheduleVetoEnd(eventId, at) {
-      await queue.add('veto-end', { eventId }, { jobId: `veto-${eventId}`, delay: Math.max(0, at.getTime() - Date.now()), attempts: 10, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: 1000, removeOnFail: 1000 });
-    },
-    async close() {
-      await queue.close();
-      connection.disconnect();
-    },
-  };
-}
 
 /**
  * The monitor role inside a worker: a BullMQ job scheduler ticks every `tick` (one tick job at a time across all
@@ -41,7 +16,7 @@ export function createMonitorQueue(input: { redisUrl: string; prefix: string }):
  */
 export async function startMonitorWorker(deps: MonitorDeps, monitorQueue: MonitorQueue, input: { redisUrl: string; prefix: string }) {
   const tickMs = deps.config.raw.monitoring.tick;
-  await monitorQueue.queue.upsertJobScheduler(TICK_SCHEDULER, { every: tickMs }, { name: 'tick', opts: { removeOnComplete: 100, removeOnFail: 100 } });
+  await (await monitorQueue.queue()).upsertJobScheduler(TICK_SCHEDULER, { every: tickMs }, { name: 'tick', opts: { removeOnComplete: 100, removeOnFail: 100 } });
   const connection = createRedisConnection(input.redisUrl, 'worker');
   connection.on('error', (err) => deps.logger.debug({ err }, 'redis monitor connection error'));
   const worker = new Worker(

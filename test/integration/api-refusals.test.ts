@@ -56,7 +56,6 @@ describe('refused API calls: audited within bounds, and a brake on guessing toke
       ...deps,
       clock,
       authenticate: createAuthenticator(deps.config, deps.env.tokens),
-      queue: deps.rollbackQueue.queue,
       redis: { ping: async () => 'PONG' },
       metrics: registry,
       bodyLimit: 16_384,

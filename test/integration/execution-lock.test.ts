@@ -27,7 +27,7 @@ describe('the per-service execution lock', () => {
     await holder.query(`select pg_advisory_lock(hashtextextended('backstop:payments/staging', 0))`);
     const req = await b.api('POST', '/api/rollbacks', 'alice', { deployment_id: bad, trigger_reason: 'lock test' });
     const job = await waitFor('the job to be delayed', async () => {
-      const j = await b.running.deps.rollbackQueue.queue.getJob(`rb-${req.body.event_id}`);
+      const j = await (await b.running.deps.rollbackQueue.queue()).getJob(`rb-${req.body.event_id}`);
       return j && (await j.getState()) === 'delayed' ? j : null;
     });
     expect(job.attemptsMade).toBe(0);

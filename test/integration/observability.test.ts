@@ -18,7 +18,7 @@ describe('the observability examples', () => {
     // With a queue, as in every real role, so the queue-depth gauge is registered too.
     const connection = createRedisConnection(REDIS_URL, 'producer');
     const queue = new Queue('observability-test', { connection, prefix: 'obs' });
-    const { registry } = createMetrics(queue);
+    const { registry } = createMetrics(async () => queue);
     httpRequestDuration(registry);
     const exposed = await registry.metrics().finally(async () => {
       await queue.close();

@@ -66,7 +66,7 @@ describe('a worker killed with SIGKILL during execute', () => {
     await waitFor('the side effect', async () => existsSync(sideEffects), 10_000);
     await orphansSettled(sideEffects);
     await waitFor('the rollback queue to hold no job', async () => {
-      const counts = await b.running.deps.rollbackQueue.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+      const counts = await (await b.running.deps.rollbackQueue.queue()).getJobCounts('waiting', 'active', 'delayed', 'prioritized');
       return Object.values(counts).every((n) => n === 0);
     });
     expect(readFileSync(`${sideEffects}.started`, 'utf8').trim().split('\n')).toHaveLength(1);

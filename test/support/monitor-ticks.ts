@@ -8,7 +8,7 @@ import { waitFor } from './harness.ts';
  */
 export async function ticksAfter(b: Backstop, since: number, n: number, timeoutMs = 20_000): Promise<void> {
   await waitFor(`${n} monitor ticks begun after ${new Date(since).toISOString()}`, async () => {
-    const done = await b.running.deps.monitorQueue.queue.getJobs(['completed'], 0, 4 * n);
+    const done = await (await b.running.deps.monitorQueue.queue()).getJobs(['completed'], 0, 4 * n);
     return done.filter((j) => j.name === 'tick' && (j.processedOn ?? 0) > since).length >= n;
   }, timeoutMs, 100);
 }

@@ -21,7 +21,6 @@ export async function createUnreachableApp(opts: { env: Record<string, string>; 
   const app = createApp({
     ...deps,
     authenticate: createAuthenticator(config.config, env.env.tokens),
-    queue: deps.rollbackQueue.queue,
     redis: { ping: () => Promise.reject(new Error('connect ECONNREFUSED')) },
     metrics: createMetrics(null).registry,
     bodyLimit: 16_384,
