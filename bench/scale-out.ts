@@ -1,13 +1,13 @@
 // Scale-out: 64 rollbacks of 64 services whose executor runs `sleep 2`, through 1, 2 and 4 `backstop worker`
 // processes at their default concurrency. Time to all final, next to the floor: bare BullMQ worker processes of the
 // same number and concurrency running the same command (bench/bare-worker.ts). Also how the work spread over the
-// workers, how long each rollback waited for its executor, and that none ran twice. Runs on an empty database and on
-// a generated year.
+// workers, how long each rollback waited for its executor, that none ran twice, and the CPU the workers, PostgreSQL and
+// Redis spent per rollback. Runs on an empty database and on a generated year.
 // Usage: node bin/run-ts.mjs bench/scale-out.ts [rollbacks]   (BENCH_WORKERS=4 runs one of the worker counts)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Queue } from 'bullmq';
 import { sql } from 'drizzle-orm';
@@ -46,6 +46,8 @@ interface Round {
   ranTwice: number;
   /** CPU the worker processes spent (user + system) from the moment the queue was let go, per rollback. */
   cpuMsPerRollback: number;
+  /** CPU PostgreSQL and Redis spent in the same span, per rollback. */
+  serverCpuMsPerRollback: number;
   /** Job attempts that failed and were retried, and the first one's reason. */
   retries: number;
   firstRetry?: string;
@@ -76,6 +78,23 @@ const cpuMs = (pid: number) => {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
 };
+
+// CPU the database and the queue's server spent (every postgres and redis-server process, by /proc), in ms: on a
+// machine of two cores, the workers' CPU and theirs are what the rollbacks wait for once the executors can all start.
+// A backend that exits in between loses its share: the pools keep theirs open until the workers stop.
+function serverCpuMs(): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const comm = /\((.*)\)/.exec(stat)?.[1] ?? '';
+      if (comm === 'postgres' || comm.startsWith('redis-server')) total += cpuMs(Number(pid));
+    } catch {
+      // gone between the listing and the read
+    }
+  }
+  return total;
+}
 
 const spread = (pids: Array<string | number>) => {
   const counts = new Map<string, number>();
@@ -124,6 +143,7 @@ async function backstopRound(url: string, workers: number, generation: number, p
     try {
       await waitFor('the workers to start', () => children.every((c) => c.output().includes('rollback worker started')), 60_000);
       const cpuAtStart = children.map((c) => cpuMs(c.pid!));
+      const serverAtStart = serverCpuMs();
       const t0 = Date.now();
       await (await deps.rollbackQueue.queue()).resume();
       const finalCount = async () =>
@@ -131,6 +151,7 @@ async function backstopRound(url: string, workers: number, generation: number, p
       await waitFor('every rollback to end', async () => (await finalCount()) === events.length, 10 * 60_000);
       const seconds = (Date.now() - t0) / 1000;
       const cpuSpent = children.reduce((sum, c, n) => sum + cpuMs(c.pid!) - cpuAtStart[n]!, 0);
+      const serverSpent = serverCpuMs() - serverAtStart;
       const { rows } = await deps.db.execute<{ status: string; claimed_by: string; claim_fence: number; execute_started: string | null; execute_attempt: number | null }>(sql`
         select status, claimed_by, claim_fence,
           (select s->>'started_at' from jsonb_array_elements(rollback_steps) s where s->>'step' = 'execute') as execute_started,
@@ -143,6 +164,7 @@ async function backstopRound(url: string, workers: number, generation: number, p
       const firstRetry = firstErr ? (firstErr.cause?.message ?? firstErr.message)?.slice(0, 300) : undefined;
       return {
         cpuMsPerRollback: round(cpuSpent / events.length),
+        serverCpuMsPerRollback: round(serverSpent / events.length),
         retries: failedAttempts.length,
         ...(firstRetry ? { firstRetry } : {}),
         seconds,
@@ -177,13 +199,15 @@ async function bareRound(workers: number): Promise<Round> {
   try {
     await waitFor('the bare workers to start', () => children.every((c) => c.output().includes('ready')), 60_000);
     const cpuAtStart = children.map((c) => cpuMs(c.pid!));
+    const serverAtStart = serverCpuMs();
     const t0 = Date.now();
     await queue.resume();
     await waitFor('every job to complete', async () => (await queue.getJobCounts('completed')).completed === services.length, 10 * 60_000);
     const seconds = (Date.now() - t0) / 1000;
+    const serverSpent = serverCpuMs() - serverAtStart;
     const done = (await queue.getCompleted(0, services.length)).map((j) => j.returnvalue as { pid: number; startedAt: number });
     const waits = done.map((d) => d.startedAt - t0);
-    return { seconds, perWorker: spread(done.map((d) => d.pid)), startP50: pct(waits, 50), startP99: pct(waits, 99), notSucceeded: 0, ranTwice: 0, retries: 0, cpuMsPerRollback: round(children.reduce((sum, c, n) => sum + cpuMs(c.pid!) - cpuAtStart[n]!, 0) / services.length) };
+    return { seconds, perWorker: spread(done.map((d) => d.pid)), startP50: pct(waits, 50), startP99: pct(waits, 99), notSucceeded: 0, ranTwice: 0, retries: 0, cpuMsPerRollback: round(children.reduce((sum, c, n) => sum + cpuMs(c.pid!) - cpuAtStart[n]!, 0) / services.length), serverCpuMsPerRollback: round(serverSpent / services.length) };
   } finally {
     await stop(children);
     await queue.obliterate({ force: true });
@@ -222,6 +246,10 @@ runBench(async () => {
             ran_twice: ours.ranTwice,
             worker_cpu_ms_per_rollback: ours.cpuMsPerRollback,
             floor_cpu_ms_per_job: bare.cpuMsPerRollback,
+            server_cpu_ms_per_rollback: ours.serverCpuMsPerRollback,
+            floor_server_cpu_ms_per_job: bare.serverCpuMsPerRollback,
+            // All the CPU the round took, spread over every core: below it no scheduling makes the round shorter.
+            cpu_bound_s: round(((ours.cpuMsPerRollback + ours.serverCpuMsPerRollback) * ROLLBACKS) / 1000 / availableParallelism()),
             retried_attempts: ours.retries,
             ...(ours.firstRetry ? { first_retry: ours.firstRetry } : {}),
             target: 'all final within 1.25× the floor; none ran twice',
@@ -238,6 +266,8 @@ runBench(async () => {
           ran_twice: ours.ranTwice,
           cpu_ms_each: ours.cpuMsPerRollback,
           floor_cpu_ms_each: bare.cpuMsPerRollback,
+          server_cpu_ms_each: ours.serverCpuMsPerRollback,
+          floor_server_cpu_ms_each: bare.serverCpuMsPerRollback,
           retried: ours.retries,
         };
       }
