@@ -2,7 +2,8 @@
 // processes at their default concurrency. Time to all final, next to the floor: bare BullMQ worker processes of the
 // same number and concurrency running the same command (bench/bare-worker.ts). Also how the work spread over the
 // workers, how long each rollback waited for its executor, that none ran twice, and the CPU the workers, PostgreSQL and
-// Redis spent per rollback. Runs on an empty database and on a generated year.
+// Redis spent per rollback. Each round's workers take a burst as they start and another after sitting idle for
+// BENCH_IDLE_MS (35 s: past the pool's idle timeout). Runs on an empty database and on a generated year.
 // Usage: node bin/run-ts.mjs bench/scale-out.ts [rollbacks]   (BENCH_WORKERS=4 runs one of the worker counts)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -29,11 +30,16 @@ const defaults = parseEnv({});
 if (!defaults.ok) throw new Error('the default environment does not parse');
 const CONCURRENCY = defaults.env.BACKSTOP_WORKER_CONCURRENCY;
 
-const services = Array.from({ length: ROLLBACKS }, (_, i) => `scale${String(i).padStart(3, '0')}`);
+// Each round's workers take two bursts: the first as they start, the second after they sat idle past the pool's idle
+// timeout (30 s), as a worker that has run for a while meets an incident. Each burst rolls back services of its own.
+const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 35_000);
+const names = (from: number) => Array.from({ length: ROLLBACKS }, (_, i) => `scale${String(from + i).padStart(3, '0')}`);
+const services = names(0);
+const servicesAfterIdle = names(ROLLBACKS);
 const POLICY = `defaults: { rules: [], verification: { window: 0ms, interval: 10ms, on_no_data: pass } }
 environments: { staging: {} }
 services:
-${services.map((s) => `  ${s}: { environments: [staging], executor: { kind: command, argv: ["sleep", "2"] } }`).join('\n')}
+${[...services, ...servicesAfterIdle].map((s) => `  ${s}: { environments: [staging], executor: { kind: command, argv: ["sleep", "2"] } }`).join('\n')}
 `;
 
 interface Round {
@@ -102,30 +108,40 @@ const spread = (pids: Array<string | number>) => {
   return [...counts.values()].sort((a, b) => b - a);
 };
 
-async function backstopRound(url: string, workers: number, generation: number, policyPath: string): Promise<Round> {
+interface Bursts {
+  fresh: Round;
+  afterIdle: Round;
+}
+
+async function backstopRound(url: string, workers: number, generation: number, policyPath: string): Promise<Bursts> {
   const prefix = `scale${randomBytes(3).toString('hex')}`;
   const env = parseEnv({ DATABASE_URL: url, REDIS_URL: REDIS, BACKSTOP_QUEUE_PREFIX: prefix });
   const config = parseConfig(POLICY);
   if (!env.ok || !config.ok) throw new Error('bench setup is invalid');
   const deps = createAppDeps({ env: env.env, config: config.config, logger: createLogger({ level: 'warn' }), baseEnv: {} });
+  const queue = await deps.rollbackQueue.queue();
   try {
     await runMigrations(deps.pool);
     // Held until every worker is up, so all of them start from the same moment.
-    await (await deps.rollbackQueue.queue()).pause();
+    await queue.pause();
     const person = (id: string) => ({ id, roles: new Set<Role>(['approver', 'deployer']), source: 'api' as const });
-    const events: string[] = [];
-    for (const service of services) {
-      const deploy = async (version: string, good: boolean) => {
-        const { deployment } = await recordDeployment(deps, person('ci'), { service, environment: 'staging', version, git_commit: `c${generation}${good ? 'g' : 'b'}` });
-        await completeDeployment(deps, person('ci'), deployment.deploymentId, { status: good ? 'success' : 'failed', health_check_passed: good });
-        return deployment.deploymentId;
-      };
-      await deploy(`v${generation}.0`, true);
-      const bad = await deploy(`v${generation}.1`, false);
-      const out = await requestRollback(deps, { deploymentId: bad, reason: 'bench', triggerType: 'manual', requester: person('alice') });
-      if (out.kind !== 'admitted' || !out.enqueued) throw new Error(`rollback of ${service} not admitted and enqueued: ${out.kind}`);
-      events.push(out.event.eventId);
-    }
+    const admit = async (names: string[]) => {
+      const events: string[] = [];
+      for (const service of names) {
+        const deploy = async (version: string, good: boolean) => {
+          const { deployment } = await recordDeployment(deps, person('ci'), { service, environment: 'staging', version, git_commit: `c${generation}${good ? 'g' : 'b'}` });
+          await completeDeployment(deps, person('ci'), deployment.deploymentId, { status: good ? 'success' : 'failed', health_check_passed: good });
+          return deployment.deploymentId;
+        };
+        await deploy(`v${generation}.0`, true);
+        const bad = await deploy(`v${generation}.1`, false);
+        const out = await requestRollback(deps, { deploymentId: bad, reason: 'bench', triggerType: 'manual', requester: person('alice') });
+        if (out.kind !== 'admitted' || !out.enqueued) throw new Error(`rollback of ${service} not admitted and enqueued: ${out.kind}`);
+        events.push(out.event.eventId);
+      }
+      return events;
+    };
+    const firstEvents = await admit(services);
 
     const children = Array.from({ length: workers }, () =>
       spawnLogged([resolve('bin/backstop.mjs'), 'worker'], {
@@ -140,18 +156,19 @@ async function backstopRound(url: string, workers: number, generation: number, p
         LOG_LEVEL: 'info',
       }),
     );
-    try {
-      await waitFor('the workers to start', () => children.every((c) => c.output().includes('rollback worker started')), 60_000);
+    /** Lets the queue go and measures until every one of `events` is final; pauses the queue again. */
+    const burst = async (events: string[]): Promise<Round> => {
       const cpuAtStart = children.map((c) => cpuMs(c.pid!));
       const serverAtStart = serverCpuMs();
       const t0 = Date.now();
-      await (await deps.rollbackQueue.queue()).resume();
+      await queue.resume();
       const finalCount = async () =>
         Number((await deps.db.execute<{ n: string }>(sql`select count(*) as n from ops.rollback_events where event_id = any(${`{${events.join(',')}}`}::uuid[]) and status in ${sql.raw(FINAL)}`)).rows[0]!.n);
       await waitFor('every rollback to end', async () => (await finalCount()) === events.length, 10 * 60_000);
       const seconds = (Date.now() - t0) / 1000;
       const cpuSpent = children.reduce((sum, c, n) => sum + cpuMs(c.pid!) - cpuAtStart[n]!, 0);
       const serverSpent = serverCpuMs() - serverAtStart;
+      await queue.pause();
       const { rows } = await deps.db.execute<{ status: string; claimed_by: string; claim_fence: number; execute_started: string | null; execute_attempt: number | null }>(sql`
         select status, claimed_by, claim_fence,
           (select s->>'started_at' from jsonb_array_elements(rollback_steps) s where s->>'step' = 'execute') as execute_started,
@@ -176,6 +193,13 @@ async function backstopRound(url: string, workers: number, generation: number, p
         // A second claim whose execute step began again would mean a second execution.
         ranTwice: rows.filter((r) => (r.execute_attempt ?? 1) > 1).length,
       };
+    };
+    try {
+      await waitFor('the workers to start', () => children.every((c) => c.output().includes('rollback worker started')), 60_000);
+      const fresh = await burst(firstEvents);
+      const secondEvents = await admit(servicesAfterIdle);
+      await new Promise((r) => setTimeout(r, IDLE_MS));
+      return { fresh, afterIdle: await burst(secondEvents) };
     } catch (err) {
       for (const c of children) console.error(c.output().slice(-2_000));
       throw err;
@@ -183,7 +207,7 @@ async function backstopRound(url: string, workers: number, generation: number, p
       await stop(children);
     }
   } finally {
-    await (await deps.rollbackQueue.queue()).obliterate({ force: true }).catch(() => undefined);
+    await queue.obliterate({ force: true }).catch(() => undefined);
     await deps.close();
   }
 }
@@ -223,53 +247,55 @@ runBench(async () => {
     const table: Record<string, Record<string, unknown>> = {};
     await withBenchDatabase(async (url) => {
       for (const [i, workers] of WORKERS.entries()) {
-        const ours = await backstopRound(url, workers, i + 1, policyPath);
+        const bursts = await backstopRound(url, workers, i + 1, policyPath);
         const bare = await bareRound(workers);
-        const ratio = round(ours.seconds / bare.seconds);
-        console.log(
-          JSON.stringify({
-            bench: 'scale_out',
-            dataset: dataset satisfies Dataset,
-            rollbacks: ROLLBACKS,
-            workers,
-            concurrency_per_worker: CONCURRENCY,
+        for (const [when, ours] of [['fresh', bursts.fresh], ['after_idle', bursts.afterIdle]] as const) {
+          const ratio = round(ours.seconds / bare.seconds);
+          console.log(
+            JSON.stringify({
+              bench: 'scale_out',
+              dataset: dataset satisfies Dataset,
+              burst: when,
+              rollbacks: ROLLBACKS,
+              workers,
+              concurrency_per_worker: CONCURRENCY,
+              all_final_s: round(ours.seconds),
+              floor_s: round(bare.seconds),
+              ratio,
+              per_worker: ours.perWorker,
+              floor_per_worker: bare.perWorker,
+              executor_start_p50_ms: ours.startP50,
+              executor_start_p99_ms: ours.startP99,
+              floor_start_p50_ms: bare.startP50,
+              floor_start_p99_ms: bare.startP99,
+              not_succeeded: ours.notSucceeded,
+              ran_twice: ours.ranTwice,
+              worker_cpu_ms_per_rollback: ours.cpuMsPerRollback,
+              floor_cpu_ms_per_job: bare.cpuMsPerRollback,
+              server_cpu_ms_per_rollback: ours.serverCpuMsPerRollback,
+              floor_server_cpu_ms_per_job: bare.serverCpuMsPerRollback,
+              // All the CPU the burst took, spread over every core: below it no scheduling makes the burst shorter.
+              cpu_bound_s: round(((ours.cpuMsPerRollback + ours.serverCpuMsPerRollback) * ROLLBACKS) / 1000 / availableParallelism()),
+              retried_attempts: ours.retries,
+              ...(ours.firstRetry ? { first_retry: ours.firstRetry } : {}),
+              target: 'all final within 1.25× the floor; none ran twice',
+            }),
+          );
+          table[`${workers} × ${CONCURRENCY}, ${when === 'fresh' ? 'fresh' : 'after idle'} (${dataset})`] = {
             all_final_s: round(ours.seconds),
             floor_s: round(bare.seconds),
             ratio,
-            per_worker: ours.perWorker,
-            floor_per_worker: bare.perWorker,
-            executor_start_p50_ms: ours.startP50,
-            executor_start_p99_ms: ours.startP99,
-            floor_start_p50_ms: bare.startP50,
-            floor_start_p99_ms: bare.startP99,
-            not_succeeded: ours.notSucceeded,
+            per_worker: ours.perWorker.join('/'),
+            exec_start_p50_ms: ours.startP50,
+            exec_start_p99_ms: ours.startP99,
             ran_twice: ours.ranTwice,
-            worker_cpu_ms_per_rollback: ours.cpuMsPerRollback,
-            floor_cpu_ms_per_job: bare.cpuMsPerRollback,
-            server_cpu_ms_per_rollback: ours.serverCpuMsPerRollback,
-            floor_server_cpu_ms_per_job: bare.serverCpuMsPerRollback,
-            // All the CPU the round took, spread over every core: below it no scheduling makes the round shorter.
-            cpu_bound_s: round(((ours.cpuMsPerRollback + ours.serverCpuMsPerRollback) * ROLLBACKS) / 1000 / availableParallelism()),
-            retried_attempts: ours.retries,
-            ...(ours.firstRetry ? { first_retry: ours.firstRetry } : {}),
-            target: 'all final within 1.25× the floor; none ran twice',
-          }),
-        );
-        table[`${workers} × ${CONCURRENCY} (${dataset})`] = {
-          all_final_s: round(ours.seconds),
-          floor_s: round(bare.seconds),
-          ratio,
-          per_worker: ours.perWorker.join('/'),
-          floor_per_worker: bare.perWorker.join('/'),
-          exec_start_p50_ms: ours.startP50,
-          exec_start_p99_ms: ours.startP99,
-          ran_twice: ours.ranTwice,
-          cpu_ms_each: ours.cpuMsPerRollback,
-          floor_cpu_ms_each: bare.cpuMsPerRollback,
-          server_cpu_ms_each: ours.serverCpuMsPerRollback,
-          floor_server_cpu_ms_each: bare.serverCpuMsPerRollback,
-          retried: ours.retries,
-        };
+            cpu_ms_each: ours.cpuMsPerRollback,
+            floor_cpu_ms_each: bare.cpuMsPerRollback,
+            server_cpu_ms_each: ours.serverCpuMsPerRollback,
+            floor_server_cpu_ms_each: bare.serverCpuMsPerRollback,
+            retried: ours.retries,
+          };
+        }
       }
     }, dataset);
     console.table(table);

@@ -14,13 +14,17 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export function createDatabase(url: string, logger: Logger, options: { max?: number } = {}): Database {
+export function createDatabase(url: string, logger: Logger, options: { max?: number; min?: number; applicationName?: string } = {}): Database {
   const pool = new pg.Pool({
     connectionString: url,
     max: options.max ?? 10,
     // A down database must become a fast, clear error rather than a request that waits forever.
     connectionTimeoutMillis: 3_000,
     idleTimeoutMillis: 30_000,
+    // Idle connections past `min` close after the timeout; `min` of them stay (see warmPool).
+    min: options.min ?? 0,
+    // What pg_stat_activity shows a DBA for each connection: which backstop role holds it.
+    ...(options.applicationName ? { application_name: options.applicationName } : {}),
     // Only named statements are cached (src/db/prepared.ts, the worker's claim), and each is a lookup by key whose
     // plan does not depend on the values: plan them once. Left to choose, Postgres kept re-planning them on every run,
     // which cost more than running them.

@@ -25,12 +25,23 @@ export interface AppDeps extends PipelineDeps, MonitorDeps {
 }
 
 // The one place that builds the deps object every role shares: db, queue, notifier, executors, clock.
-export function createAppDeps(input: { env: Env; config: Config; logger: Logger; baseEnv: Record<string, string | undefined>; notifier?: Notifier }): AppDeps {
+export function createAppDeps(input: {
+  env: Env;
+  config: Config;
+  logger: Logger;
+  baseEnv: Record<string, string | undefined>;
+  notifier?: Notifier;
+  /** Database connections kept open while idle: a worker's concurrency (src/db/warm-pool.ts); none by default. */
+  keepConnections?: number;
+  /** The connections' application_name, as pg_stat_activity shows it (backstop-worker, backstop-api…). */
+  applicationName?: string;
+}): AppDeps {
   const { env, config, logger } = input;
   // Executing rollbacks hold their locks on one session of their own (createExecutionLocks), so the pool serves only
   // the statements of steps, the API, the gateway, card updates and the reconciler: it grows with the worker's
-  // concurrency only gently, and four workers stay well inside PostgreSQL's default 100 connections.
-  const database = createDatabase(env.DATABASE_URL, logger, { max: 10 + Math.ceil(env.BACKSTOP_WORKER_CONCURRENCY / 2) });
+  // concurrency only gently, and four workers stay inside PostgreSQL's default 100 connections.
+  const max = 10 + Math.ceil(env.BACKSTOP_WORKER_CONCURRENCY / 2);
+  const database = createDatabase(env.DATABASE_URL, logger, { max, min: Math.min(max, input.keepConnections ?? 0), ...(input.applicationName ? { applicationName: input.applicationName } : {}) });
   const locks = createExecutionLocks(database.pool, logger);
   const clock = () => new Date();
   const rollbackQueue = createRollbackQueue({ redisUrl: env.REDIS_URL, prefix: env.BACKSTOP_QUEUE_PREFIX, logger });

@@ -12,6 +12,7 @@ import { createRedisConnection } from '../jobs/rollback-queue.ts';
 import type { Booted } from './boot.ts';
 import { createAppDeps, type AppDeps } from './deps.ts';
 import { followLauncher } from './follow-launcher.ts';
+import { warmPool } from '../db/warm-pool.ts';
 
 export interface RunningRoles {
   deps: AppDeps;
@@ -67,7 +68,8 @@ export async function runRoles(booted: Booted, roles: RoleSet, extra: { extraNot
   // reports, so they are not logged again here.
   const healthRedis = createRedisConnection(env.REDIS_URL, 'producer');
   healthRedis.on('error', () => undefined);
-  const base = createAppDeps({ env, config, logger, baseEnv: process.env });
+  const roleName = roles.api && roles.worker ? 'start' : roles.api ? 'api' : roles.worker ? 'worker' : 'gateway';
+  const base = createAppDeps({ env, config, logger, baseEnv: process.env, keepConnections: roles.worker ? env.BACKSTOP_WORKER_CONCURRENCY : 0, applicationName: `backstop-${roleName}` });
   const metrics = createMetrics(base.rollbackQueue.queue);
   const discordDelivery = await discordNotifierFor(booted, base.db);
   const discord = discordDelivery?.notifier;
@@ -164,6 +166,8 @@ export async function runRoles(booted: Booted, roles: RoleSet, extra: { extraNot
   }
   if (roles.worker) {
     const [{ startRollbackWorker }, { startMonitorWorker }, { startRetentionWorker }, { createPrecisionMetrics }, { findAllRuleTallies }] = await (workerModules ?? loadWorkerModules());
+    // Its connections open before it takes a rollback, and stay open (createAppDeps' keepConnections).
+    await warmPool(deps.pool, deps.pool.options.min ?? 0, logger);
     // The monitor demotes imprecise rules, so its role reports their precision.
     createPrecisionMetrics(metrics.registry, () => findAllRuleTallies(deps.db, config.raw.monitoring.false_alarms.over_last));
     const worker = startRollbackWorker(

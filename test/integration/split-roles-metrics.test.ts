@@ -32,6 +32,15 @@ describe('a failed rollback in the split deployment', () => {
     return { status: res.status, body: (await res.json()) as Record<string, any> };
   };
 
+  it('names each role on its database connections, and the worker holds its own open before it takes work', async () => {
+    // What a DBA sees in pg_stat_activity. The worker opened a connection per rollback it may run at once (16 by
+    // default) before it said it started, and keeps them while idle: a burst of rollbacks meets open connections.
+    const held = async (name: string) =>
+      Number((await b.running.deps.pool.query(`select count(*) as n from pg_stat_activity where datname = current_database() and application_name = $1`, [name])).rows[0].n);
+    expect(await held('backstop-worker')).toBeGreaterThanOrEqual(16);
+    expect(await held('backstop-api')).toBeGreaterThanOrEqual(1);
+  });
+
   it("shows on the worker's /metrics, and BackstopRollbackFailed fires on it", async () => {
     const failed = { trigger: 'manual', outcome: 'failed' };
     const before = sampleValue(await scrape(worker!), 'backstop_rollbacks_total', failed);
