@@ -2,7 +2,8 @@ import type pg from 'pg';
 import type { Logger } from '../logging/logger.ts';
 
 /**
- * Opens `n` of the pool's connections before a worker takes work; with the pool's `min` at `n` they then stay open.
+ * Opens `n` of the pool's connections before a worker process takes work; with the pool's `min` at `n` they then stay
+ * open.
  *
  * A burst of rollbacks on new connections cost about twice the CPU of the same burst on open ones (bench/scale-out:
  * 60 against 36 ms per rollback in the worker, 44 against 20 ms in PostgreSQL), which forks a backend for each and

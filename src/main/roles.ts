@@ -166,8 +166,11 @@ export async function runRoles(booted: Booted, roles: RoleSet, extra: { extraNot
   }
   if (roles.worker) {
     const [{ startRollbackWorker }, { startMonitorWorker }, { startRetentionWorker }, { createPrecisionMetrics }, { findAllRuleTallies }] = await (workerModules ?? loadWorkerModules());
-    // Its connections open before it takes a rollback, and stay open (createAppDeps' keepConnections).
-    await warmPool(deps.pool, deps.pool.options.min ?? 0, logger);
+    // The pool keeps a connection per rollback the worker may run at once (createAppDeps' keepConnections). A worker
+    // process opens them before it takes work. With the API in the same process they open as rollbacks need them:
+    // sixteen connections opening at once (and PostgreSQL forking a backend for each) held up the first /health by
+    // 50-90 ms.
+    if (!roles.api) await warmPool(deps.pool, deps.pool.options.min ?? 0, logger);
     // The monitor demotes imprecise rules, so its role reports their precision.
     createPrecisionMetrics(metrics.registry, () => findAllRuleTallies(deps.db, config.raw.monitoring.false_alarms.over_last));
     const worker = startRollbackWorker(
