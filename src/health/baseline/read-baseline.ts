@@ -36,6 +36,16 @@ export const loadObserveBaseline = async () => (await import('./observe-baseline
 
 type Span = { version: string; deploymentId: string; start: Date; end: Date };
 
+type PrometheusSource = Extract<ResolvedPolicy['sources'][number], { kind: 'prometheus' }>;
+
+/** The Prometheus source whose queries name `metric`, if any. */
+const prometheusNaming = (policy: ResolvedPolicy, metric: string) =>
+  policy.sources.find((s): s is PrometheusSource => s.kind === 'prometheus' && metric in s.queries);
+
+/** `query` for one side: the deployment's labels, that side's version and deployment, and {window} its span. */
+const promqlFor = (query: string, t: BaselineTarget, span: Span) =>
+  fillTemplate(query, { service: t.service, environment: t.environment, deploymentId: span.deploymentId, version: span.version, windowMs: windowSince(span.start, span.end) }, promqlStringContent);
+
 export type ReadBaselines = (input: { db: Queryable; policy: ResolvedPolicy; target: BaselineTarget; rules: ResolvedRule[]; now: Date; watchWindowMs: number }) => Promise<Map<string, BaselineReading>>;
 
 /**
@@ -67,9 +77,9 @@ export function createBaselineReader(deps: { fetch: typeof fetch }): ReadBaselin
           b.against === 'canary'
             ? { version: target.baseline.version, deploymentId: target.baseline.deploymentId, start: target.deployedAt, end: now }
             : { version: target.baseline.version, deploymentId: target.baseline.deploymentId, start: new Date(target.deployedAt.getTime() - input.watchWindowMs), end: target.deployedAt };
-        const prometheus = input.policy.sources.find((s) => s.kind === 'prometheus' && rule.metric in s.queries);
+        const prometheus = prometheusNaming(input.policy, rule.metric);
         let reading: BaselineReading;
-        if (prometheus?.kind === 'prometheus') {
+        if (prometheus) {
           const api = apiFor(prometheus.url, prometheus.timeout);
           reading = { data: await fromPrometheus(api, prometheus.queries, rule, b, target, current, base, target.baseline.version), source: api.source };
         } else if ((PUSHED_METRICS as readonly string[]).includes(rule.metric)) {
@@ -78,8 +88,8 @@ export function createBaselineReader(deps: { fetch: typeof fetch }): ReadBaselin
           reading = { data: { kind: 'missing', detail: `a baseline reads Prometheus or pushed samples, and no Prometheus source names ${rule.metric}` }, source: 'none' };
         }
         // The traffic behind a samples rule's two sides, from the Prometheus query `per` names (config check holds it to one).
-        const perSource = b.per && b.test !== 'rate' ? input.policy.sources.find((s) => s.kind === 'prometheus' && b.per! in s.queries) : undefined;
-        if (reading.data.kind === 'samples' && perSource?.kind === 'prometheus') {
+        const perSource = b.per && b.test !== 'rate' ? prometheusNaming(input.policy, b.per) : undefined;
+        if (reading.data.kind === 'samples' && perSource) {
           const traffic = await trafficOf(apiFor(perSource.url, perSource.timeout), perSource.queries[b.per!]!, target, current, base);
           reading = typeof traffic === 'string' ? { ...reading, data: { kind: 'missing', detail: traffic } } : { ...reading, data: { ...reading.data, traffic } };
         }
@@ -91,8 +101,7 @@ export function createBaselineReader(deps: { fetch: typeof fetch }): ReadBaselin
 }
 
 async function fromPrometheus(api: PrometheusApi, queries: Record<string, string>, rule: ResolvedRule, b: Baseline, t: BaselineTarget, current: Span, base: Span, baseVersion: string): Promise<BaselineData> {
-  const fill = (metric: string, span: Span) =>
-    fillTemplate(queries[metric]!, { service: t.service, environment: t.environment, deploymentId: span.deploymentId, version: span.version, windowMs: windowSince(span.start, span.end) }, promqlStringContent);
+  const fill = (metric: string, span: Span) => promqlFor(queries[metric]!, t, span);
   if (b.test === 'rate') {
     if (!(b.per! in queries)) return { kind: 'missing', detail: `no Prometheus query named ${b.per} beside ${rule.metric}` };
     const [events, exposure, baseEvents, baseExposure] = await Promise.all([
@@ -121,8 +130,7 @@ async function fromPrometheus(api: PrometheusApi, queries: Record<string, string
 
 // `per`'s count over each side's span, per second: how much traffic each side's samples summarize. A string says why not.
 async function trafficOf(api: PrometheusApi, query: string, t: BaselineTarget, current: Span, base: Span): Promise<{ current: number; baseline: number } | string> {
-  const fill = (span: Span) =>
-    fillTemplate(query, { service: t.service, environment: t.environment, deploymentId: span.deploymentId, version: span.version, windowMs: windowSince(span.start, span.end) }, promqlStringContent);
+  const fill = (span: Span) => promqlFor(query, t, span);
   const [now, before] = await Promise.all([api.instant(fill(current), { at: current.end }), api.instant(fill(base), { at: base.end })]);
   if (now.value === null) return `traffic (now): ${now.detail}`;
   if (before.value === null) return `traffic (baseline): ${before.detail}`;
