@@ -1,10 +1,17 @@
 import type { Action } from '../config/monitoring-schema.ts';
+import type { Queryable } from '../db/client.ts';
 import { findRuleTallies } from '../db/queries/false-alarms.ts';
 import { capAt, rank, strongest } from '../health/rules/ladder.ts';
 import type { RuleOutcome } from '../health/rules/evaluate-rule.ts';
 import { isAutomatic } from './rule-actions.ts';
-import { demotionWords, standingOf } from './rule-precision.ts';
+import { demotionWords, standingOf, type FalseAlarmPolicy, type RuleStanding } from './rule-precision.ts';
 import type { MonitorDeps, WatchedDeployment } from './types.ts';
+
+/** `rules`' standing in one service and environment, each judged against the policy: one query. */
+export async function ruleStandings(q: Queryable, scope: { service: string; environment: string }, rules: string[], policy: FalseAlarmPolicy): Promise<RuleStanding[]> {
+  const tallies = await findRuleTallies(q, { service: scope.service, environment: scope.environment, rules, overLast: policy.over_last });
+  return tallies.map((t) => standingOf(t, policy));
+}
 
 /**
  * The fired rules that would roll back by themselves but have too many false alarms behind them, each with why: they
@@ -14,8 +21,7 @@ export async function impreciseRules(deps: MonitorDeps, d: WatchedDeployment, fi
   const policy = deps.config.raw.monitoring.false_alarms;
   const automatic = fired.filter((o) => isAutomatic(o.rule.action)).map((o) => o.rule.name);
   if (automatic.length === 0 || policy.demote_below <= 0) return new Map();
-  const tallies = await findRuleTallies(deps.db, { service: d.service, environment: d.environment, rules: automatic, overLast: policy.over_last });
-  const standings = tallies.map((t) => standingOf(t, policy)).filter((s) => s.demoted);
+  const standings = (await ruleStandings(deps.db, d, automatic, policy)).filter((s) => s.demoted);
   return new Map(standings.map((s) => [s.rule, demotionWords(s, policy)]));
 }
 

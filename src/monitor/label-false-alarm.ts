@@ -2,12 +2,12 @@ import { sql } from 'drizzle-orm';
 import { appendAudit } from '../audit/append-audit.ts';
 import { requireReason } from '../admission/validate-input.ts';
 import { hasAnyRole, type Actor, type CoreDeps } from '../core/deps.ts';
-import type { Tx } from '../db/client.ts';
-import { findRuleTallies, getFalseAlarm, getHealthDecision, insertFalseAlarm, setDemoted } from '../db/queries/false-alarms.ts';
+import { getFalseAlarm, getHealthDecision, insertFalseAlarm, setDemoted } from '../db/queries/false-alarms.ts';
 import { FIRING_ACTIONS, type FalseAlarmRow } from '../db/schema/index.ts';
 import { AppError } from '../errors/app-error.ts';
 import { actionNow, isAutomatic } from './rule-actions.ts';
-import { firedRules, newlyDemoted, standingOf, type FalseAlarmPolicy, type RuleStanding } from './rule-precision.ts';
+import { ruleStandings } from './imprecise-rules.ts';
+import { firedRules, newlyDemoted, type RuleStanding } from './rule-precision.ts';
 
 // Labels for one rule's precision are counted one at a time: two people labelling two decisions of the same rule at
 // once would each see the rule above the threshold without the other's label, and neither would say it fell below.
@@ -28,11 +28,6 @@ export function requireDecisionId(value: unknown): number {
     });
   }
   return n;
-}
-
-async function tallies(tx: Tx, decision: { service: string; environment: string }, rules: string[], policy: FalseAlarmPolicy): Promise<RuleStanding[]> {
-  const rows = await findRuleTallies(tx, { service: decision.service, environment: decision.environment, rules, overLast: policy.over_last });
-  return rows.map((t) => standingOf(t, policy));
 }
 
 /**
@@ -57,7 +52,7 @@ export async function labelFalseAlarm(deps: CoreDeps, actor: Actor, input: { dec
     for (const rule of [...rules].sort()) {
       await tx.execute(sql`select pg_advisory_xact_lock(${RULE_LOCK_SPACE}, hashtext(${`${decision.service}/${decision.environment}/${rule}`}))`);
     }
-    const before = await tallies(tx, decision, rules, policy);
+    const before = await ruleStandings(tx, decision, rules, policy);
     const label = await insertFalseAlarm(tx, {
       decisionId,
       service: decision.service,
@@ -72,7 +67,7 @@ export async function labelFalseAlarm(deps: CoreDeps, actor: Actor, input: { dec
       labelledAt: deps.clock(),
     });
     if (!label) return { kind: 'already', label: (await getFalseAlarm(tx, decisionId))! };
-    const standings = await tallies(tx, decision, rules, policy);
+    const standings = await ruleStandings(tx, decision, rules, policy);
     // Only a rule that would otherwise roll back by itself changes what happens next: that is the news.
     const fired = (decision.evidence as { fired: Array<{ rule: string; origin?: unknown }> }).fired;
     const demoted = newlyDemoted(before, standings).filter((s) => isAutomatic(actionNow(deps.config, decision.service, decision.environment, fired.find((f) => f.rule === s.rule)!)));
