@@ -1,3 +1,4 @@
+import { callApi } from '../cli/call-api.ts';
 import { EXIT } from '../cli/exit-codes.ts';
 import { createTerminal, type Terminal } from '../cli/terminal.ts';
 import type { AppError } from '../errors/app-error.ts';
@@ -66,34 +67,17 @@ async function overHttp(base: string, decisionId: string, opts: FalseAlarmOption
   } catch (err) {
     return fail((err as AppError).message);
   }
-  let target: URL;
-  try {
-    target = new URL(`/api/decisions/${id}/false-alarm`, base);
-  } catch {
-    return fail(`--url: expected a URL such as http://backstop.internal:3000, got "${base}"`);
-  }
-  const token = process.env.BACKSTOP_TOKEN;
-  let response: Response;
-  try {
-    response = await fetch(target, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify(opts.reason === undefined ? {} : { reason: opts.reason }),
-      signal: AbortSignal.timeout(10_000),
-    });
-  } catch (err) {
-    // fetch names the socket's trouble (ECONNREFUSED, ENOTFOUND) in its cause; a timeout is a TimeoutError.
-    return fail(`cannot reach backstop at ${target.origin} (${(err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name})`);
-  }
-  const body = (await response.json().catch(() => null)) as (Marked & Refused) | null;
-  if (response.status === 201 && body) {
+  const call = await callApi(base, `/api/decisions/${id}/false-alarm`, { method: 'POST', body: opts.reason === undefined ? {} : { reason: opts.reason } });
+  if (!call.ok) return fail(call.message);
+  const body = call.body as (Marked & Refused) | null;
+  if (call.status === 201 && body) {
     if (opts.json) {
       term.json(body);
       return EXIT.OK;
     }
     return printMarked(term, body);
   }
-  if (response.status === 409 && body?.decision_id !== undefined) return printAlready(term, body, opts.json);
+  if (call.status === 409 && body?.decision_id !== undefined) return printAlready(term, body, opts.json);
   if (opts.json && body) term.json(body);
-  return fail(`${body?.error?.code ?? `HTTP ${response.status}`}: ${body?.error?.message ?? response.statusText}`);
+  return fail(`${body?.error?.code ?? `HTTP ${call.status}`}: ${body?.error?.message ?? call.statusText}`);
 }

@@ -1,3 +1,4 @@
+import { callApi } from '../cli/call-api.ts';
 import { EXIT } from '../cli/exit-codes.ts';
 import type { Terminal } from '../cli/terminal.ts';
 import { createTerminal } from '../cli/terminal.ts';
@@ -59,31 +60,19 @@ export async function gate(question: GateQuestion, opts: GateOptions): Promise<v
 
 async function gateOverHttp(base: string, question: GateQuestion, opts: GateOptions): Promise<number> {
   const term = createTerminal({ stdout: process.stdout, stderr: process.stderr, env: process.env });
-  let target: URL;
-  try {
-    target = new URL('/api/gate', base);
-  } catch {
-    term.err.line(`error: --url: expected a URL such as http://backstop.internal:3000, got "${base}"`);
-    return EXIT.ERROR;
+  const call = await callApi(base, '/api/gate', { query: { ...question, commit: opts.commit } });
+  if (!call.ok) {
+    // Not reached is undecided, as any outage is; a malformed --url is a mistake to fix.
+    term.err.line(`${call.problem === 'unreachable' ? 'undecided' : 'error'}: ${call.message}`);
+    return call.problem === 'unreachable' ? EXIT.UNDECIDED : EXIT.ERROR;
   }
-  for (const [k, v] of Object.entries({ ...question, commit: opts.commit })) if (v) target.searchParams.set(k, v);
-  const token = process.env.BACKSTOP_TOKEN;
-  let response: Response;
-  try {
-    response = await fetch(target, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(10_000) });
-  } catch (err) {
-    // fetch names the socket's trouble (ECONNREFUSED, ENOTFOUND) in its cause; a timeout is a TimeoutError.
-    const why = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
-    term.err.line(`undecided: cannot reach backstop at ${target.origin} (${why})`);
-    return EXIT.UNDECIDED;
-  }
-  const body = (await response.json().catch(() => null)) as (GateVerdict & { text: string }) | { error?: { code?: string; message?: string } } | null;
-  if (response.status === 200 && body && 'decision' in body) return printVerdict(term, body, opts.json);
+  const body = call.body as (GateVerdict & { text: string }) | { error?: { code?: string; message?: string } } | null;
+  if (call.status === 200 && body && 'decision' in body) return printVerdict(term, body, opts.json);
   const error = body && 'error' in body ? body.error : undefined;
-  const line = `${error?.code ?? `HTTP ${response.status}`}: ${error?.message ?? response.statusText}`;
+  const line = `${error?.code ?? `HTTP ${call.status}`}: ${error?.message ?? call.statusText}`;
   if (opts.json && body) term.json(body);
   // 5xx and 429: backstop is there but cannot answer now; anything else is a question to fix (token, service).
-  if (response.status >= 500 || response.status === 429) {
+  if (call.status >= 500 || call.status === 429) {
     term.err.line(`undecided: ${line}`);
     return EXIT.UNDECIDED;
   }
