@@ -2,7 +2,7 @@ import type { Queryable } from '../db/client.ts';
 import { findFiringAlerts, type FiringAlert } from '../db/queries/health-decisions.ts';
 import { readPushedObservations, windowKey } from './pushed-observations.ts';
 import { evaluateRule, type RuleOutcome } from './rules/evaluate-rule.ts';
-import { observe, pulledMetrics, readsPushed } from './observe.ts';
+import { observeRule, pulledMetrics, readsPushed } from './observe.ts';
 import { judge, plainReason, type HealthVerdict } from './verdict.ts';
 import { findBaselines } from '../db/queries/baselines.ts';
 import { baselineRules, loadObserveBaseline } from './baseline/read-baseline.ts';
@@ -66,8 +66,7 @@ export async function assessDeployment(deps: AssessDeps, d: AssessedDeployment, 
   const outcomes: RuleOutcome[] = [];
   const metrics: Assessment['metrics'] = {};
   for (const rule of policy.rules) {
-    const obs = rule.baseline ? observeBaseline!(rule, compared?.get(rule.name), now) : observe(rule, rule.metric, input);
-    if (rule.min_traffic) obs.traffic = observe(rule, rule.min_traffic.metric, input).value;
+    const obs = observeRule(rule, input, { observeBaseline, reading: compared?.get(rule.name) });
     const outcome = evaluateRule(rule, obs, undefined);
     if (!outcome) continue;
     outcomes.push(outcome);

@@ -3,6 +3,10 @@ import { PUSHED_METRICS } from '../config/monitoring-schema.ts';
 import { windowKey, type PushedSummary } from './pushed-observations.ts';
 import type { Observation } from './rules/evaluate-rule.ts';
 import type { MetricReading } from './sources/types.ts';
+import type { ObserveBaseline } from './baseline/observe-baseline.ts';
+import type { BaselineReading } from './baseline/read-baseline.ts';
+
+type ObserveInput = { pushed: PushedSummary | undefined; pulled: Map<string, MetricReading> | undefined; pulledMetrics: ReadonlySet<string>; now: Date; staleAfterMs: number };
 
 const isPushed = (m: string) => (PUSHED_METRICS as readonly string[]).includes(m);
 
@@ -19,10 +23,10 @@ export const readsPushed = (metric: string, pulled: ReadonlySet<string>) => isPu
  * even when it carries a pushed metric's name (error_rate_per_minute is what people call their PromQL query too);
  * otherwise it comes from pushed samples: the rule's window mean, or the newest fresh sample.
  */
-export function observe(
+function observe(
   rule: ResolvedRule,
   metric: string,
-  input: { pushed: PushedSummary | undefined; pulled: Map<string, MetricReading> | undefined; pulledMetrics: ReadonlySet<string>; now: Date; staleAfterMs: number },
+  input: ObserveInput,
 ): Observation {
   const { pushed, now } = input;
   if (readsPushed(metric, input.pulledMetrics)) {
@@ -38,4 +42,15 @@ export function observe(
   const reading = input.pulled?.get(metric);
   if (!reading) return { value: null, observedAt: now, samples: 0, source: 'none', detail: 'no source reported it' };
   return { value: reading.value, observedAt: reading.value === null ? now : reading.observedAt, samples: 1, source: reading.source, ...(reading.detail ? { detail: reading.detail } : {}) };
+}
+
+/**
+ * A rule's observation, as the tick and an assessment both take it: against its baseline when it has one (`reading`,
+ * judged by `observeBaseline`, which the caller loaded because a baseline rule is among its rules), otherwise its
+ * metric; with the traffic behind it when the rule sets min_traffic.
+ */
+export function observeRule(rule: ResolvedRule, input: ObserveInput, compared: { observeBaseline: ObserveBaseline | undefined; reading: BaselineReading | undefined }): Observation {
+  const obs = rule.baseline ? compared.observeBaseline!(rule, compared.reading, input.now) : observe(rule, rule.metric, input);
+  if (rule.min_traffic) obs.traffic = observe(rule, rule.min_traffic.metric, input).value;
+  return obs;
 }

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { ResolvedPolicy } from '../config/load.ts';
 import type { Queryable } from '../db/client.ts';
-import { observe, pulledMetrics, readsPushed } from '../health/observe.ts';
+import { observeRule, pulledMetrics, readsPushed } from '../health/observe.ts';
 import type { MetricReading } from '../health/sources/types.ts';
 import { evaluateRule } from '../health/rules/evaluate-rule.ts';
 import { readPushedObservations, windowKey } from '../health/pushed-observations.ts';
@@ -92,8 +92,7 @@ async function judge(deps: MonitorDeps, tx: Queryable, targets: Target[], read: 
     const compared = read.baselines.get(d.deploymentId);
     for (const rule of rules) {
       // A tick reads baselines before it judges (readAllSources); arrival leaves baseline rules out (targetsOf).
-      const obs = rule.baseline ? read.observeBaseline!(rule, compared?.get(rule.name), now) : observe(rule, rule.metric, input);
-      if (rule.min_traffic) obs.traffic = observe(rule, rule.min_traffic.metric, input).value;
+      const obs = observeRule(rule, input, { observeBaseline: read.observeBaseline, reading: compared?.get(rule.name) });
       const prior = states.get(stateKey(d.deploymentId, rule.name));
       const outcome = evaluateRule(rule, obs, prior);
       if (!outcome) continue;
