@@ -1,9 +1,7 @@
 import type { ResolvedPolicy } from '../config/load.ts';
 import { canonicalHash } from '../core/canonical-hash.ts';
 import type { Queryable } from '../db/client.ts';
-import { getLatestHealthSample } from '../db/queries/health-samples.ts';
-import { findAppliedMigrations } from '../db/queries/migrations.ts';
-import { insertSnapshot, type NewSnapshot } from '../db/queries/snapshots.ts';
+import { insertSnapshot, readServiceState, type NewSnapshot } from '../db/queries/snapshots.ts';
 import type { DeploymentRow, HealthSampleRow } from '../db/schema/index.ts';
 
 type SnapshotType = 'pre_deployment' | 'post_deployment' | 'pre_rollback' | 'post_rollback';
@@ -64,7 +62,6 @@ export function snapshotValues(input: Omit<SnapshotInput, 'maxSampleAgeMs'>, sta
  */
 export async function takeSnapshot(q: Queryable, input: SnapshotInput): Promise<string> {
   const { service, environment } = input.deployment;
-  const migrations = await findAppliedMigrations(q, service, environment);
-  const latest = await getLatestHealthSample(q, service, environment, new Date(input.at.getTime() - input.maxSampleAgeMs));
-  return insertSnapshot(q, snapshotValues(input, { migrations, latest }));
+  const state = await readServiceState(q, service, environment, new Date(input.at.getTime() - input.maxSampleAgeMs));
+  return insertSnapshot(q, snapshotValues(input, state));
 }

@@ -1,13 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import { appendAudit } from '../audit/append-audit.ts';
-import { insertDeployment, markDeploymentRolledBack } from '../db/queries/deployments.ts';
+import { restoreDeployment } from '../db/queries/deployments.ts';
 import { markMigrationsRolledBack } from '../db/queries/migrations.ts';
 import { noticeFor } from '../notify/notice-for.ts';
-import { takeSnapshot } from '../deployments/take-snapshot.ts';
+import { snapshotValues } from '../deployments/take-snapshot.ts';
 import type { StepContext, StepResult } from './context.ts';
 import { UNKNOWN_OUTCOME } from './execute.ts';
 
 // Finish (success): in one fenced transaction the bad deployment becomes rolled_back and quarantined, the target's
-// version becomes current as a new deployment row (rollback_from → the bad one), and the post-rollback snapshot is taken.
+// version becomes current as a new deployment row (rollback_from → the bad one), and the post-rollback snapshot is
+// taken: four statements with the audit row (BEGIN and COMMIT aside), one more for a full rollback's migrations.
 export async function finishSucceeded(ctx: StepContext): Promise<void> {
   const { deps, claim, from, plan } = ctx;
   const target = plan.target!;
@@ -15,21 +17,7 @@ export async function finishSucceeded(ctx: StepContext): Promise<void> {
   // An executor the worker lost track of after starting it: health decided, and the record says so plainly.
   const outcomeUnknown = claim.entry('execute')?.status === 'interrupted' ? `${UNKNOWN_OUTCOME}; health is good` : null;
   const restoredId = await deps.db.transaction(async (tx) => {
-    await markDeploymentRolledBack(tx, from.deploymentId, now);
-    const restored = await insertDeployment(tx, {
-      service: from.service,
-      environment: from.environment,
-      version: target.version,
-      gitCommit: target.git_commit,
-      deployedBy: 'backstop',
-      deployedAt: now,
-      status: 'success',
-      rollbackFrom: from.deploymentId,
-      healthCheckPassed: true,
-      healthCheckDetails: { verified_by_rollback: claim.eventId },
-      completedAt: now,
-      metadata: { rollback_event_id: claim.eventId, restored_deployment_id: target.deployment_id },
-    });
+    // Reverted first: the post-rollback snapshot records the schema without them.
     if (plan.mode === 'full' && plan.migrations.length > 0) {
       await markMigrationsRolledBack(
         tx,
@@ -37,7 +25,28 @@ export async function finishSucceeded(ctx: StepContext): Promise<void> {
         now,
       );
     }
-    const snapshotId = await takeSnapshot(tx, { type: 'post_rollback', deployment: from, eventId: claim.eventId, policy: ctx.policy, policyVersion: deps.config.policyVersion, at: deps.clock(), maxSampleAgeMs: deps.config.raw.monitoring.max_sample_age });
+    const restored = await restoreDeployment(tx, {
+      rolledBack: from.deploymentId,
+      restored: {
+        service: from.service,
+        environment: from.environment,
+        version: target.version,
+        gitCommit: target.git_commit,
+        deployedBy: 'backstop',
+        deployedAt: now,
+        status: 'success',
+        rollbackFrom: from.deploymentId,
+        healthCheckPassed: true,
+        healthCheckDetails: { verified_by_rollback: claim.eventId },
+        completedAt: now,
+        metadata: { rollback_event_id: claim.eventId, restored_deployment_id: target.deployment_id },
+      },
+      at: now,
+      stateSince: new Date(now.getTime() - deps.config.raw.monitoring.max_sample_age),
+    });
+    // Stored with the ledger's final write, in its statement: the finish is all or nothing, so the id is new.
+    const snapshotId = randomUUID();
+    claim.stageSnapshot({ ...snapshotValues({ type: 'post_rollback', deployment: from, eventId: claim.eventId, policy: ctx.policy, policyVersion: deps.config.policyVersion, at: now }, restored.state), snapshotId });
     claim.close('finish', 'done', { restored_deployment_id: restored.deploymentId, post_rollback_snapshot_id: snapshotId });
     await claim.save({ status: 'succeeded', statusReason: outcomeUnknown, completedAt: now }, tx);
     await appendAudit(tx, {

@@ -48,15 +48,14 @@ export class Claim {
   }
 
   /** Writes a patch (and the ledger) only while this claim is the newest and the rollback is not final. */
-  async save(patch: EventPatch = {}, q: Queryable = this.db): Promise<RollbackEventRow> {
+  async save(patch: EventPatch = {}, q: Queryable = this.db): Promise<void> {
     const all = { ...this.pending, ...patch, rollbackSteps: this.steps, heartbeatAt: this.clock(), updatedAt: this.clock() };
-    const row = this.pendingSnapshot
+    const written = this.pendingSnapshot
       ? await updateClaimedEventWithSnapshot(q, this.eventId, this.fence, all, this.pendingSnapshot)
       : await updateClaimedEvent(q, this.eventId, this.fence, all);
-    if (!row) throw new AppError('LOST_CLAIM', `rollback ${this.eventId} was claimed by another worker or finished`);
+    if (!written) throw new AppError('LOST_CLAIM', `rollback ${this.eventId} was claimed by another worker or finished`);
     this.pending = {};
     this.pendingSnapshot = undefined;
-    return row;
   }
 
   /** Stores `snapshot` with the next save, fenced like it: a worker that lost its claim stores nothing. */

@@ -46,17 +46,20 @@ export async function runRollback(deps: PipelineDeps, eventId: string, workerId:
         if (!(await runStep(ctx, name, run))) return 'finished';
       }
 
+      let verifyBegun = false;
       if (claim.entry('execute')?.status !== 'done' && claim.entry('execute')?.status !== 'interrupted') {
         const result = await execute(ctx);
-        if (result.ok === 'interrupted') await claim.end('execute', 'interrupted', result.detail);
-        // The executor has finished: a database blip now must not turn a known outcome into an unknown one.
-        else if (result.ok) await whileDatabaseDown(deps, () => claim.end('execute', 'done', result.detail));
-        else return await stop(ctx, 'execute', result);
+        if (!result.ok) return await stop(ctx, 'execute', result);
+        claim.close('execute', result.ok === 'interrupted' ? 'interrupted' : 'done', result.detail);
+        // One write records the executor's outcome and starts verification. The executor has finished: a database
+        // blip now must not turn a known outcome into an unknown one.
+        await whileDatabaseDown(deps, () => claim.begin('verify', { status: 'verifying' }));
+        verifyBegun = true;
         await announceStep(ctx, 'execute');
       }
 
       if (claim.entry('verify')?.status !== 'done') {
-        if (!(await runStep(ctx, 'verify', verify, { status: 'verifying' }))) return 'finished';
+        if (!(await runStep(ctx, 'verify', verify, { status: 'verifying' }, verifyBegun))) return 'finished';
       }
 
       // Health alone never makes a rollback: one whose executor is not known to have started did not happen.
@@ -64,7 +67,8 @@ export async function runRollback(deps: PipelineDeps, eventId: string, workerId:
         await finishStopped(ctx, { ok: false, status: 'failed', reason: 'the executor is not known to have started, so nothing was rolled back' });
         return 'finished';
       }
-      await claim.begin('finish');
+      // Written by the finish's own transaction, with verification's outcome.
+      await claim.begin('finish', {}, { persist: false });
       await finishSucceeded(ctx);
       return 'finished';
     } catch (err) {
@@ -104,15 +108,16 @@ async function runStep(
   name: 'validate' | 'snapshot' | 'verify',
   run: (ctx: StepContext) => Promise<StepResult>,
   patch: Parameters<StepContext['claim']['begin']>[1] = {},
+  begun = false,
 ): Promise<boolean> {
   if (ctx.deps.signal.aborted) throw new AppError('INTERNAL', 'worker shutting down', { retryable: true });
-  // validate and snapshot are safe to repeat, so their ledger entries ride along with the next write (execute's
-  // durable 'running' entry) instead of costing two writes each.
-  const persist = name === 'verify';
-  await ctx.claim.begin(name, patch, { persist });
+  // Every step here is safe to repeat, so its ledger entries ride along with the next write instead of costing two
+  // writes each: validate's and snapshot's with execute's durable 'running' entry, verify's end with the finish.
+  // Verify's start is written (its 'verifying' status is what people see while it runs).
+  if (!begun) await ctx.claim.begin(name, patch, { persist: name === 'verify' });
   const result = await run(ctx);
   if (result.ok) {
-    await ctx.claim.end(name, 'done', result.detail, result.patch, { persist });
+    await ctx.claim.end(name, 'done', result.detail, result.patch, { persist: false });
     await announceStep(ctx, name);
     return true;
   }

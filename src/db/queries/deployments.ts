@@ -1,6 +1,8 @@
 import { and, desc, eq, ne, sql } from 'drizzle-orm';
 import type { Queryable } from '../client.ts';
+import type { ServiceState } from '../../deployments/take-snapshot.ts';
 import { deployments, type DeploymentRow } from '../schema/index.ts';
+import { parseServiceState, serviceStateColumns, type ServiceStateColumns } from './snapshots.ts';
 
 export async function getDeployment(q: Queryable, deploymentId: string): Promise<DeploymentRow | null> {
   const [row] = await q.select().from(deployments).where(eq(deployments.deploymentId, deploymentId)).limit(1);
@@ -55,12 +57,25 @@ export async function updateDeploymentCompletion(
   return row!;
 }
 
-/** The bad deployment after a successful rollback: rolled back and quarantined; an open watch ends as rolled_back. */
-export async function markDeploymentRolledBack(q: Queryable, deploymentId: string, at: Date): Promise<void> {
-  await q
+/**
+ * A rollback's restore, in one statement: the bad deployment becomes rolled_back and quarantined (an open watch ends
+ * as rolled_back), the restored version becomes a new deployment, and the service's state is read for the
+ * post-rollback snapshot. Those reads see the tables as they were before the statement's own writes, and neither
+ * write changes what they read: the service's migrations whatever its deployments' status, and its samples.
+ */
+export async function restoreDeployment(
+  q: Queryable,
+  input: { rolledBack: string; restored: typeof deployments.$inferInsert; at: Date; stateSince: Date },
+): Promise<{ deploymentId: string; state: ServiceState }> {
+  const rolledBack = q
     .update(deployments)
-    .set({ status: 'rolled_back', quarantined: true, rolledBackAt: at, watchResult: sql`coalesce(${deployments.watchResult}, 'rolled_back')` })
-    .where(eq(deployments.deploymentId, deploymentId));
+    .set({ status: 'rolled_back', quarantined: true, rolledBackAt: input.at, watchResult: sql`coalesce(${deployments.watchResult}, 'rolled_back')` })
+    .where(eq(deployments.deploymentId, input.rolledBack));
+  const inserted = q.insert(deployments).values(input.restored).returning({ deploymentId: deployments.deploymentId });
+  const { rows } = await q.execute<{ deployment_id: string } & ServiceStateColumns & Record<string, unknown>>(sql`
+    with rolled_back as ${rolledBack}, restored as ${inserted}
+    select restored.deployment_id, ${serviceStateColumns(input.restored.service, input.restored.environment, input.stateSince)} from restored`);
+  return { deploymentId: rows[0]!.deployment_id, state: parseServiceState(rows[0]!) };
 }
 
 /**

@@ -7,15 +7,9 @@ export async function insertMigration(q: Queryable, values: typeof migrationHist
   return row!;
 }
 
-/** The schema of a service as backstop knows it: its applied, not yet reverted migrations, in the order applied. */
-export async function findAppliedMigrations(q: Queryable, service: string, environment: string): Promise<Array<{ name: string; hash: string }>> {
-  const { rows } = await q.execute<{ migrations: Array<{ name: string; hash: string }> }>(sql`select ${appliedMigrationsJson(service, environment)} as migrations`);
-  return rows[0]?.migrations ?? [];
-}
-
 /**
- * The same read as a JSON array of {name, hash}, for statements that fold it in (a worker's claim, the end of many
- * watches); `service` and `environment` may be expressions over the enclosing statement.
+ * The schema of a service as backstop knows it: its applied, not yet reverted migrations in the order applied, as a
+ * JSON array of {name, hash}. `service` and `environment` may be expressions over the enclosing statement.
  */
 export function appliedMigrationsJson(service: SQL | string, environment: SQL | string): SQL {
   return sql`coalesce((

@@ -2,7 +2,6 @@
 // exactly one of two racing writers win; an unconditional one relies on its caller having locked the row
 // (getEventForUpdate) and checked the status in the same transaction.
 import { and, eq, inArray, lte, notInArray, sql, type SQL } from 'drizzle-orm';
-import { rowFromJson } from '../row-from-json.ts';
 import { storedFactsQuery, type StoredFactsColumns } from './rollback-facts.ts';
 import type { NewSnapshot } from './snapshots.ts';
 import type { Queryable } from '../client.ts';
@@ -78,28 +77,32 @@ export function lockedClaimQuery(q: Queryable, eventId: string, workerId: string
     left join lateral (${storedFactsQuery(sql`c.deployment_id`, sql`c.event_id`, stateSince)}) facts on true`;
 }
 
-/** A claimed worker's write: only while `fence` is the newest claim and the rollback is not final; else null. */
-export async function updateClaimedEvent(q: Queryable, eventId: string, fence: number, patch: EventPatch): Promise<RollbackEventRow | null> {
-  const [row] = await q
+/**
+ * A claimed worker's write: only while `fence` is the newest claim and the rollback is not final. False when it did
+ * not go through. Nothing else comes back: the worker keeps its own copy, and a row of plan and ledger JSON parsed on
+ * every step was most of the write's cost.
+ */
+export async function updateClaimedEvent(q: Queryable, eventId: string, fence: number, patch: EventPatch): Promise<boolean> {
+  const rows = await claimedUpdate(q, eventId, fence, patch);
+  return rows.length > 0;
+}
+
+function claimedUpdate(q: Queryable, eventId: string, fence: number, patch: EventPatch) {
+  return q
     .update(rollbackEvents)
     .set(patch)
     .where(and(eq(rollbackEvents.eventId, eventId), eq(rollbackEvents.claimFence, fence), notFinal()))
-    .returning();
-  return row ?? null;
+    .returning({ eventId: rollbackEvents.eventId });
 }
 
 /**
  * The same fenced write, with a snapshot of the rollback stored (or refreshed in place, keeping its id) in the same
  * statement, only if the write itself went through: a worker that lost its claim writes neither.
  */
-export async function updateClaimedEventWithSnapshot(q: Queryable, eventId: string, fence: number, patch: EventPatch, snapshot: NewSnapshot): Promise<RollbackEventRow | null> {
-  const ev = q
-    .update(rollbackEvents)
-    .set(patch)
-    .where(and(eq(rollbackEvents.eventId, eventId), eq(rollbackEvents.claimFence, fence), notFinal()))
-    .returning();
+export async function updateClaimedEventWithSnapshot(q: Queryable, eventId: string, fence: number, patch: EventPatch, snapshot: NewSnapshot): Promise<boolean> {
+  const ev = claimedUpdate(q, eventId, fence, patch);
   const json = (v: unknown) => (v == null ? null : JSON.stringify(v));
-  const { rows } = await q.execute<{ event: Record<string, unknown> }>(sql`
+  const { rows } = await q.execute(sql`
     with ev as ${ev}, snap as (
       insert into ops.system_snapshots
         (snapshot_id, deployment_id, event_id, snapshot_type, database_schema_hash, table_counts, key_metrics, environment_config, created_at)
@@ -111,8 +114,8 @@ export async function updateClaimedEventWithSnapshot(q: Queryable, eventId: stri
         database_schema_hash = excluded.database_schema_hash, table_counts = excluded.table_counts, key_metrics = excluded.key_metrics,
         environment_config = excluded.environment_config, created_at = excluded.created_at
     )
-    select row_to_json(ev) as event from ev`);
-  return rows[0] ? rowFromJson(rollbackEvents, rows[0].event) : null;
+    select 1 from ev`);
+  return rows.length > 0;
 }
 
 /** Any non-final status → failed (a job that gave up for good); null when it had already ended. */

@@ -1,6 +1,10 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
+import type { ServiceState } from '../../deployments/take-snapshot.ts';
 import type { Queryable } from '../client.ts';
-import { systemSnapshots, type SnapshotRow } from '../schema/index.ts';
+import { rowFromJson } from '../row-from-json.ts';
+import { healthSamples, systemSnapshots, type SnapshotRow } from '../schema/index.ts';
+import { latestSampleJson } from './health-samples.ts';
+import { appliedMigrationsJson } from './migrations.ts';
 
 export type NewSnapshot = typeof systemSnapshots.$inferInsert;
 
@@ -29,6 +33,27 @@ export async function insertSnapshot(q: Queryable, values: NewSnapshot): Promise
     })
     .returning({ id: systemSnapshots.snapshotId });
   return row!.id;
+}
+
+/** The columns of a service's state (applied_migrations, latest_sample), for a statement that reads it along with its own work. */
+export function serviceStateColumns(service: SQL | string, environment: SQL | string, since: Date): SQL {
+  return sql`${appliedMigrationsJson(service, environment)} as applied_migrations, ${latestSampleJson(service, environment, since)} as latest_sample`;
+}
+
+/** serviceStateColumns as they come back from the driver. */
+export interface ServiceStateColumns {
+  applied_migrations: Array<{ name: string; hash: string }>;
+  latest_sample: Record<string, unknown> | null;
+}
+
+export function parseServiceState(row: ServiceStateColumns): ServiceState {
+  return { migrations: row.applied_migrations, latest: row.latest_sample ? rowFromJson(healthSamples, row.latest_sample) : null };
+}
+
+/** What a snapshot records of a service (its applied migrations, its newest sample since `since`), in one statement. */
+export async function readServiceState(q: Queryable, service: string, environment: string, since: Date): Promise<ServiceState> {
+  const { rows } = await q.execute<ServiceStateColumns & Record<string, unknown>>(sql`select ${serviceStateColumns(service, environment, since)}`);
+  return parseServiceState(rows[0]!);
 }
 
 /** Stores many deployment snapshots (no event, so nothing to refresh) in one statement. */
