@@ -4,7 +4,8 @@
 // workers, how long each rollback waited for its executor, that none ran twice, and the CPU the workers, PostgreSQL and
 // Redis spent per rollback. Each round's workers take a burst as they start and another after sitting idle for
 // BENCH_IDLE_MS (35 s: past the pool's idle timeout). Runs on an empty database and on a generated year.
-// Usage: node bin/run-ts.mjs bench/scale-out.ts [rollbacks]   (BENCH_WORKERS=4 runs one of the worker counts)
+// Usage: node bin/run-ts.mjs bench/scale-out.ts [rollbacks]   (BENCH_WORKERS=4 runs one of the worker counts;
+// BENCH_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" passes node flags to the workers, to see where their CPU goes)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -144,7 +145,7 @@ async function backstopRound(url: string, workers: number, generation: number, p
     const firstEvents = await admit(services);
 
     const children = Array.from({ length: workers }, () =>
-      spawnLogged([resolve('bin/backstop.mjs'), 'worker'], {
+      spawnLogged([...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), resolve('bin/backstop.mjs'), 'worker'], {
         PATH: process.env.PATH,
         HOME: process.env.HOME,
         DATABASE_URL: url,

@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/client.ts';
-import { findFiringAlerts, type FiringAlert } from '../db/queries/health-decisions.ts';
-import { readPushedObservations, windowKey } from './pushed-observations.ts';
+import type { FiringAlert } from '../db/queries/health-decisions.ts';
+import { readDeploymentEvidence, windowKey } from './pushed-observations.ts';
 import { evaluateRule, type RuleOutcome } from './rules/evaluate-rule.ts';
 import { observeRule, pulledMetrics, readsPushed } from './observe.ts';
 import { judge, plainReason, type HealthVerdict } from './verdict.ts';
@@ -53,15 +53,14 @@ export async function assessDeployment(deps: AssessDeps, d: AssessedDeployment, 
   const pulledNames = pulledMetrics(policy);
   const windows = policy.rules.filter((r) => r.window && readsPushed(r.metric, pulledNames)).map((r) => ({ metric: r.metric, windowMs: r.window! }));
   const comparing = baselineRules(policy.rules);
-  const [pulledReadings, pushed, alerts, compared] = await Promise.all([
+  const [pulledReadings, { pushed, alerts }, compared] = await Promise.all([
     policy.sources.length ? deps.readSources(policy, { service: d.service, environment: d.environment, deploymentId: d.deploymentId, version: d.version, windowMs: windowSince(d.deployedAt, now) }) : Promise.resolve([]),
-    readPushedObservations(deps.db, { deploymentIds: [d.deploymentId], windows: dedupe(windows), now, staleAfterMs, ...(options.pushedSince ? { notBefore: options.pushedSince } : {}) }),
-    findFiringAlerts(deps.db, d.deploymentId),
+    readDeploymentEvidence(deps.db, d.deploymentId, { windows: dedupe(windows), now, staleAfterMs, ...(options.pushedSince ? { notBefore: options.pushedSince } : {}) }),
     comparing.length ? readComparisons(deps, d, policy, comparing, now) : Promise.resolve(undefined),
   ]);
   const observeBaseline = comparing.length ? await loadObserveBaseline() : undefined;
   const pulled = new Map(pulledReadings.map((r) => [r.metric, r]));
-  const input = { pushed: pushed.get(d.deploymentId), pulled, pulledMetrics: pulledNames, now, staleAfterMs };
+  const input = { pushed, pulled, pulledMetrics: pulledNames, now, staleAfterMs };
 
   const outcomes: RuleOutcome[] = [];
   const metrics: Assessment['metrics'] = {};

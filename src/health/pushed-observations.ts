@@ -1,6 +1,7 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { PUSHED_METRICS, type PushedMetric } from '../config/monitoring-schema.ts';
 import type { Queryable } from '../db/client.ts';
+import { firingAlertOf, firingAlertsJson, type FiringAlert, type FiringAlertRow } from '../db/queries/health-decisions.ts';
 
 /** Per deployment: the newest value of each pushed metric, and the mean and count over each window rules ask for. */
 export interface PushedSummary {
@@ -15,17 +16,19 @@ export const uuidArray = (ids: string[]) => `{${ids.join(',')}}`;
 
 const isPushed = (m: string): m is PushedMetric => (PUSHED_METRICS as readonly string[]).includes(m);
 
+interface PushedInput {
+  windows: Array<{ metric: string; windowMs: number }>;
+  now: Date;
+  staleAfterMs: number;
+  notBefore?: Date;
+}
+
 /**
- * One query for every deployment given, whatever their number: per deployment, one aggregate over its samples of
- * the longest window, with one aggregate column per (metric, window) pair the rules use. Column expressions come from the fixed
- * metric list and validated integers only, never from input.
+ * The aggregate of one deployment's samples (whose id `deploymentId` gives: a value, or an expression over the
+ * enclosing statement) over the longest window, with one column per (metric, window) pair the rules use, and how to
+ * read its row. Column expressions come from the fixed metric list and validated integers only, never from input.
  */
-export async function readPushedObservations(
-  q: Queryable,
-  input: { deploymentIds: string[]; windows: Array<{ metric: string; windowMs: number }>; now: Date; staleAfterMs: number; notBefore?: Date },
-): Promise<Map<string, PushedSummary>> {
-  const out = new Map<string, PushedSummary>();
-  if (input.deploymentIds.length === 0) return out;
+function pushedAggregate(input: PushedInput) {
   const windows = input.windows.filter((w) => isPushed(w.metric) && Number.isInteger(w.windowMs) && w.windowMs > 0);
   const lookback = Math.max(input.staleAfterMs, ...windows.map((w) => w.windowMs));
   const nowMs = input.now.getTime();
@@ -41,32 +44,56 @@ export async function readPushedObservations(
     columns.push(sql.raw(`count(${w.metric}) filter (where observed_at > ${since}) as "w${i}_n"`));
     columns.push(sql.raw(`max(observed_at) filter (where ${w.metric} is not null and observed_at > ${since}) as "w${i}_at"`));
   });
+  const date = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string));
+  return {
+    /** One row, with n = 0 when the deployment has no samples in the lookback. */
+    query: (deploymentId: SQL | string) => sql`
+      select count(*) as n, ${sql.join(columns, sql`, `)}
+      from ops.health_samples h
+      where h.deployment_id = ${deploymentId} and h.observed_at > ${new Date(nowMs - lookback)}
+        and h.observed_at >= ${input.notBefore ?? new Date(0)}`,
+    /** The row as the driver or row_to_json gives it: numbers may come as text, times as ISO text. */
+    parse(row: Record<string, unknown>): PushedSummary {
+      const summary: PushedSummary = { latest: {}, windows: new Map() };
+      for (const m of PUSHED_METRICS) {
+        const at = date(row[`${m}@at`]);
+        if (at && row[m] !== null) summary.latest[m] = { value: Number(row[m]), at };
+      }
+      windows.forEach((w, i) => {
+        const mean = row[`w${i}_mean`];
+        summary.windows.set(windowKey(w.metric, w.windowMs), { mean: mean === null ? null : Number(mean), count: Number(row[`w${i}_n`] ?? 0), at: date(row[`w${i}_at`]) });
+      });
+      return summary;
+    },
+  };
+}
+
+/** One query for every deployment given, whatever their number: per deployment, the aggregate of pushedAggregate. */
+export async function readPushedObservations(q: Queryable, input: PushedInput & { deploymentIds: string[] }): Promise<Map<string, PushedSummary>> {
+  const out = new Map<string, PushedSummary>();
+  if (input.deploymentIds.length === 0) return out;
+  const aggregate = pushedAggregate(input);
   // One index probe per deployment (a lateral aggregate), never a scan of the window's samples: a page of 2,000
   // deployments among 300,000 watched reads its own samples only, where a plain `= any(…) group by` was planned as a
   // sequential scan of the day's partition for every page.
   const rows = await q.execute<Record<string, unknown>>(sql`
     select p.deployment_id, a.*
     from unnest(${uuidArray(input.deploymentIds)}::uuid[]) as p(deployment_id)
-    cross join lateral (
-      select count(*) as n, ${sql.join(columns, sql`, `)}
-      from ops.health_samples h
-      where h.deployment_id = p.deployment_id and h.observed_at > ${new Date(nowMs - lookback)}
-        and h.observed_at >= ${input.notBefore ?? new Date(0)}
-    ) a
+    cross join lateral (${aggregate.query(sql`p.deployment_id`)}) a
     where a.n > 0`);
-
-  const date = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string));
-  for (const row of rows.rows) {
-    const summary: PushedSummary = { latest: {}, windows: new Map() };
-    for (const m of PUSHED_METRICS) {
-      const at = date(row[`${m}@at`]);
-      if (at && row[m] !== null) summary.latest[m] = { value: Number(row[m]), at };
-    }
-    windows.forEach((w, i) => {
-      const mean = row[`w${i}_mean`];
-      summary.windows.set(windowKey(w.metric, w.windowMs), { mean: mean === null ? null : Number(mean), count: Number(row[`w${i}_n`] ?? 0), at: date(row[`w${i}_at`]) });
-    });
-    out.set(String(row.deployment_id), summary);
-  }
+  for (const row of rows.rows) out.set(String(row.deployment_id), aggregate.parse(row));
   return out;
+}
+
+/**
+ * What an assessment of one deployment reads from the database, in one statement: its pushed samples' aggregate
+ * (undefined when it has none) and its firing alerts.
+ */
+export async function readDeploymentEvidence(q: Queryable, deploymentId: string, input: PushedInput): Promise<{ pushed: PushedSummary | undefined; alerts: FiringAlert[] }> {
+  const aggregate = pushedAggregate(input);
+  const { rows } = await q.execute<{ pushed: Record<string, unknown> | null; alerts: FiringAlertRow[] }>(sql`
+    select (select row_to_json(a) from (${aggregate.query(deploymentId)}) a where a.n > 0) as pushed,
+      ${firingAlertsJson(deploymentId)} as alerts`);
+  const row = rows[0]!;
+  return { pushed: row.pushed ? aggregate.parse(row.pushed) : undefined, alerts: row.alerts.map(firingAlertOf) };
 }

@@ -19,7 +19,8 @@ export async function runRollback(deps: PipelineDeps, eventId: string, workerId:
   // No rollback has such an id (jobs are validated on the way in; this keeps any other caller's typo a no-op).
   if (!isUuid(eventId)) return 'nothing_to_do';
   // One statement takes the service's execution lock, claims the rollback and reads what validation and the snapshot
-  // need: with the vote's four and the health assessment's reads, eight statements from approval to the executor.
+  // need: with the vote's five, the health assessment's read and execute's start, eight statements from approval to
+  // the executor.
   return withClaimedRollback(deps, eventId, workerId, async ({ claim, stored, preSnapshotId }) => {
     const event = claim.event;
     const from = stored?.from;

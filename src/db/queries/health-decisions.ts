@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { Queryable } from '../client.ts';
 import { healthDecisions } from '../schema/index.ts';
 
@@ -28,14 +28,35 @@ export interface FiringAlert {
   summary: string;
 }
 
-/** Alerts acted on for this deployment whose resolution has not arrived. */
-export async function findFiringAlerts(q: Queryable, deploymentId: string): Promise<FiringAlert[]> {
-  const rows = await q.execute<{ alert: { alertname: string | null; fingerprint: string; starts_at: string; annotations?: Record<string, string> }; summary: string }>(sql`
-    select d.evidence->'fired'->0 as alert, d.summary from ops.health_decisions d
+/** An alert as the decision that acted on it recorded it, with the decision's summary. */
+export interface FiringAlertRow {
+  alert: { alertname: string | null; fingerprint: string; starts_at: string; annotations?: Record<string, string> };
+  summary: string;
+}
+
+/**
+ * Alerts acted on for a deployment (whose id `deploymentId` gives: a value, or an expression over the enclosing
+ * statement) whose resolution has not arrived, as a JSON array of FiringAlertRow.
+ */
+export function firingAlertsJson(deploymentId: SQL | string): SQL {
+  return sql`coalesce((
+    select json_agg(json_build_object('alert', d.evidence->'fired'->0, 'summary', d.summary)) from ops.health_decisions d
     where d.deployment_id = ${deploymentId} and d.evidence->'fired'->0->>'fingerprint' is not null
       and not exists (
         select 1 from ops.health_decisions r
         where r.deployment_id = d.deployment_id and r.action = 'alert_resolved'
-          and r.evidence->>'fingerprint' = d.evidence->'fired'->0->>'fingerprint' and r.decided_at >= d.decided_at)`);
-  return rows.rows.map((r) => ({ alertname: r.alert.alertname, fingerprint: r.alert.fingerprint, starts_at: r.alert.starts_at, summary: r.alert.annotations?.summary ?? r.summary }));
+          and r.evidence->>'fingerprint' = d.evidence->'fired'->0->>'fingerprint' and r.decided_at >= d.decided_at)), '[]')`;
+}
+
+export const firingAlertOf = (r: FiringAlertRow): FiringAlert => ({
+  alertname: r.alert.alertname,
+  fingerprint: r.alert.fingerprint,
+  starts_at: r.alert.starts_at,
+  summary: r.alert.annotations?.summary ?? r.summary,
+});
+
+/** Alerts acted on for this deployment whose resolution has not arrived. */
+export async function findFiringAlerts(q: Queryable, deploymentId: string): Promise<FiringAlert[]> {
+  const { rows } = await q.execute<{ alerts: FiringAlertRow[] }>(sql`select ${firingAlertsJson(deploymentId)} as alerts`);
+  return rows[0]!.alerts.map(firingAlertOf);
 }
