@@ -76,7 +76,9 @@ describe('health samples, partitioned by day', () => {
     const db = await withDatabase();
     try {
       const dep = await insertDeployment(db.pool);
-      const now = Date.now();
+      // Midday, so that each run's samples (up to two minutes before it) are of the run's own day: run just after
+      // midnight, the first run's would be of a day 41 days ago, whose partition no run makes.
+      const now = utcMidnight(Date.now()) + DAY / 2;
       // A run a day, as the scheduler would, then that day's samples: each lands in its own day's partition.
       for (let d = 40; d >= 0; d--) {
         const at = now - d * DAY;
