@@ -8,6 +8,7 @@ import { readPushedObservations } from '../../src/health/pushed-observations.ts'
 import { createLogger } from '../../src/logging/logger.ts';
 import { policyWith, ran, retentionOf } from '../support/retention-policy.ts';
 import { RETENTION_QUEUE } from '../../src/retention/retention-worker.ts';
+import { ensureDayPartitions } from '../../src/retention/partitions.ts';
 import { runRetention } from '../../src/retention/run-retention.ts';
 import { startBackstop, waitFor } from '../support/harness.ts';
 import { REDIS_URL } from '../support/pg-admin.ts';
@@ -114,6 +115,33 @@ describe('health samples, partitioned by day', () => {
       expect(scanned.size, plan).toBeLessThanOrEqual(6);
       expect(scanned).not.toContain(dayName(cutoff));
     } finally {
+      await db.close();
+    }
+  });
+
+  it('never deadlocks a transaction that records a deployment and then reads its samples: the new day waits for the next run instead', async () => {
+    const db = await withDatabase();
+    const writer = await db.pool.connect();
+    try {
+      const dep = await insertDeployment(db.pool);
+      const day = new Date(utcMidnight(Date.now()) + 30 * DAY);
+      // Completing a deployment writes its row, then reads the service's samples for its snapshot, in one transaction.
+      await writer.query('begin');
+      await writer.query(`update ops.deployments set status = 'success' where deployment_id = $1`, [dep]);
+      const attaching = ensureDayPartitions(db.database.db, [day]);
+      // Give the attach every chance to take the default partition and queue for ops.deployments before the read.
+      let settled = false;
+      attaching.then(() => (settled = true), () => (settled = true));
+      const lockWait = async () => (await db.pool.query(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)).rows[0].n > 0;
+      await waitFor('the attach to end, or to wait for ops.deployments', async () => settled || (await lockWait()));
+      const read = await writer.query(`select count(*)::int as n from ops.health_samples where deployment_id = $1`, [dep]);
+      await writer.query('commit');
+      expect(read.rows[0].n).toBe(0);
+      expect(await attaching).toEqual({ created: [], moved: 0, deferred: [dayName(day)] });
+      // Nothing in the way, the next run adds it.
+      expect(await ensureDayPartitions(db.database.db, [day])).toEqual({ created: [dayName(day)], moved: 0, deferred: [] });
+    } finally {
+      writer.release();
       await db.close();
     }
   });

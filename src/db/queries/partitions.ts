@@ -64,6 +64,12 @@ const DDL_LOCK_TIMEOUT = '2s';
 export async function attachSamplePartition(db: Db, day: Date): Promise<number> {
   return db.transaction(async (tx) => {
     await tx.execute(sql.raw(`set local lock_timeout = '${DDL_LOCK_TIMEOUT}'`));
+    // The two locks ATTACH takes on tables others use, taken first and without waiting. Waited for in the middle of the
+    // ATTACH, holding the default partition, they deadlocked a transaction that had written ops.deployments and then
+    // read samples (completing a deployment does): PostgreSQL broke it by failing one of the two. A lock that is not
+    // free now is lock_not_available, and the day waits for the next run.
+    await tx.execute(sql.raw(`lock table ops.deployments in share row exclusive mode nowait`));
+    await tx.execute(sql.raw(`lock table ${PARTITION_SCHEMA}.${DEFAULT_PARTITION} in access exclusive mode nowait`));
     const { rows } = await tx.execute<{ moved: string }>(sql`select ops.attach_sample_partition(${day.toISOString().slice(0, 10)}::date) as moved`);
     return Number(rows[0]?.moved ?? 0);
   });
