@@ -1,8 +1,8 @@
 import type { Queryable } from '../db/client.ts';
 import type { FiringAlert } from '../db/queries/health-decisions.ts';
-import { readDeploymentEvidence, windowKey } from './pushed-observations.ts';
+import { dedupeWindows, readDeploymentEvidence, type DeploymentEvidence } from './pushed-observations.ts';
 import { evaluateRule, type RuleOutcome } from './rules/evaluate-rule.ts';
-import { observeRule, pulledMetrics, readsPushed } from './observe.ts';
+import { observeRule, pulledMetrics, pushedWindows } from './observe.ts';
 import { judge, plainReason, type HealthVerdict } from './verdict.ts';
 import { findBaselines } from '../db/queries/baselines.ts';
 import { baselineRules, loadObserveBaseline } from './baseline/read-baseline.ts';
@@ -42,20 +42,20 @@ export interface Assessment {
  * probe (read now), pushed samples (the newest fresh one, or each windowed rule's mean) and firing Alertmanager
  * alerts, against the same rules the monitor applies. A rule's `for` streak is the monitor's to count; a single
  * assessment reports what each rule sees now. `pushedSince` ignores samples observed before it (verification wants
- * data from the restored version only).
+ * data from the restored version only). `evidence` is the database's part, when the caller read it along with something
+ * else (a worker's claim) for every windowed rule of this deployment's policy.
  */
-export async function assessDeployment(deps: AssessDeps, d: AssessedDeployment, options: { pushedSince?: Date } = {}): Promise<Assessment> {
+export async function assessDeployment(deps: AssessDeps, d: AssessedDeployment, options: { pushedSince?: Date; evidence?: DeploymentEvidence } = {}): Promise<Assessment> {
   const now = deps.clock();
   const policy = deps.config.resolve(d.service, d.environment);
   const base = { deploymentId: d.deploymentId, at: now };
   if (!policy) return { ...base, verdict: 'inconclusive', action: null, summary: `${d.service} in ${d.environment} is not configured`, metrics: {}, outcomes: [] };
   const staleAfterMs = deps.config.raw.monitoring.stale_after;
   const pulledNames = pulledMetrics(policy);
-  const windows = policy.rules.filter((r) => r.window && readsPushed(r.metric, pulledNames)).map((r) => ({ metric: r.metric, windowMs: r.window! }));
   const comparing = baselineRules(policy.rules);
   const [pulledReadings, { pushed, alerts }, compared] = await Promise.all([
     policy.sources.length ? deps.readSources(policy, { service: d.service, environment: d.environment, deploymentId: d.deploymentId, version: d.version, windowMs: windowSince(d.deployedAt, now) }) : Promise.resolve([]),
-    readDeploymentEvidence(deps.db, d.deploymentId, { windows: dedupe(windows), now, staleAfterMs, ...(options.pushedSince ? { notBefore: options.pushedSince } : {}) }),
+    options.evidence ?? readDeploymentEvidence(deps.db, d.deploymentId, { windows: dedupeWindows(pushedWindows(policy)), now, staleAfterMs, ...(options.pushedSince ? { notBefore: options.pushedSince } : {}) }),
     comparing.length ? readComparisons(deps, d, policy, comparing, now) : Promise.resolve(undefined),
   ]);
   const observeBaseline = comparing.length ? await loadObserveBaseline() : undefined;
@@ -97,7 +97,6 @@ async function readComparisons(deps: AssessDeps, d: AssessedDeployment, policy: 
 }
 
 const unique = (x: string, i: number, all: string[]) => all.indexOf(x) === i;
-const dedupe = (ws: Array<{ metric: string; windowMs: number }>) => [...new Map(ws.map((w) => [windowKey(w.metric, w.windowMs), w])).values()];
 
 function inconclusiveWhy(outcomes: RuleOutcome[], pulled: ReadonlySet<string>): string {
   const silent = outcomes.filter((o) => o.verdict === 'inconclusive' && !o.rule.baseline && pulled.has(o.rule.metric));

@@ -18,6 +18,12 @@ export function pulledMetrics(policy: Pick<ResolvedPolicy, 'sources'>): Set<stri
 /** Whether a rule's metric is read from pushed samples: a pushed name that no configured source reports. */
 export const readsPushed = (metric: string, pulled: ReadonlySet<string>) => isPushed(metric) && !pulled.has(metric);
 
+/** The (metric, window) pairs a policy's windowed rules read from pushed samples. */
+export function pushedWindows(policy: ResolvedPolicy): Array<{ metric: string; windowMs: number }> {
+  const pulled = pulledMetrics(policy);
+  return policy.rules.filter((r) => r.window && readsPushed(r.metric, pulled)).map((r) => ({ metric: r.metric, windowMs: r.window! }));
+}
+
 /**
  * What the sources say about one metric for one rule. A metric that a configured source reports is that source's,
  * even when it carries a pushed metric's name (error_rate_per_minute is what people call their PromQL query too);

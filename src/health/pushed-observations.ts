@@ -11,12 +11,15 @@ export interface PushedSummary {
 
 export const windowKey = (metric: string, windowMs: number) => `${metric}@${windowMs}`;
 
+/** Each (metric, window) pair once. */
+export const dedupeWindows = (ws: Array<{ metric: string; windowMs: number }>) => [...new Map(ws.map((w) => [windowKey(w.metric, w.windowMs), w])).values()];
+
 /** One bound parameter holding a Postgres array literal (drizzle would spread a JS array into a row). */
 export const uuidArray = (ids: string[]) => `{${ids.join(',')}}`;
 
 const isPushed = (m: string): m is PushedMetric => (PUSHED_METRICS as readonly string[]).includes(m);
 
-interface PushedInput {
+export interface PushedInput {
   windows: Array<{ metric: string; windowMs: number }>;
   now: Date;
   staleAfterMs: number;
@@ -33,16 +36,19 @@ function pushedAggregate(input: PushedInput) {
   const lookback = Math.max(input.staleAfterMs, ...windows.map((w) => w.windowMs));
   const nowMs = input.now.getTime();
 
-  const columns: ReturnType<typeof sql.raw>[] = [];
+  // Times are bound parameters, so that the statement's text depends on the rules alone: a worker's claim, which
+  // carries this read, is a named statement, and one name must always mean one text.
+  const staleCut = new Date(nowMs - input.staleAfterMs).toISOString();
+  const columns: SQL[] = [];
   for (const m of PUSHED_METRICS) {
     columns.push(sql.raw(`(array_agg(${m} order by observed_at desc) filter (where ${m} is not null))[1] as "${m}"`));
-    columns.push(sql.raw(`max(observed_at) filter (where ${m} is not null and observed_at > to_timestamp(${(nowMs - input.staleAfterMs) / 1000})) as "${m}@at"`));
+    columns.push(sql`max(observed_at) filter (where ${sql.raw(m)} is not null and observed_at > ${staleCut}::timestamptz) as ${sql.raw(`"${m}@at"`)}`);
   }
   windows.forEach((w, i) => {
-    const since = `to_timestamp(${(nowMs - w.windowMs) / 1000})`;
-    columns.push(sql.raw(`avg(${w.metric}) filter (where observed_at > ${since}) as "w${i}_mean"`));
-    columns.push(sql.raw(`count(${w.metric}) filter (where observed_at > ${since}) as "w${i}_n"`));
-    columns.push(sql.raw(`max(observed_at) filter (where ${w.metric} is not null and observed_at > ${since}) as "w${i}_at"`));
+    const since = new Date(nowMs - w.windowMs).toISOString();
+    columns.push(sql`avg(${sql.raw(w.metric)}) filter (where observed_at > ${since}::timestamptz) as ${sql.raw(`"w${i}_mean"`)}`);
+    columns.push(sql`count(${sql.raw(w.metric)}) filter (where observed_at > ${since}::timestamptz) as ${sql.raw(`"w${i}_n"`)}`);
+    columns.push(sql`max(observed_at) filter (where ${sql.raw(w.metric)} is not null and observed_at > ${since}::timestamptz) as ${sql.raw(`"w${i}_at"`)}`);
   });
   const date = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string));
   return {
@@ -50,8 +56,8 @@ function pushedAggregate(input: PushedInput) {
     query: (deploymentId: SQL | string) => sql`
       select count(*) as n, ${sql.join(columns, sql`, `)}
       from ops.health_samples h
-      where h.deployment_id = ${deploymentId} and h.observed_at > ${new Date(nowMs - lookback)}
-        and h.observed_at >= ${input.notBefore ?? new Date(0)}`,
+      where h.deployment_id = ${deploymentId} and h.observed_at > ${new Date(nowMs - lookback).toISOString()}::timestamptz
+        and h.observed_at >= ${(input.notBefore ?? new Date(0)).toISOString()}::timestamptz`,
     /** The row as the driver or row_to_json gives it: numbers may come as text, times as ISO text. */
     parse(row: Record<string, unknown>): PushedSummary {
       const summary: PushedSummary = { latest: {}, windows: new Map() };
@@ -85,15 +91,35 @@ export async function readPushedObservations(q: Queryable, input: PushedInput & 
   return out;
 }
 
+/** What an assessment reads of one deployment from the database: its pushed samples' aggregate, and its firing alerts. */
+export interface DeploymentEvidence {
+  /** Undefined when it has no samples in the lookback. */
+  pushed: PushedSummary | undefined;
+  alerts: FiringAlert[];
+}
+
 /**
- * What an assessment of one deployment reads from the database, in one statement: its pushed samples' aggregate
- * (undefined when it has none) and its firing alerts.
+ * DeploymentEvidence as two columns (pushed, alerts) of a statement, for the deployment whose id `deploymentId` gives
+ * (a value, or an expression over the enclosing statement, such as the deployment a worker's claim just took).
  */
-export async function readDeploymentEvidence(q: Queryable, deploymentId: string, input: PushedInput): Promise<{ pushed: PushedSummary | undefined; alerts: FiringAlert[] }> {
+export function deploymentEvidence(input: PushedInput) {
   const aggregate = pushedAggregate(input);
-  const { rows } = await q.execute<{ pushed: Record<string, unknown> | null; alerts: FiringAlertRow[] }>(sql`
-    select (select row_to_json(a) from (${aggregate.query(deploymentId)}) a where a.n > 0) as pushed,
-      ${firingAlertsJson(deploymentId)} as alerts`);
-  const row = rows[0]!;
-  return { pushed: row.pushed ? aggregate.parse(row.pushed) : undefined, alerts: row.alerts.map(firingAlertOf) };
+  return {
+    columns: (deploymentId: SQL | string) =>
+      sql`(select row_to_json(a) from (${aggregate.query(deploymentId)}) a where a.n > 0) as pushed, ${firingAlertsJson(deploymentId)} as alerts`,
+    parse: (row: DeploymentEvidenceColumns): DeploymentEvidence => ({ pushed: row.pushed ? aggregate.parse(row.pushed) : undefined, alerts: row.alerts.map(firingAlertOf) }),
+  };
+}
+
+/** deploymentEvidence's columns, as they come back from the driver. */
+export interface DeploymentEvidenceColumns {
+  pushed: Record<string, unknown> | null;
+  alerts: FiringAlertRow[];
+}
+
+/** DeploymentEvidence of one deployment, in one statement. */
+export async function readDeploymentEvidence(q: Queryable, deploymentId: string, input: PushedInput): Promise<DeploymentEvidence> {
+  const evidence = deploymentEvidence(input);
+  const { rows } = await q.execute<DeploymentEvidenceColumns & Record<string, unknown>>(sql`select ${evidence.columns(deploymentId)}`);
+  return evidence.parse(rows[0]!);
 }

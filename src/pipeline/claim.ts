@@ -1,8 +1,11 @@
+import type { Config } from '../config/load.ts';
 import type { Db } from '../db/client.ts';
 import { parseStoredFacts, type StoredFacts, type StoredFactsColumns } from '../db/queries/rollback-facts.ts';
 import { claimEvent, lockedClaimQuery, type LockedClaimColumns } from '../db/queries/rollback-transitions.ts';
 import { rowFromJson } from '../db/row-from-json.ts';
 import { rollbackEvents } from '../db/schema/index.ts';
+import { pushedWindows } from '../health/observe.ts';
+import { dedupeWindows, deploymentEvidence, type DeploymentEvidence, type DeploymentEvidenceColumns } from '../health/pushed-observations.ts';
 import type { PipelineDeps } from './context.ts';
 import { Claim } from './ledger.ts';
 
@@ -19,6 +22,25 @@ export interface Claimed {
   stored: StoredFacts | null;
   /** The pre-rollback snapshot admission took, refreshed in place (keeping its id) by this run's snapshot. */
   preSnapshotId: string | null;
+  /** The database's part of validation's health assessment (pushed samples, firing alerts), read with the claim. */
+  evidence: DeploymentEvidence;
+}
+
+const windowsOf = new WeakMap<Config, Array<{ metric: string; windowMs: number }>>();
+
+/**
+ * Every (metric, window) pair a windowed rule of any configured service reads from pushed samples. The claim reads the
+ * evidence before it knows the service, so it aggregates them all (a handful: windows are few); the assessment looks
+ * up its own rules' pairs among them. Fixed per configuration, so the claim's text, a named statement, is too.
+ */
+function everyPushedWindow(config: Config) {
+  let windows = windowsOf.get(config);
+  if (!windows) {
+    const all = Object.entries(config.raw.services).flatMap(([service, s]) => s.environments.flatMap((environment) => { const p = config.resolve(service, environment); return p ? pushedWindows(p) : []; }));
+    windows = dedupeWindows(all);
+    windowsOf.set(config, windows);
+  }
+  return windows;
 }
 
 /**
@@ -36,14 +58,15 @@ export function withClaimedRollback<T>(
 ): Promise<T> {
   const at = deps.clock();
   const stateSince = new Date(at.getTime() - deps.config.raw.monitoring.max_sample_age);
-  return deps.locks.withLockedClaim<T, LockedClaimColumns>(
-    lockedClaimQuery(deps.db, eventId, workerId, at, stateSince),
+  const evidence = deploymentEvidence({ windows: everyPushedWindow(deps.config), now: at, staleAfterMs: deps.config.raw.monitoring.stale_after });
+  return deps.locks.withLockedClaim<T, LockedClaimColumns & DeploymentEvidenceColumns>(
+    lockedClaimQuery(deps.db, eventId, workerId, at, stateSince, evidence.columns),
     'backstop_locked_claim',
     async (row) => {
       if (!row.event) return nothing();
       const event = rowFromJson(rollbackEvents, row.event);
       const claim = new Claim(deps.db, event, event.claimFence, event.rollbackSteps, deps.clock);
-      return fn({ claim, stored: row.from_row ? parseStoredFacts(row as StoredFactsColumns) : null, preSnapshotId: row.pre_snapshot_id });
+      return fn({ claim, stored: row.from_row ? parseStoredFacts(row as StoredFactsColumns) : null, preSnapshotId: row.pre_snapshot_id, evidence: evidence.parse(row) });
     },
     nothing,
     onLost,

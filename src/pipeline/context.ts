@@ -3,6 +3,7 @@ import type { ResolvedPolicy } from '../config/load.ts';
 import type { StoredFacts } from '../db/queries/rollback-facts.ts';
 import type { DeploymentRow } from '../db/schema/index.ts';
 import type { Executor } from '../executors/types.ts';
+import type { DeploymentEvidence } from '../health/pushed-observations.ts';
 import type { CoreDeps } from '../core/deps.ts';
 import type { RollbackPlan } from '../core/plan.ts';
 import type { ExecutionLocks } from './execution-lock.ts';
@@ -29,6 +30,8 @@ export interface StepContext {
   stored: StoredFacts;
   /** The pre-rollback snapshot already stored for this rollback, whose id a new one keeps. */
   preSnapshotId: string | null;
+  /** Read with the claim: the database's part of validation's health assessment. */
+  evidence: DeploymentEvidence;
 }
 
 /** A stage either finishes (with what it found, for the ledger) or stops the rollback in a final status. */

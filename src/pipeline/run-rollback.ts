@@ -18,10 +18,10 @@ export type RunOutcome = 'finished' | 'nothing_to_do' | 'lost_claim';
 export async function runRollback(deps: PipelineDeps, eventId: string, workerId: string): Promise<RunOutcome> {
   // No rollback has such an id (jobs are validated on the way in; this keeps any other caller's typo a no-op).
   if (!isUuid(eventId)) return 'nothing_to_do';
-  // One statement takes the service's execution lock, claims the rollback and reads what validation and the snapshot
-  // need: with the vote's five, the health assessment's read and execute's start, eight statements from approval to
-  // the executor.
-  return withClaimedRollback(deps, eventId, workerId, async ({ claim, stored, preSnapshotId }) => {
+  // One statement takes the service's execution lock, claims the rollback and reads what validation (the health
+  // assessment's evidence included) and the snapshot need: with the vote's five and execute's start, seven statements
+  // from approval to the executor.
+  return withClaimedRollback(deps, eventId, workerId, async ({ claim, stored, preSnapshotId, evidence }) => {
     const event = claim.event;
     const from = stored?.from;
     const policy = from && deps.config.resolve(from.service, from.environment);
@@ -32,7 +32,7 @@ export async function runRollback(deps: PipelineDeps, eventId: string, workerId:
         await finishStopped({ deps, claim }, { ok: false, status: 'failed', reason });
         return 'finished';
       }
-      const ctx: StepContext = { deps, claim, from, policy, plan, stored, preSnapshotId };
+      const ctx: StepContext = { deps, claim, from, policy, plan, stored, preSnapshotId, evidence };
       if (claim.steps.length === 0) {
         await deps.notifier.notify(noticeFor(claim.event, 'started', `Rollback of ${event.service} in ${event.environment} started`, { plan: ctx.plan }));
       }

@@ -1,5 +1,6 @@
 import { loadVotes, approvalStateOf } from '../admission/approval-state.ts';
 import { judgeRollback } from '../admission/judge-rollback.ts';
+import { assessDeployment } from '../health/assess.ts';
 import type { StepContext, StepResult } from './context.ts';
 
 // Validate: the plan must be the one people approved, and the constitution must still hold right before executing.
@@ -9,6 +10,7 @@ export async function validate(ctx: StepContext): Promise<StepResult> {
   const { built, validation } = await judgeRollback(deps, deps.db, {
     from,
     policy,
+    health: await assessDeployment(deps, from, { evidence: ctx.evidence }),
     mode: ctx.plan.mode,
     triggerType: event.triggerType,
     eventId: event.eventId,

@@ -103,6 +103,8 @@ describe('pipeline stages', () => {
     expect(restored).toMatchObject({ version: 'v1.0.0', gitCommit: good.gitCommit, status: 'success', healthCheckPassed: true, rollbackFrom: bad.deploymentId, deployedBy: 'backstop', deployedAt: done });
     const post = await w.db.select().from(systemSnapshots).where(and(eq(systemSnapshots.eventId, event.eventId), eq(systemSnapshots.snapshotType, 'post_rollback')));
     expect(post.map((s) => s.snapshotId)).toEqual([finish.post_rollback_snapshot_id]);
+    // Read in the restore's own statement: the service's newest sample and its applied migrations (none).
+    expect(post[0]).toMatchObject({ keyMetrics: { observed_at: at(1_000).toISOString(), error_rate_per_minute: 0.2 }, tableCounts: { known_migrations: 0 } });
     const [audit] = await w.db.select().from(auditLog).where(eq(auditLog.subject, event.eventId)).orderBy(desc(auditLog.id)).limit(1);
     expect(audit).toMatchObject({ action: 'rollback.finish', result: 'succeeded', actor: 'backstop' });
     expect(await getActiveEvent(w.db, 'flow', 'staging')).toBeNull();

@@ -51,10 +51,10 @@ export interface LockedClaimColumns extends Partial<StoredFactsColumns> {
 /**
  * A worker's start in one statement, on the session that holds its process's locks: take the service's execution lock
  * (unless this very session holds it already), claim the rollback only if the lock was free, and read the facts its
- * validation and pre-rollback snapshot need (the state as of `stateSince`). The lock is a session lock: it outlives
- * the statement, and the caller releases it.
+ * validation and pre-rollback snapshot need (the state as of `stateSince`), with `also`'s columns of the claimed
+ * deployment. The lock is a session lock: it outlives the statement, and the caller releases it.
  */
-export function lockedClaimQuery(q: Queryable, eventId: string, workerId: string, at: Date, stateSince: Date): SQL {
+export function lockedClaimQuery(q: Queryable, eventId: string, workerId: string, at: Date, stateSince: Date, also?: (deploymentId: SQL) => SQL): SQL {
   const claimed = claimUpdate(q, eventId, workerId, at, sql`(select locked from lk)`);
   return sql`
     with ev as (
@@ -71,7 +71,7 @@ export function lockedClaimQuery(q: Queryable, eventId: string, workerId: string
     ), claimed as ${claimed}
     select lk.locked, ev.service, ev.environment, row_to_json(c) as event,
       (select s.snapshot_id from ops.system_snapshots s where s.event_id = ${eventId} and s.snapshot_type = 'pre_rollback') as pre_snapshot_id,
-      facts.*
+      facts.*${also ? sql`, ${also(sql`c.deployment_id`)}` : sql``}
     from ev cross join lk
     left join claimed c on true
     left join lateral (${storedFactsQuery(sql`c.deployment_id`, sql`c.event_id`, stateSince)}) facts on true`;
