@@ -48,6 +48,8 @@ export interface ExecutionLocks {
 
 interface Session {
   client: pg.PoolClient;
+  /** The statement last sent: the next waits for it (see onSession). */
+  last: Promise<unknown>;
   lost: boolean;
   /** Told when the session dies: the executions holding a lock on it go on, fenced by their claims. */
   holders: Set<(err: Error) => void>;
@@ -64,7 +66,7 @@ export function createExecutionLocks(pool: pg.Pool, logger: Logger): ExecutionLo
   };
   const open = async (): Promise<Session> => {
     const client = await pool.connect();
-    const session: Session = { client, lost: false, holders: new Set() };
+    const session: Session = { client, last: Promise.resolve(), lost: false, holders: new Set() };
     client.on('error', (err: Error) => {
       if (!session.lost) logger.warn({ err, holding: session.holders.size }, 'the execution lock session was lost; its locks went with it');
       discard(session, err);
@@ -81,12 +83,20 @@ export function createExecutionLocks(pool: pg.Pool, logger: Logger): ExecutionLo
     return session();
   };
 
+  // The executions of one process share the session, so their statements would meet on it: node-postgres queues a
+  // statement sent while another runs, but warns that pg 9 will not. They take turns here instead.
+  const onSession = <R extends pg.QueryResultRow>(s: Session, statement: SQL, name?: string): Promise<R[]> => {
+    const sent = s.last.then(() => run<R>(s.client, statement, name));
+    s.last = sent.catch(() => undefined);
+    return sent;
+  };
+
   return {
     async withLockedClaim(statement, name, fn, nothing, onLost = () => undefined) {
       const s = await session();
       let row;
       try {
-        [row] = await run(s.client, statement, name);
+        [row] = await onSession(s, statement, name);
       } catch (err) {
         // The lock may have been taken before the statement failed: end the session rather than keep a lock that
         // nobody will release. The other executions' locks go with it; their claims still fence them.
@@ -102,7 +112,7 @@ export function createExecutionLocks(pool: pg.Pool, logger: Logger): ExecutionLo
       } finally {
         s.holders.delete(onLost);
         // A lock that could not be released must not outlive its execution: end the session instead.
-        if (!s.lost) await run(s.client, sql`select pg_advisory_unlock(${executionLockKey(service, environment)})`).catch((err: Error) => discard(s, err));
+        if (!s.lost) await onSession(s, sql`select pg_advisory_unlock(${executionLockKey(service, environment)})`).catch((err: Error) => discard(s, err));
       }
     },
     async close() {

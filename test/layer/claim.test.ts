@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { findStaleActiveEvents, getEvent } from '../../src/db/queries/rollback-events.ts';
 import type { RollbackEventRow } from '../../src/db/schema/index.ts';
@@ -15,7 +16,7 @@ import { createLayerWorld, type LayerWorld } from '../support/layer/world.ts';
 
 const T0 = new Date('2031-03-01T10:00:00.000Z');
 const LEASE_MS = 30_000;
-const SERVICES = ['locked', 'lease', 'stale', 'final', 'stamp', 'again', 'other'];
+const SERVICES = ['locked', 'lease', 'stale', 'final', 'stamp', 'again', 'other', 'both-a', 'both-b'];
 
 const stale = async (w: LayerWorld) => (await findStaleActiveEvents(w.db, new Date(w.clock.now().getTime() - LEASE_MS))).map((e) => e.eventId);
 
@@ -52,6 +53,32 @@ describe('the fenced claim', () => {
       expect(await getEvent(w.db, event.eventId)).toMatchObject({ claimFence: 2, claimedBy: 'worker-b' });
     } finally {
       await otherProcess.close();
+    }
+  });
+
+  it('sends one statement at a time on the lock session, however many rollbacks of one process claim and release at once', async () => {
+    const [a, b] = await Promise.all([approved('both-a'), approved('both-b')]);
+    // A pool of its own whose clients count the statements they have in flight.
+    const pool = new pg.Pool({ connectionString: w.tdb.url, max: 2 });
+    let inFlight = 0;
+    let most = 0;
+    pool.on('connect', (client) => {
+      const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
+      (client as unknown as { query: (...args: unknown[]) => Promise<unknown> }).query = (...args: unknown[]) => {
+        most = Math.max(most, ++inFlight);
+        return query(...args).finally(() => inFlight--);
+      };
+    });
+    const locks = createExecutionLocks(pool, createLogger({ level: 'silent' }));
+    try {
+      const worker = { ...w.deps, locks };
+      const claimed = await Promise.all([a, b].map((event) => withClaimedRollback(worker, event.eventId, 'worker-a', async ({ claim }) => claim.fence, () => null)));
+      expect(claimed).toEqual([1, 1]);
+      // node-postgres queues a statement sent while another runs, but warns that pg 9 will not: the session must not rely on it.
+      expect(most).toBe(1);
+    } finally {
+      await locks.close();
+      await pool.end();
     }
   });
 
