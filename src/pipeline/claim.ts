@@ -36,8 +36,8 @@ const windowsOf = new WeakMap<Config, Array<{ metric: string; windowMs: number }
 function everyPushedWindow(config: Config) {
   let windows = windowsOf.get(config);
   if (!windows) {
-    const all = Object.entries(config.raw.services).flatMap(([service, s]) => s.environments.flatMap((environment) => { const p = config.resolve(service, environment); return p ? pushedWindows(p) : []; }));
-    windows = dedupeWindows(all);
+    const policies = Object.entries(config.raw.services).flatMap(([service, s]) => s.environments.map((environment) => config.resolve(service, environment)));
+    windows = dedupeWindows(policies.flatMap((p) => (p ? pushedWindows(p) : [])));
     windowsOf.set(config, windows);
   }
   return windows;
