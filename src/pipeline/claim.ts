@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Config } from '../config/load.ts';
 import type { Db } from '../db/client.ts';
 import { parseStoredFacts, type StoredFacts, type StoredFactsColumns } from '../db/queries/rollback-facts.ts';
@@ -5,7 +6,7 @@ import { claimEvent, lockedClaimQuery, type LockedClaimColumns } from '../db/que
 import { rowFromJson } from '../db/row-from-json.ts';
 import { rollbackEvents } from '../db/schema/index.ts';
 import { pushedWindows } from '../health/observe.ts';
-import { dedupeWindows, deploymentEvidence, type DeploymentEvidence, type DeploymentEvidenceColumns } from '../health/pushed-observations.ts';
+import { dedupeWindows, deploymentEvidence, windowKey, type DeploymentEvidence, type DeploymentEvidenceColumns } from '../health/pushed-observations.ts';
 import type { PipelineDeps } from './context.ts';
 import { Claim } from './ledger.ts';
 
@@ -26,21 +27,24 @@ export interface Claimed {
   evidence: DeploymentEvidence;
 }
 
-const windowsOf = new WeakMap<Config, Array<{ metric: string; windowMs: number }>>();
+const windowsOf = new WeakMap<Config, { windows: Array<{ metric: string; windowMs: number }>; statement: string }>();
 
 /**
  * Every (metric, window) pair a windowed rule of any configured service reads from pushed samples. The claim reads the
  * evidence before it knows the service, so it aggregates them all (a handful: windows are few); the assessment looks
- * up its own rules' pairs among them. Fixed per configuration, so the claim's text, a named statement, is too.
+ * up its own rules' pairs among them. They make the claim's text, so they also name its prepared statement: one name
+ * must always mean one text, also to a session that outlives a configuration.
  */
 function everyPushedWindow(config: Config) {
-  let windows = windowsOf.get(config);
-  if (!windows) {
+  let known = windowsOf.get(config);
+  if (!known) {
     const policies = Object.entries(config.raw.services).flatMap(([service, s]) => s.environments.map((environment) => config.resolve(service, environment)));
-    windows = dedupeWindows(policies.flatMap((p) => (p ? pushedWindows(p) : [])));
-    windowsOf.set(config, windows);
+    const windows = dedupeWindows(policies.flatMap((p) => (p ? pushedWindows(p) : [])));
+    const statement = `backstop_locked_claim_${createHash('sha256').update(windows.map((w) => windowKey(w.metric, w.windowMs)).join(',')).digest('hex').slice(0, 12)}`;
+    known = { windows, statement };
+    windowsOf.set(config, known);
   }
-  return windows;
+  return known;
 }
 
 /**
@@ -58,10 +62,11 @@ export function withClaimedRollback<T>(
 ): Promise<T> {
   const at = deps.clock();
   const stateSince = new Date(at.getTime() - deps.config.raw.monitoring.max_sample_age);
-  const evidence = deploymentEvidence({ windows: everyPushedWindow(deps.config), now: at, staleAfterMs: deps.config.raw.monitoring.stale_after });
+  const { windows, statement } = everyPushedWindow(deps.config);
+  const evidence = deploymentEvidence({ windows, now: at, staleAfterMs: deps.config.raw.monitoring.stale_after });
   return deps.locks.withLockedClaim<T, LockedClaimColumns & DeploymentEvidenceColumns>(
     lockedClaimQuery(deps.db, eventId, workerId, at, stateSince, evidence.columns),
-    'backstop_locked_claim',
+    statement,
     async (row) => {
       if (!row.event) return nothing();
       const event = rowFromJson(rollbackEvents, row.event);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.ts';
 import { healthDecisions } from '../../src/db/schema/index.ts';
 import { assessDeployment } from '../../src/health/assess.ts';
 import { withClaimedRollback } from '../../src/pipeline/claim.ts';
@@ -12,8 +13,9 @@ import { createLayerWorld, layerPolicy, type LayerWorld } from '../support/layer
 
 const T0 = new Date('2031-03-01T10:00:00.000Z');
 const at = (ms: number) => new Date(T0.getTime() + ms);
-// One service judges its error rate over a 5-minute mean, the other (listed first) over 2 minutes.
-const POLICY = layerPolicy(['other', 'windowed']).replace(
+// One service judges its error rate over a 5-minute mean (listed last), another over 2 minutes (listed first).
+const SERVICES = ['other', 'plain-a', 'plain-b', 'windowed'];
+const POLICY = layerPolicy(SERVICES).replace(
   '    executor: { kind: command, argv: ["true"], timeout: 20s }',
   '    executor: { kind: command, argv: ["true"], timeout: 20s }\n    rules:\n      - { name: errors-2m, metric: error_rate_per_minute, op: ">", threshold: 50, window: 2m, action: propose }',
 ) + `    rules:\n      - { name: errors-5m, metric: error_rate_per_minute, op: ">", threshold: 12, window: 5m, action: propose }\n`;
@@ -45,5 +47,16 @@ describe("the claim's health evidence", () => {
     expect(withEvidence.verdict).toBe('unhealthy');
     expect(withEvidence.summary).toMatch(/checkout errors/);
     expect({ ...withEvidence, at: null }).toEqual({ ...onItsOwn, at: null });
+  });
+
+  it('claims through one session under two configurations whose windows differ (each text its own prepared statement)', async () => {
+    const first = await approvedRollback(w, 'plain-a');
+    const second = await approvedRollback(w, 'plain-b');
+    const plain = parseConfig(layerPolicy(SERVICES));
+    if (!plain.ok) throw new Error('the plain policy does not parse');
+    const claimedWith = (deps: typeof w.deps, eventId: string) => withClaimedRollback(deps, eventId, 'worker-a', async ({ claim }) => claim.fence, () => null);
+    expect(await claimedWith(w.deps, first.event.eventId)).toBe(1);
+    // The same process's lock session, a configuration without windowed rules: node-postgres refuses one name for two texts.
+    expect(await claimedWith({ ...w.deps, config: plain.config }, second.event.eventId)).toBe(1);
   });
 });
