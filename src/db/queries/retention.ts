@@ -17,7 +17,7 @@ export async function getLastDecisionId(q: Queryable): Promise<number | null> {
  * count and the last id looked at, where the next batch starts (null: nothing was left to look at).
  *
  * A firing alert's decision stays until its resolution arrives, however old: it is what makes the alert count as
- * firing (findFiringAlerts, the same rule in health-decisions.ts; keep the two in step), so expiry never changes what
+ * firing (firingAlertsJson, the same rule in health-decisions.ts; keep the two in step), so expiry never changes what
  * an assessment answers. A resolution is written after the decision it resolves, so in id order it never outlives it.
  */
 export async function deleteExpiredDecisions(

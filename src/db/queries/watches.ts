@@ -122,8 +122,8 @@ export async function endDueWatches(
       select deployment_id, service, environment, 'watch_passed', ${input.passedSummary}, '{}'::jsonb from ended where watch_result = 'healthy'
     ),
     -- What the snapshots record is the service's state, the same for every deployment of one service and
-    -- environment: read once per pair, by the same reads as a single snapshot (findAppliedMigrations,
-    -- getLatestHealthSample).
+    -- environment: read once per pair, by the same reads as a single snapshot (appliedMigrationsJson,
+    -- latestSampleJson, which readServiceState reads).
     pairs as (select distinct service, environment from ended where watch_result = 'healthy'),
     state as (
       select p.service, p.environment,
