@@ -18,10 +18,9 @@ export function pulledMetrics(policy: Pick<ResolvedPolicy, 'sources'>): Set<stri
 /** Whether a rule's metric is read from pushed samples: a pushed name that no configured source reports. */
 export const readsPushed = (metric: string, pulled: ReadonlySet<string>) => isPushed(metric) && !pulled.has(metric);
 
-/** The (metric, window) pairs a policy's windowed rules read from pushed samples. */
-export function pushedWindows(policy: ResolvedPolicy): Array<{ metric: string; windowMs: number }> {
-  const pulled = pulledMetrics(policy);
-  return policy.rules.filter((r) => r.window && readsPushed(r.metric, pulled)).map((r) => ({ metric: r.metric, windowMs: r.window! }));
+/** The (metric, window) pairs windowed rules read from pushed samples, given the metrics the sources report (`pulled`). */
+export function pushedWindows(rules: readonly ResolvedRule[], pulled: ReadonlySet<string>): Array<{ metric: string; windowMs: number }> {
+  return rules.filter((r) => r.window && readsPushed(r.metric, pulled)).map((r) => ({ metric: r.metric, windowMs: r.window! }));
 }
 
 /**

@@ -1,10 +1,10 @@
 import { sql } from 'drizzle-orm';
 import type { ResolvedPolicy } from '../config/load.ts';
 import type { Queryable } from '../db/client.ts';
-import { observeRule, pulledMetrics, readsPushed } from '../health/observe.ts';
+import { observeRule, pulledMetrics, pushedWindows, readsPushed } from '../health/observe.ts';
 import type { MetricReading } from '../health/sources/types.ts';
 import { evaluateRule } from '../health/rules/evaluate-rule.ts';
-import { readPushedObservations, windowKey } from '../health/pushed-observations.ts';
+import { dedupeWindows, readPushedObservations } from '../health/pushed-observations.ts';
 import { loadRuleStates, stateKey, writeRuleStates, type StateWrite } from '../db/queries/rule-states.ts';
 import { findWatchedPage, type WatchCursor } from '../db/queries/watches.ts';
 import { findBaselines } from '../db/queries/baselines.ts';
@@ -79,10 +79,9 @@ async function readAllSources(deps: MonitorDeps, targets: Target[], now: Date): 
  */
 async function judge(deps: MonitorDeps, tx: Queryable, targets: Target[], read: Read, now: Date, keepAll: boolean): Promise<DeploymentVerdict[]> {
   const monitoring = deps.config.raw.monitoring;
-  const windows = new Map<string, { metric: string; windowMs: number }>();
-  for (const t of targets) for (const r of t.rules) if (r.window && readsPushed(r.metric, t.pulled)) windows.set(windowKey(r.metric, r.window), { metric: r.metric, windowMs: r.window });
+  const windows = dedupeWindows(targets.flatMap((t) => pushedWindows(t.rules, t.pulled)));
   const ids = targets.map((t) => t.d.deploymentId);
-  const pushed = await readPushedObservations(tx, { deploymentIds: ids, windows: [...windows.values()], now, staleAfterMs: monitoring.stale_after });
+  const pushed = await readPushedObservations(tx, { deploymentIds: ids, windows, now, staleAfterMs: monitoring.stale_after });
   const states = await loadRuleStates(tx, ids);
   const writes: StateWrite[] = [];
   const verdicts: DeploymentVerdict[] = [];

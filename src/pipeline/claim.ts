@@ -5,7 +5,7 @@ import { parseStoredFacts, type StoredFacts, type StoredFactsColumns } from '../
 import { claimEvent, lockedClaimQuery, type LockedClaimColumns } from '../db/queries/rollback-transitions.ts';
 import { rowFromJson } from '../db/row-from-json.ts';
 import { rollbackEvents } from '../db/schema/index.ts';
-import { pushedWindows } from '../health/observe.ts';
+import { pulledMetrics, pushedWindows } from '../health/observe.ts';
 import { dedupeWindows, deploymentEvidence, windowKey, type DeploymentEvidence, type DeploymentEvidenceColumns } from '../health/pushed-observations.ts';
 import type { PipelineDeps } from './context.ts';
 import { Claim } from './ledger.ts';
@@ -39,7 +39,7 @@ function everyPushedWindow(config: Config) {
   let known = windowsOf.get(config);
   if (!known) {
     const policies = Object.entries(config.raw.services).flatMap(([service, s]) => s.environments.map((environment) => config.resolve(service, environment)));
-    const windows = dedupeWindows(policies.flatMap((p) => (p ? pushedWindows(p) : [])));
+    const windows = dedupeWindows(policies.flatMap((p) => (p ? pushedWindows(p.rules, pulledMetrics(p)) : [])));
     const statement = `backstop_locked_claim_${createHash('sha256').update(windows.map((w) => windowKey(w.metric, w.windowMs)).join(',')).digest('hex').slice(0, 12)}`;
     known = { windows, statement };
     windowsOf.set(config, known);

@@ -2,7 +2,7 @@ import { requestRollback } from '../../../src/admission/request-rollback.ts';
 import { readStoredFacts } from '../../../src/db/queries/rollback-facts.ts';
 import { findEventSnapshots } from '../../../src/db/queries/snapshots.ts';
 import type { DeploymentRow, RollbackEventRow } from '../../../src/db/schema/index.ts';
-import { pushedWindows } from '../../../src/health/observe.ts';
+import { pulledMetrics, pushedWindows } from '../../../src/health/observe.ts';
 import { readDeploymentEvidence } from '../../../src/health/pushed-observations.ts';
 import { claimRollback } from '../../../src/pipeline/claim.ts';
 import type { StepContext, StepResult } from '../../../src/pipeline/context.ts';
@@ -38,7 +38,7 @@ export async function claimContext(w: LayerWorld, eventId: string, workerId = 'w
   const plan = claim.event.rollbackPlan;
   if (!stored || !from || !policy || !plan) throw new Error(`rollback ${eventId} has no configured deployment or no plan`);
   const preSnapshotId = (await findEventSnapshots(w.db, eventId)).find((s) => s.snapshotType === 'pre_rollback')?.snapshotId ?? null;
-  const evidence = await readDeploymentEvidence(w.db, from.deploymentId, { windows: pushedWindows(policy), now: w.clock.now(), staleAfterMs: w.config.raw.monitoring.stale_after });
+  const evidence = await readDeploymentEvidence(w.db, from.deploymentId, { windows: pushedWindows(policy.rules, pulledMetrics(policy)), now: w.clock.now(), staleAfterMs: w.config.raw.monitoring.stale_after });
   return { deps: w.deps, claim, from, policy, plan, stored, preSnapshotId, evidence };
 }
 
