@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { createDatabase } from '../../src/db/client.ts';
-import { findFiringAlerts } from '../../src/db/queries/health-decisions.ts';
+import { createDatabase, type Queryable } from '../../src/db/client.ts';
+import { readDeploymentEvidence } from '../../src/health/pushed-observations.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { policyWith, ran, retentionOf } from '../support/retention-policy.ts';
 import { runRetention } from '../../src/retention/run-retention.ts';
@@ -15,6 +15,8 @@ import { createTestDatabase } from '../support/test-db.ts';
 const DAY = 24 * 3_600_000;
 const HOUR = 3_600_000;
 const logger = createLogger({ level: 'silent' });
+/** The alerts an assessment counts as firing for a deployment (the read of its evidence). */
+const firingAlerts = async (q: Queryable, deploymentId: string) => (await readDeploymentEvidence(q, deploymentId, { windows: [], now: new Date(), staleAfterMs: HOUR })).alerts;
 async function insertDeployment(pool: pg.Pool): Promise<string> {
   const { rows } = await pool.query(`insert into ops.deployments (service, environment, version, git_commit) values ('payments', 'production', 'v1', 'abc1234') returning deployment_id`);
   return rows[0].deployment_id as string;
@@ -58,7 +60,7 @@ describe('health decisions', () => {
       await alert('still-firing', now - 40 * DAY);
       await alert('resolved-long-ago', now - 40 * DAY, now - 39 * DAY);
       await alert('resolved-lately', now - 35 * DAY, now - 2 * DAY);
-      const firing = await findFiringAlerts(database.db, dep);
+      const firing = await firingAlerts(database.db, dep);
       const count = async (where: string) => (await pool.query(`select count(*)::int as n from ops.health_decisions where ${where}`, [new Date(cutoff)])).rows[0].n as number;
       const newer = await count('decided_at >= $1');
       const older = await count('decided_at < $1');
@@ -69,7 +71,7 @@ describe('health decisions', () => {
       const left = await pool.query(`select action, evidence->'fired'->0->>'fingerprint' as fp from ops.health_decisions where decided_at < $1`, [new Date(cutoff)]);
       expect(left.rows).toEqual([{ action: 'propose', fp: 'still-firing' }]);
       // What an assessment reads of the alerts is unchanged.
-      expect(await findFiringAlerts(database.db, dep)).toEqual(firing);
+      expect(await firingAlerts(database.db, dep)).toEqual(firing);
       expect(firing.map((a) => a.fingerprint)).toEqual(['still-firing']);
     } finally {
       await database.close();
@@ -98,7 +100,7 @@ describe('health decisions', () => {
       const expiredIds = async () => (await pool.query(`select id from ops.health_decisions where decided_at < $1 and evidence->'fired' is null order by id`, [cutoff])).rows.map((r) => Number(r.id));
       const expired = await expiredIds();
       const total = (await pool.query(`select count(*)::int as n from ops.health_decisions`)).rows[0].n as number;
-      const firing = await findFiringAlerts(b.running.deps.db, dep);
+      const firing = await firingAlerts(b.running.deps.db, dep);
 
       // A real worker: its retention job starts at once. SIGKILL it as soon as the first batches are gone.
       const worker = spawnBackstop('worker', b.childEnv);
@@ -120,7 +122,7 @@ describe('health decisions', () => {
       const rest = await expiredIds();
       expect(rest).toEqual(expired.slice(expired.length - rest.length));
       expect((await pool.query(`select id from ops.health_decisions where decided_at >= $1 order by id`, [cutoff])).rows).toEqual(fresh);
-      expect(await findFiringAlerts(b.running.deps.db, dep)).toEqual(firing);
+      expect(await firingAlerts(b.running.deps.db, dep)).toEqual(firing);
       // The next run finishes the job.
       const report = ran(await runRetention({ pool, logger, clock: () => new Date(now), retention: b.running.deps.config.raw.retention }));
       expect(report.decisions.complete).toBe(true);
@@ -128,7 +130,7 @@ describe('health decisions', () => {
       const left = await pool.query(`select evidence->'fired'->0->>'fingerprint' as fp from ops.health_decisions where decided_at < $1`, [cutoff]);
       expect(left.rows).toEqual([{ fp: 'still-firing' }]);
       expect((await pool.query(`select id from ops.health_decisions where decided_at >= $1 order by id`, [cutoff])).rows).toEqual(fresh);
-      expect(await findFiringAlerts(b.running.deps.db, dep)).toEqual(firing);
+      expect(await firingAlerts(b.running.deps.db, dep)).toEqual(firing);
     } finally {
       await b.close();
       await tdb.drop();

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getLatestHealthSample } from '../../src/db/queries/health-samples.ts';
+import { readServiceState } from '../../src/db/queries/snapshots.ts';
 import { readStoredFacts } from '../../src/db/queries/rollback-facts.ts';
 import { findHistory, findStaleActiveEvents, findVotes, findVotesForEvents, getActiveEvent } from '../../src/db/queries/rollback-events.ts';
 import { approvals, deployments, healthSamples, rollbackEvents, type RollbackEventRow } from '../../src/db/schema/index.ts';
@@ -21,6 +21,8 @@ describe('rollback and deployment queries', () => {
   beforeAll(async () => {
     w = await createLayerWorld({ start: T0 });
   });
+  /** The newest sample a snapshot records of a service and environment (readServiceState's). */
+  const latestSample = async (service: string, environment: string, since: Date) => (await readServiceState(w.db, service, environment, since)).latest;
   afterAll(async () => {
     await w?.close();
   });
@@ -131,7 +133,7 @@ describe('rollback and deployment queries', () => {
     expect((await readStoredFacts(w.db, bad.deploymentId, randomUUID()))?.target?.deploymentId).toBe(good.deploymentId);
   });
   it("finds the newest sample of any of a service's deployments, in its environment only", async () => {
-    expect(await getLatestHealthSample(w.db, 'newest', 'staging', at(-600))).toBeNull();
+    expect(await latestSample('newest', 'staging', at(-600))).toBeNull();
     const older = await deployment('newest', 'staging', 'v1.0.0', -60);
     const newer = await deployment('newest', 'staging', 'v2.0.0', -30);
     const elsewhere = await deployment('newest', 'production', 'v2.0.0', -30);
@@ -142,10 +144,10 @@ describe('rollback and deployment queries', () => {
     await insertSample(w.db, newer.deploymentId, at(-10), 3);
     await insertSample(w.db, elsewhere.deploymentId, at(-1), 4);
     await insertSample(w.db, other.deploymentId, at(0), 5);
-    const latest = await getLatestHealthSample(w.db, 'newest', 'staging', at(-600));
+    const latest = await latestSample('newest', 'staging', at(-600));
     expect(latest).toMatchObject({ deploymentId: older.deploymentId, errorRatePerMinute: 2, observedAt: at(-5) });
     // Bounded in time: nothing since then, nothing found (older samples are never the service's state).
-    expect(await getLatestHealthSample(w.db, 'newest', 'staging', at(1))).toBeNull();
+    expect(await latestSample('newest', 'staging', at(1))).toBeNull();
   });
 
   // The newest sample of a pair is kept by a trigger, a statement at a time: a bulk insert of many pairs and many rows
@@ -160,10 +162,10 @@ describe('rollback and deployment queries', () => {
       { deploymentId: b.deploymentId, source: 'pushed', observedAt: at(-2), errorRatePerMinute: 20 },
       { deploymentId: a.deploymentId, source: 'pushed', observedAt: at(-7), errorRatePerMinute: 70 },
     ]);
-    expect(await getLatestHealthSample(w.db, 'bulk-a', 'staging', at(-600))).toMatchObject({ errorRatePerMinute: 10, observedAt: at(-1) });
-    expect(await getLatestHealthSample(w.db, 'bulk-b', 'staging', at(-600))).toMatchObject({ errorRatePerMinute: 20, observedAt: at(-2) });
+    expect(await latestSample('bulk-a', 'staging', at(-600))).toMatchObject({ errorRatePerMinute: 10, observedAt: at(-1) });
+    expect(await latestSample('bulk-b', 'staging', at(-600))).toMatchObject({ errorRatePerMinute: 20, observedAt: at(-2) });
     // A sample gone (retention dropped its day) is no longer anyone's state.
     await w.db.delete(healthSamples).where(eq(healthSamples.deploymentId, b.deploymentId));
-    expect(await getLatestHealthSample(w.db, 'bulk-b', 'staging', at(-600))).toBeNull();
+    expect(await latestSample('bulk-b', 'staging', at(-600))).toBeNull();
   });
 });

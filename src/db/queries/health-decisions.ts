@@ -54,9 +54,3 @@ export const firingAlertOf = (r: FiringAlertRow): FiringAlert => ({
   starts_at: r.alert.starts_at,
   summary: r.alert.annotations?.summary ?? r.summary,
 });
-
-/** Alerts acted on for this deployment whose resolution has not arrived. */
-export async function findFiringAlerts(q: Queryable, deploymentId: string): Promise<FiringAlert[]> {
-  const { rows } = await q.execute<{ alerts: FiringAlertRow[] }>(sql`select ${firingAlertsJson(deploymentId)} as alerts`);
-  return rows[0]!.alerts.map(firingAlertOf);
-}

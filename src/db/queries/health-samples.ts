@@ -1,7 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
-import { rowFromJson } from '../row-from-json.ts';
 import type { Queryable } from '../client.ts';
-import { healthSamples, type HealthSampleRow } from '../schema/index.ts';
+import { healthSamples } from '../schema/index.ts';
 
 export async function insertHealthSample(q: Queryable, values: typeof healthSamples.$inferInsert): Promise<{ id: number; observedAt: Date }> {
   const [row] = await q.insert(healthSamples).values(values).returning({ id: healthSamples.id, observedAt: healthSamples.observedAt });
@@ -9,19 +8,10 @@ export async function insertHealthSample(q: Queryable, values: typeof healthSamp
 }
 
 /**
- * The newest sample pushed since `since` for any deployment of one service and environment: one probe of the pair's
- * pointer (ops.latest_samples, kept by a trigger on insert) and one of the sample it names, whatever the number of
- * deployments and samples the service has had.
- */
-export async function getLatestHealthSample(q: Queryable, service: string, environment: string, since: Date): Promise<HealthSampleRow | null> {
-  const { rows } = await q.execute<{ sample: Record<string, unknown> | null }>(sql`select ${latestSampleJson(service, environment, since)} as sample`);
-  const sample = rows[0]?.sample;
-  return sample ? rowFromJson(healthSamples, sample) : null;
-}
-
-/**
- * The same read as a JSON scalar subquery, for statements that fold it in; `service` and `environment` may be
- * expressions over the enclosing statement. A pointer whose sample retention has since dropped finds nothing, as it
+ * The newest sample pushed since `since` for any deployment of one service and environment, as a JSON scalar
+ * subquery: one probe of the pair's pointer (ops.latest_samples, kept by a trigger on insert) and one of the sample it
+ * names, whatever the number of deployments and samples the service has had. `service` and `environment` may be
+ * expressions over the enclosing statement (readServiceState reads it with the applied migrations). A pointer whose sample retention has since dropped finds nothing, as it
  * should: that sample was older than any bound a reader uses.
  */
 export function latestSampleJson(service: SQL | string, environment: SQL | string, since: Date): SQL {
