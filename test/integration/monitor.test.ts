@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBackstop, waitFor, type Backstop } from '../support/harness.ts';
+import { ESCALATION_ACTIONS } from '../../src/db/schema/index.ts';
 import { recordWatched } from '../support/watched-deploys.ts';
 
 // Health monitoring end to end over HTTP, with real Postgres, Redis and BullMQ: pushed samples judged on arrival,
@@ -74,10 +75,11 @@ describe('health monitoring', () => {
    */
   async function decisionOf(res: { body: { decision?: Decision | null } }, deploymentId: string, action?: string): Promise<Decision> {
     if (res.body.decision) return res.body.decision;
-    // A rollback decision carries its event; a warning has none, so it is found by its action.
-    const which = action ? 'action = $2' : 'event_id is not null';
+    // A rollback decision carries its event; a warning has none, so it is found by its action. An escalation carries
+    // the event too, and is written just before the decision that pages (act.ts): it is not the decision.
+    const which = action ? 'action = $2' : 'event_id is not null and not (action = any($2))';
     return waitFor('the monitor to decide', async () => {
-      const rows = await b.running.deps.pool.query(`select action, summary, event_id from ops.health_decisions where deployment_id = $1 and ${which} order by id limit 1`, action ? [deploymentId, action] : [deploymentId]);
+      const rows = await b.running.deps.pool.query(`select action, summary, event_id from ops.health_decisions where deployment_id = $1 and ${which} order by id limit 1`, [deploymentId, action ?? [...ESCALATION_ACTIONS]]);
       return rows.rows[0] as Decision | undefined;
     });
   }
