@@ -83,6 +83,8 @@ export interface PlanCheck {
   ms: number;
   /** Time Postgres spent planning it (paid on every execution of a statement that is not prepared). */
   planningMs: number;
+  /** Time Postgres spent compiling it (JIT), paid on every execution whose plan costs more than jit_above_cost. */
+  jitMs: number;
   sharedHit: number;
   sharedRead: number;
   /** Growing tables read by a sequential scan of more than a few pages' rows (a partition counts as its table). */
@@ -95,7 +97,7 @@ const GROWING = ['health_samples', 'rollback_events', 'audit_log', 'health_decis
 /** EXPLAIN (ANALYZE, BUFFERS) of one query: its time, its buffers and every sequential scan of a growing table. */
 export async function explain(client: pg.Pool | pg.Client, label: string, text: string, params: unknown[] = []): Promise<PlanCheck> {
   const res = await client.query(`explain (analyze, buffers, format json) ${text}`, params);
-  const [root] = res.rows[0]['QUERY PLAN'] as Array<{ Plan: PlanNode; 'Execution Time': number; 'Planning Time': number }>;
+  const [root] = res.rows[0]['QUERY PLAN'] as Array<{ Plan: PlanNode; 'Execution Time': number; 'Planning Time': number; JIT?: { Timing?: { Total?: number } } }>;
   const seqScans: string[] = [];
   const walk = (n: PlanNode) => {
     // A scan of an empty or tiny partition (a day just begun, the default) is how Postgres reads a few rows; a scan
@@ -108,7 +110,7 @@ export async function explain(client: pg.Pool | pg.Client, label: string, text: 
     for (const c of n.Plans ?? []) walk(c);
   };
   walk(root!.Plan);
-  return { label, ms: round(root!['Execution Time']), planningMs: round(root!['Planning Time']), sharedHit: root!.Plan['Shared Hit Blocks'] ?? 0, sharedRead: root!.Plan['Shared Read Blocks'] ?? 0, seqScans };
+  return { label, ms: round(root!['Execution Time']), planningMs: round(root!['Planning Time']), jitMs: round(root!.JIT?.Timing?.Total ?? 0), sharedHit: root!.Plan['Shared Hit Blocks'] ?? 0, sharedRead: root!.Plan['Shared Read Blocks'] ?? 0, seqScans };
 }
 
 const SMALL_SCAN_ROWS = 1_000;
@@ -126,7 +128,7 @@ interface PlanNode {
 
 /** Prints plan checks as a table and returns whether none of them scans a growing table. */
 export function reportPlans(plans: PlanCheck[]): boolean {
-  console.table(Object.fromEntries(plans.map((p) => [p.label, { ms: p.ms, planning_ms: p.planningMs, shared_hit: p.sharedHit, shared_read: p.sharedRead, seq_scans: p.seqScans.join(' ') || 'none' }])));
+  console.table(Object.fromEntries(plans.map((p) => [p.label, { ms: p.ms, planning_ms: p.planningMs, jit_ms: p.jitMs, shared_hit: p.sharedHit, shared_read: p.sharedRead, seq_scans: p.seqScans.join(' ') || 'none' }])));
   return plans.every((p) => p.seqScans.length === 0);
 }
 
@@ -149,7 +151,7 @@ export async function explainSent(url: string, sent: SentStatement[]): Promise<P
       try {
         plans.push(await explain(client, text.replace(/\s+/g, ' ').slice(0, 90), text, s.values));
       } catch (err) {
-        plans.push({ label: `${text.replace(/\s+/g, ' ').slice(0, 60)} (not explained: ${(err as Error).message.slice(0, 50)})`, ms: 0, planningMs: 0, sharedHit: 0, sharedRead: 0, seqScans: [] });
+        plans.push({ label: `${text.replace(/\s+/g, ' ').slice(0, 60)} (not explained: ${(err as Error).message.slice(0, 50)})`, ms: 0, planningMs: 0, jitMs: 0, sharedHit: 0, sharedRead: 0, seqScans: [] });
       } finally {
         await client.query('rollback');
       }
