@@ -55,7 +55,7 @@ export async function assessDeployment(deps: AssessDeps, d: AssessedDeployment, 
   const comparing = baselineRules(policy.rules);
   const [pulledReadings, { pushed, alerts }, compared] = await Promise.all([
     policy.sources.length ? deps.readSources(policy, { service: d.service, environment: d.environment, deploymentId: d.deploymentId, version: d.version, windowMs: windowSince(d.deployedAt, now) }) : Promise.resolve([]),
-    options.evidence ?? readDeploymentEvidence(deps.db, d.deploymentId, { windows: dedupeWindows(pushedWindows(policy.rules, pulledNames)), now, staleAfterMs, ...(options.pushedSince ? { notBefore: options.pushedSince } : {}) }),
+    options.evidence ?? readDeploymentEvidence(deps.db, d.deploymentId, { windows: dedupeWindows(pushedWindows(policy.rules, pulledNames)), now, staleAfterMs, clockSkewMs: deps.config.raw.monitoring.max_clock_skew, ...(options.pushedSince ? { notBefore: options.pushedSince } : {}) }),
     comparing.length ? readComparisons(deps, d, policy, comparing, now) : Promise.resolve(undefined),
   ]);
   const observeBaseline = comparing.length ? await loadObserveBaseline() : undefined;

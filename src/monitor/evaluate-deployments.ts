@@ -81,7 +81,7 @@ async function judge(deps: MonitorDeps, tx: Queryable, targets: Target[], read: 
   const monitoring = deps.config.raw.monitoring;
   const windows = dedupeWindows(targets.flatMap((t) => pushedWindows(t.rules, t.pulled)));
   const ids = targets.map((t) => t.d.deploymentId);
-  const pushed = await readPushedObservations(tx, { deploymentIds: ids, windows, now, staleAfterMs: monitoring.stale_after });
+  const pushed = await readPushedObservations(tx, { deploymentIds: ids, windows, now, staleAfterMs: monitoring.stale_after, clockSkewMs: monitoring.max_clock_skew });
   const states = await loadRuleStates(tx, ids);
   const writes: StateWrite[] = [];
   const verdicts: DeploymentVerdict[] = [];

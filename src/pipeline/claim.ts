@@ -63,7 +63,7 @@ export function withClaimedRollback<T>(
   const at = deps.clock();
   const stateSince = new Date(at.getTime() - deps.config.raw.monitoring.max_sample_age);
   const { windows, statement } = everyPushedWindow(deps.config);
-  const evidence = deploymentEvidence({ windows, now: at, staleAfterMs: deps.config.raw.monitoring.stale_after });
+  const evidence = deploymentEvidence({ windows, now: at, staleAfterMs: deps.config.raw.monitoring.stale_after, clockSkewMs: deps.config.raw.monitoring.max_clock_skew });
   return deps.locks.withLockedClaim<T, LockedClaimColumns & DeploymentEvidenceColumns>(
     lockedClaimQuery(deps.db, eventId, workerId, at, stateSince, evidence.columns),
     statement,

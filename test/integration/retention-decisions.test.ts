@@ -16,7 +16,7 @@ const DAY = 24 * 3_600_000;
 const HOUR = 3_600_000;
 const logger = createLogger({ level: 'silent' });
 /** The alerts an assessment counts as firing for a deployment (the read of its evidence). */
-const firingAlerts = async (q: Queryable, deploymentId: string) => (await readDeploymentEvidence(q, deploymentId, { windows: [], now: new Date(), staleAfterMs: HOUR })).alerts;
+const firingAlerts = async (q: Queryable, deploymentId: string) => (await readDeploymentEvidence(q, deploymentId, { windows: [], now: new Date(), staleAfterMs: HOUR, clockSkewMs: 0 })).alerts;
 async function insertDeployment(pool: pg.Pool): Promise<string> {
   const { rows } = await pool.query(`insert into ops.deployments (service, environment, version, git_commit) values ('payments', 'production', 'v1', 'abc1234') returning deployment_id`);
   return rows[0].deployment_id as string;

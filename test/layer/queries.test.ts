@@ -6,6 +6,7 @@ import { readStoredFacts } from '../../src/db/queries/rollback-facts.ts';
 import { findHistory, findStaleActiveEvents, findVotes, findVotesForEvents, getActiveEvent } from '../../src/db/queries/rollback-events.ts';
 import { approvals, deployments, healthSamples, rollbackEvents, type RollbackEventRow } from '../../src/db/schema/index.ts';
 import { isUniqueViolation } from '../../src/errors/infra.ts';
+import { readPushedObservations } from '../../src/health/pushed-observations.ts';
 import { insertDeployment, insertRollbackRow, insertSample } from '../support/layer/rows.ts';
 import { createLayerWorld, type LayerWorld } from '../support/layer/world.ts';
 
@@ -167,5 +168,39 @@ describe('rollback and deployment queries', () => {
     // A sample gone (retention dropped its day) is no longer anyone's state.
     await w.db.delete(healthSamples).where(eq(healthSamples.deploymentId, b.deploymentId));
     expect(await latestSample('bulk-b', 'staging', at(-600))).toBeNull();
+  });
+
+  // What the monitor, an assessment and a worker's claim judge a deployment's pushed samples on, read in the database.
+  it("reads each pushed metric's newest value, the means of its windows, and samples up to the clock skew ahead", async () => {
+    const d = await deployment('pushed', 'staging', 'v1.0.0', -60);
+    const s = (minutes: number, values: Partial<typeof healthSamples.$inferInsert>) => ({ deploymentId: d.deploymentId, source: 'pushed', observedAt: at(minutes), ...values });
+    // Out of order, as exporters send them; the newest sample reports no memory, so memory's newest is older.
+    await w.db.insert(healthSamples).values([
+      s(-3, { errorRatePerMinute: 30, memoryPct: 70 }),
+      s(-2, { errorRatePerMinute: 20, memoryPct: null, recentErrors: 2 }),
+      s(-4, { errorRatePerMinute: 40, memoryPct: 60, recentErrors: 4 }),
+      // A minute ahead of backstop's clock, within monitoring.max_clock_skew: the newest.
+      s(1, { errorRatePerMinute: 11 }),
+      // Further ahead than the API ever stores (recordHealthSample refuses it): not read.
+      s(5, { errorRatePerMinute: 99, memoryPct: 99 }),
+      // Older than the longest window and stale_after: not read.
+      s(-30, { errorRatePerMinute: 300, p95Ms: 300 }),
+    ]);
+    const read = await readPushedObservations(w.db, {
+      deploymentIds: [d.deploymentId],
+      windows: [{ metric: 'error_rate_per_minute', windowMs: 5 * 60_000 }, { metric: 'memory_pct', windowMs: 150_000 }],
+      now: T0,
+      staleAfterMs: 10 * 60_000,
+      clockSkewMs: 2 * 60_000,
+    });
+    const pushed = read.get(d.deploymentId)!;
+    expect(pushed.latest).toEqual({
+      error_rate_per_minute: { value: 11, at: at(1) },
+      memory_pct: { value: 70, at: at(-3) },
+      recent_errors: { value: 2, at: at(-2) },
+    });
+    expect(pushed.windows.get('error_rate_per_minute@300000')).toEqual({ mean: (30 + 20 + 40 + 11) / 4, count: 4, at: at(1) });
+    // Within the last two and a half minutes memory was reported once, at -2 min it was not: no reading since -3 min.
+    expect(pushed.windows.get('memory_pct@150000')).toEqual({ mean: null, count: 0, at: null });
   });
 });

@@ -38,7 +38,7 @@ export async function claimContext(w: LayerWorld, eventId: string, workerId = 'w
   const plan = claim.event.rollbackPlan;
   if (!stored || !from || !policy || !plan) throw new Error(`rollback ${eventId} has no configured deployment or no plan`);
   const preSnapshotId = (await findEventSnapshots(w.db, eventId)).find((s) => s.snapshotType === 'pre_rollback')?.snapshotId ?? null;
-  const evidence = await readDeploymentEvidence(w.db, from.deploymentId, { windows: pushedWindows(policy.rules, pulledMetrics(policy)), now: w.clock.now(), staleAfterMs: w.config.raw.monitoring.stale_after });
+  const evidence = await readDeploymentEvidence(w.db, from.deploymentId, { windows: pushedWindows(policy.rules, pulledMetrics(policy)), now: w.clock.now(), staleAfterMs: w.config.raw.monitoring.stale_after, clockSkewMs: w.config.raw.monitoring.max_clock_skew });
   return { deps: w.deps, claim, from, policy, plan, stored, preSnapshotId, evidence };
 }
 
