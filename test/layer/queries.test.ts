@@ -179,8 +179,8 @@ describe('rollback and deployment queries', () => {
       s(-3, { errorRatePerMinute: 30, memoryPct: 70 }),
       s(-2, { errorRatePerMinute: 20, memoryPct: null, recentErrors: 2 }),
       s(-4, { errorRatePerMinute: 40, memoryPct: 60, recentErrors: 4 }),
-      // A minute ahead of backstop's clock, within monitoring.max_clock_skew: the newest.
-      s(1, { errorRatePerMinute: 11 }),
+      // A minute ahead of backstop's clock, within monitoring.max_clock_skew: the newest. (To the millisecond.)
+      s(1, { errorRatePerMinute: 11, observedAt: new Date(at(1).getTime() + 123) }),
       // Further ahead than the API ever stores (recordHealthSample refuses it): not read.
       s(5, { errorRatePerMinute: 99, memoryPct: 99 }),
       // Older than the longest window and stale_after: not read.
@@ -195,11 +195,11 @@ describe('rollback and deployment queries', () => {
     });
     const pushed = read.get(d.deploymentId)!;
     expect(pushed.latest).toEqual({
-      error_rate_per_minute: { value: 11, at: at(1) },
+      error_rate_per_minute: { value: 11, at: new Date(at(1).getTime() + 123) },
       memory_pct: { value: 70, at: at(-3) },
       recent_errors: { value: 2, at: at(-2) },
     });
-    expect(pushed.windows.get('error_rate_per_minute@300000')).toEqual({ mean: (30 + 20 + 40 + 11) / 4, count: 4, at: at(1) });
+    expect(pushed.windows.get('error_rate_per_minute@300000')).toEqual({ mean: (30 + 20 + 40 + 11) / 4, count: 4, at: new Date(at(1).getTime() + 123) });
     // Within the last two and a half minutes memory was reported once, at -2 min it was not: no reading since -3 min.
     expect(pushed.windows.get('memory_pct@150000')).toEqual({ mean: null, count: 0, at: null });
   });
