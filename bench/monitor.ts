@@ -27,12 +27,12 @@ const MB = 1024 * 1024;
 
 /** Runs fn while sampling the process's RSS every 5 ms; returns its result, its time and the peak RSS seen. */
 async function measured<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number; peakRssMb: number }> {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+  let peak = process.memoryUsage.rss();
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 5);
   const t0 = performance.now();
   try {
     const value = await fn();
-    return { value, ms: round(performance.now() - t0), peakRssMb: Math.round(Math.max(peak, process.memoryUsage().rss) / MB) };
+    return { value, ms: round(performance.now() - t0), peakRssMb: Math.round(Math.max(peak, process.memoryUsage.rss()) / MB) };
   } finally {
     clearInterval(timer);
   }
