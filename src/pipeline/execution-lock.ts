@@ -66,6 +66,16 @@ export function createExecutionLocks(pool: pg.Pool, logger: Logger): ExecutionLo
   };
   const open = async (): Promise<Session> => {
     const client = await pool.connect();
+    // The claim is planned once for the session, not on every rollback. Left to choose, Postgres re-planned it each
+    // time on a year of data (its custom plans prune the samples' partitions, so they look cheaper than a generic
+    // one): 5.8 ms of planning in a 4.8 ms claim. Only this session runs the claim, and it never goes back to the
+    // pool (it is destroyed when lost or closed), so the setting stays here.
+    try {
+      await client.query('set plan_cache_mode = force_generic_plan');
+    } catch (err) {
+      client.release(err as Error);
+      throw err;
+    }
     const session: Session = { client, last: Promise.resolve(), lost: false, holders: new Set() };
     client.on('error', (err: Error) => {
       if (!session.lost) logger.warn({ err, holding: session.holders.size }, 'the execution lock session was lost; its locks went with it');

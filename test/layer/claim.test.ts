@@ -1,10 +1,11 @@
+import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { findStaleActiveEvents, getEvent } from '../../src/db/queries/rollback-events.ts';
 import type { RollbackEventRow } from '../../src/db/schema/index.ts';
 import { claimRollback, withClaimedRollback } from '../../src/pipeline/claim.ts';
 import { createLogger } from '../../src/logging/logger.ts';
-import { createExecutionLocks } from '../../src/pipeline/execution-lock.ts';
+import { createExecutionLocks, type LockedClaimRow } from '../../src/pipeline/execution-lock.ts';
 import { asAnotherWorker } from '../support/layer/other-worker-lock.ts';
 import { approvedRollback } from '../support/layer/rollback.ts';
 import { createLayerWorld, type LayerWorld } from '../support/layer/world.ts';
@@ -16,7 +17,7 @@ import { createLayerWorld, type LayerWorld } from '../support/layer/world.ts';
 
 const T0 = new Date('2031-03-01T10:00:00.000Z');
 const LEASE_MS = 30_000;
-const SERVICES = ['locked', 'lease', 'stale', 'final', 'stamp', 'again', 'other', 'both-a', 'both-b'];
+const SERVICES = ['locked', 'lease', 'stale', 'final', 'stamp', 'again', 'other', 'both-a', 'both-b', 'plan-a', 'plan-b', 'plan-c'];
 
 const stale = async (w: LayerWorld) => (await findStaleActiveEvents(w.db, new Date(w.clock.now().getTime() - LEASE_MS))).map((e) => e.eventId);
 
@@ -79,6 +80,28 @@ describe('the fenced claim', () => {
     } finally {
       await locks.close();
       await pool.end();
+    }
+  });
+
+  it('plans the claim once for the lock session, not on every rollback', async () => {
+    const locks = createExecutionLocks(w.deps.pool, createLogger({ level: 'silent' }));
+    try {
+      const worker = { ...w.deps, locks };
+      for (const service of ['plan-a', 'plan-b', 'plan-c']) {
+        const event = await approved(service);
+        expect(await withClaimedRollback(worker, event.eventId, 'worker-a', async ({ claim }) => claim.fence, () => null)).toBe(1);
+      }
+      // The session's own prepared statements, read on the session (a statement shaped like a claim's row).
+      const plans = await locks.withLockedClaim(
+        sql`select true as locked, 'none' as service, 'none' as environment,
+          (select json_agg(json_build_object('generic', generic_plans, 'custom', custom_plans)) from pg_prepared_statements where name like 'backstop_locked_claim_%') as claims`,
+        'read_prepared_claims',
+        async (row: LockedClaimRow & { claims: Array<{ generic: number; custom: number }> }) => row.claims,
+        () => null,
+      );
+      expect(plans).toEqual([{ generic: 3, custom: 0 }]);
+    } finally {
+      await locks.close();
     }
   });
 
