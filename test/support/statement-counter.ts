@@ -19,6 +19,8 @@ export interface StatementCounter {
   /** The same statements with their parameters. */
   readonly sent: SentStatement[];
   reset(): void;
+  /** While false, statements are sent but not kept (a benchmark measuring memory keeps nothing of its own). */
+  recording: boolean;
 }
 
 export function countStatements(pool: pg.Pool): StatementCounter {
@@ -29,6 +31,7 @@ export function countStatements(pool: pg.Pool): StatementCounter {
       counter.statements.length = 0;
       counter.sent.length = 0;
     },
+    recording: true,
   };
   pool.on('connect', (client) => {
     const query = client.query.bind(client) as (...args: unknown[]) => unknown;
@@ -37,7 +40,7 @@ export function countStatements(pool: pg.Pool): StatementCounter {
       const config = typeof first === 'object' && first !== null ? (first as { text?: string; values?: unknown[] }) : undefined;
       const text = typeof first === 'string' ? first : config?.text;
       const values = Array.isArray(second) ? second : (config?.values ?? []);
-      if (text) {
+      if (text && counter.recording) {
         const flat = text.replace(/\s+/g, ' ').trim();
         counter.statements.push(flat);
         // The text as sent: flattening it would let a -- comment swallow the rest of the statement.
