@@ -5,7 +5,7 @@ import { observeRule, pulledMetrics, pushedWindows, readsPushed } from '../healt
 import type { MetricReading } from '../health/sources/types.ts';
 import { evaluateRule } from '../health/rules/evaluate-rule.ts';
 import { dedupeWindows, readPushedObservations } from '../health/pushed-observations.ts';
-import { loadRuleStates, stateKey, writeRuleStates, type StateWrite } from '../db/queries/rule-states.ts';
+import { loadRuleStates, writeRuleStates, type StateWrite } from '../db/queries/rule-states.ts';
 import { findWatchedPage, type WatchCursor } from '../db/queries/watches.ts';
 import { findBaselines } from '../db/queries/baselines.ts';
 import type { ObserveBaseline } from '../health/baseline/observe-baseline.ts';
@@ -21,6 +21,9 @@ const SOURCE_CONCURRENCY = 8;
 // A tick judges the fleet a page at a time: memory holds one page, and each page is one short transaction.
 const PAGE = 2_000;
 
+/** A service and environment's policy, and the metrics its sources report, worked out once per tick. */
+type Resolved = { policy: ResolvedPolicy; pulled: Set<string> };
+
 interface Target {
   d: WatchedDeployment;
   policy: ResolvedPolicy;
@@ -28,17 +31,20 @@ interface Target {
   rules: ResolvedPolicy['rules'];
 }
 
-function targetsOf(deps: MonitorDeps, watched: WatchedDeployment[], mode: 'tick' | 'arrival', policies: Map<string, ResolvedPolicy | undefined>): Target[] {
+function targetsOf(deps: MonitorDeps, watched: WatchedDeployment[], mode: 'tick' | 'arrival', policies: Map<string, Resolved | undefined>): Target[] {
   // Resolved once per service and environment, not once per deployment: a fleet has few of those.
   const policyOf = (d: WatchedDeployment) => {
     const key = `${d.service}\u0000${d.environment}`;
-    if (!policies.has(key)) policies.set(key, deps.config.resolve(d.service, d.environment));
+    if (!policies.has(key)) {
+      const policy = deps.config.resolve(d.service, d.environment);
+      policies.set(key, policy && { policy, pulled: pulledMetrics(policy) });
+    }
     return policies.get(key);
   };
   return watched.flatMap((d) => {
-    const policy = policyOf(d);
-    if (!policy) return [];
-    const pulled = pulledMetrics(policy);
+    const resolved = policyOf(d);
+    if (!resolved) return [];
+    const { policy, pulled } = resolved;
     // On arrival only the rules a pushed sample feeds; a metric a configured source reports, and a comparison with a
     // baseline (read afresh at each look), are the tick's to judge.
     return [{ d, policy, pulled, rules: mode === 'arrival' ? policy.rules.filter((r) => !r.baseline && readsPushed(r.metric, pulled)) : policy.rules }];
@@ -89,10 +95,11 @@ async function judge(deps: MonitorDeps, tx: Queryable, targets: Target[], read: 
     const verdict: DeploymentVerdict = { deployment: d, outcomes: [], fired: [] };
     const input = { pushed: pushed.get(d.deploymentId), pulled: read.pulled.get(d.deploymentId), pulledMetrics: pulledNames, now, staleAfterMs: monitoring.stale_after };
     const compared = read.baselines.get(d.deploymentId);
+    const priors = states.get(d.deploymentId);
     for (const rule of rules) {
       // A tick reads baselines before it judges (readAllSources); arrival leaves baseline rules out (targetsOf).
       const obs = observeRule(rule, input, { observeBaseline: read.observeBaseline, reading: compared?.get(rule.name) });
-      const prior = states.get(stateKey(d.deploymentId, rule.name));
+      const prior = priors?.get(rule.name);
       const outcome = evaluateRule(rule, obs, prior);
       if (!outcome) continue;
       verdict.outcomes.push(outcome);
@@ -140,7 +147,7 @@ export interface WatchedEvaluation {
  */
 export async function evaluateWatched(deps: MonitorDeps): Promise<WatchedEvaluation | null> {
   const now = deps.clock();
-  const policies = new Map<string, ResolvedPolicy | undefined>();
+  const policies = new Map<string, Resolved | undefined>();
   const result: WatchedEvaluation = { watched: 0, fired: [] };
   let cursor: WatchCursor | null = null;
   let first = true;
