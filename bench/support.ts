@@ -92,7 +92,7 @@ export interface PlanCheck {
 }
 
 // The tables that grow with use: a sequential scan of any of them is a query that slows down every day.
-const GROWING = ['health_samples', 'rollback_events', 'audit_log', 'health_decisions', 'deployments', 'system_snapshots', 'approvals'];
+const GROWING = ['health_samples', 'rollback_events', 'audit_log', 'health_decisions', 'deployments', 'system_snapshots', 'approvals', 'migration_history'];
 
 /** EXPLAIN (ANALYZE, BUFFERS) of one query: its time, its buffers and every sequential scan of a growing table. */
 export async function explain(client: pg.Pool | pg.Client, label: string, text: string, params: unknown[] = []): Promise<PlanCheck> {

@@ -23,12 +23,14 @@ export interface MigrationOutcome {
 // The group role migrations run as, once drizzle/0009_least_privilege.sql has made it the owner of backstop's schemas.
 const OWNER_ROLE = 'backstop_owner';
 
-// The tables of ops that someone other than backstop_owner owns: made by this run's login after 0009 in the same run.
-// Only ordinary tables can be such: the append-only ones (the audit log, its chain heads and archives) predate 0009,
-// which gave them to the owner with their narrower rights. A table's sequences follow it to the new owner.
-const ADOPT_LATER_TABLES = `
+// The tables and functions of ops that someone other than backstop_owner owns: made by this run's login after 0009 in
+// the same run. Only ordinary tables can be such: the append-only ones (the audit log, its chain heads and archives)
+// predate 0009, which gave them to the owner with their narrower rights. A table's sequences follow it to the new
+// owner. A function (a later migration's trigger function) is the owner's too, or that migration could not run again
+// as the owner (CREATE OR REPLACE needs the function's owner).
+const ADOPT_LATER_OBJECTS = `
 do $$
-declare t regclass;
+declare t regclass; f regprocedure;
 begin
   for t in
     select c.oid::regclass from pg_class c
@@ -39,6 +41,13 @@ begin
     execute format('grant select, insert, update, delete on table %s to backstop_runtime', t);
   end loop;
   grant usage, select on all sequences in schema ops to backstop_runtime;
+  for f in
+    select p.oid::regprocedure from pg_proc p
+    join pg_namespace n on n.oid = p.pronamespace
+    where n.nspname = 'ops' and pg_get_userbyid(p.proowner) <> '${OWNER_ROLE}'
+  loop
+    execute format('alter function %s owner to ${OWNER_ROLE}', f);
+  end loop;
 end $$`;
 
 /**
@@ -66,7 +75,7 @@ export async function runMigrations(pool: pg.Pool, options: { createDatabase?: b
       // A run that began before 0009 (a new database) created the later migrations' tables as this login, which the
       // default privileges do not cover: hand them to the owner and give the runtime its ordinary rights, as a run
       // that began after 0009 would have.
-      if (!asOwner && (await canMigrateAsOwner(client))) await client.query(ADOPT_LATER_TABLES);
+      if (!asOwner && (await canMigrateAsOwner(client))) await client.query(ADOPT_LATER_OBJECTS);
       const total = await countApplied(client);
       return { createdDatabase, applied: total - before, total };
     } finally {

@@ -16,11 +16,14 @@ export interface NewMigration {
 }
 
 export async function recordMigration(deps: CoreDeps, actor: Actor, deploymentId: string, input: NewMigration) {
-  if (!(await getDeployment(deps.db, deploymentId))) throw new AppError('NOT_FOUND', `deployment ${deploymentId} not found`);
+  const deployment = await getDeployment(deps.db, deploymentId);
+  if (!deployment) throw new AppError('NOT_FOUND', `deployment ${deploymentId} not found`);
   try {
     return await deps.db.transaction(async (tx) => {
       const row = await insertMigration(tx, {
         deploymentId,
+        service: deployment.service,
+        environment: deployment.environment,
         migrationName: input.name,
         migrationHash: input.hash,
         reversibility: input.reversibility,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readServiceState } from '../../src/db/queries/snapshots.ts';
 import { readStoredFacts } from '../../src/db/queries/rollback-facts.ts';
@@ -7,6 +7,7 @@ import { findHistory, findStaleActiveEvents, findVotes, findVotesForEvents, getA
 import { approvals, deployments, healthSamples, rollbackEvents, type RollbackEventRow } from '../../src/db/schema/index.ts';
 import { isUniqueViolation } from '../../src/errors/infra.ts';
 import { readPushedObservations } from '../../src/health/pushed-observations.ts';
+import { insertMigration } from '../../src/db/queries/migrations.ts';
 import { insertDeployment, insertRollbackRow, insertSample } from '../support/layer/rows.ts';
 import { createLayerWorld, type LayerWorld } from '../support/layer/world.ts';
 
@@ -202,5 +203,30 @@ describe('rollback and deployment queries', () => {
     expect(pushed.windows.get('error_rate_per_minute@300000')).toEqual({ mean: (30 + 20 + 40 + 11) / 4, count: 4, at: new Date(at(1).getTime() + 123) });
     // Within the last two and a half minutes memory was reported once, at -2 min it was not: no reading since -3 min.
     expect(pushed.windows.get('memory_pct@150000')).toEqual({ mean: null, count: 0, at: null });
+  });
+
+  // A service's schema state is read by service and environment (an index of migration_history), so each row carries
+  // its deployment's pair: set by the database on insert, whatever a writer passes or leaves out.
+  it("keeps each migration under its deployment's service and environment, and reads a service's in the order applied", async () => {
+    const first = await deployment('schema', 'staging', 'v1.0.0', -60);
+    const second = await deployment('schema', 'staging', 'v2.0.0', -30);
+    const elsewhere = await deployment('schema', 'production', 'v2.0.0', -30);
+    const row = await insertMigration(w.db, { deploymentId: first.deploymentId, service: 'not-schema', environment: 'nowhere', migrationName: '0001_init', migrationHash: 'h1', reversibility: 'reversible', appliedAt: at(-59) });
+    expect(row).toMatchObject({ service: 'schema', environment: 'staging' });
+    // A writer that names no pair (a backfill, a script) gets its deployment's too.
+    await w.db.execute(sql`
+      insert into ops.migration_history (deployment_id, migration_name, migration_hash, reversibility, applied_at)
+      values (${second.deploymentId}, '0002_add', 'h2', 'reversible', ${at(-29)}), (${elsewhere.deploymentId}, '0002_other', 'h9', 'reversible', ${at(-29)})`);
+    const pairs = await w.db.execute<{ migration_name: string; service: string; environment: string }>(sql`
+      select migration_name, service, environment from ops.migration_history where deployment_id in (${first.deploymentId}, ${second.deploymentId}, ${elsewhere.deploymentId}) order by id`);
+    expect(pairs.rows).toEqual([
+      { migration_name: '0001_init', service: 'schema', environment: 'staging' },
+      { migration_name: '0002_add', service: 'schema', environment: 'staging' },
+      { migration_name: '0002_other', service: 'schema', environment: 'production' },
+    ]);
+    expect((await readServiceState(w.db, 'schema', 'staging', at(-600))).migrations).toEqual([
+      { name: '0001_init', hash: 'h1' },
+      { name: '0002_add', hash: 'h2' },
+    ]);
   });
 });

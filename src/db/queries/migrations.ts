@@ -14,8 +14,8 @@ export async function insertMigration(q: Queryable, values: typeof migrationHist
 export function appliedMigrationsJson(service: SQL | string, environment: SQL | string): SQL {
   return sql`coalesce((
     select json_agg(json_build_object('name', mh.migration_name, 'hash', mh.migration_hash) order by mh.applied_at, mh.id)
-    from ops.migration_history mh join ops.deployments md on md.deployment_id = mh.deployment_id
-    where md.service = ${service} and md.environment = ${environment} and mh.rolled_back_at is null), '[]')`;
+    from ops.migration_history mh
+    where mh.service = ${service} and mh.environment = ${environment} and mh.rolled_back_at is null), '[]')`;
 }
 
 /** Marks the migrations a full rollback reverted; one already marked keeps its first time. */

@@ -40,7 +40,7 @@ export function storedFactsQuery(fromId: SQL | string, exceptEventId: SQL | stri
         select json_agg(m order by m.applied_at desc, m.id desc) from (
           select mh.id, mh.deployment_id, mh.migration_name, mh.migration_hash, mh.reversibility, mh.rollback_script, mh.applied_at
           from ops.migration_history mh join ops.deployments d on d.deployment_id = mh.deployment_id
-          where d.service = f.service and d.environment = f.environment and mh.rolled_back_at is null
+          where mh.service = f.service and mh.environment = f.environment and mh.rolled_back_at is null
             and (t.id is null or (d.deployed_at, d.id) > (t.deployed_at, t.id))
             and (d.deployed_at, d.id) <= (f.deployed_at, f.id)) m), '[]') as migrations,
       coalesce((

@@ -1,4 +1,5 @@
-import { bigserial, boolean, integer, jsonb, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { bigserial, boolean, index, integer, jsonb, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 import { deployments } from './deployments.ts';
 import { ops, reversibility } from './ops.ts';
 
@@ -9,6 +10,10 @@ export const migrationHistory = ops.table(
     deploymentId: uuid('deployment_id')
       .notNull()
       .references(() => deployments.deploymentId),
+    // The deployment's, copied on insert by a trigger (migration 0013), whatever a writer passes: a service's schema
+    // state is read by service and environment, and through the deployments it was a scan of every service's history.
+    service: text('service').notNull(),
+    environment: text('environment').notNull(),
     migrationName: text('migration_name').notNull(),
     migrationHash: text('migration_hash').notNull(),
     reversibility: reversibility('reversibility').notNull(),
@@ -21,7 +26,11 @@ export const migrationHistory = ops.table(
     metadata: jsonb('metadata'),
   },
   // The seed makes migration_name globally unique; services share names like 0001_init, so it is per deployment here.
-  (t) => [unique('migration_history_deployment_name_uq').on(t.deploymentId, t.migrationName)],
+  (t) => [
+    unique('migration_history_deployment_name_uq').on(t.deploymentId, t.migrationName),
+    // A service's applied migrations in the order applied (appliedMigrationsJson, storedFactsQuery).
+    index('migration_history_applied_idx').on(t.service, t.environment, t.appliedAt, t.id).where(sql`rolled_back_at is null`),
+  ],
 );
 
 export type MigrationRow = typeof migrationHistory.$inferSelect;
