@@ -5,6 +5,7 @@ import { and, eq, inArray, lte, notInArray, sql, type SQL } from 'drizzle-orm';
 import { storedFactsQuery, type StoredFactsColumns } from './rollback-facts.ts';
 import type { NewSnapshot } from './snapshots.ts';
 import type { Queryable } from '../client.ts';
+import { executePrepared } from '../prepared.ts';
 import { FINAL_ROLLBACK_STATUSES, WORKER_ROLLBACK_STATUSES, rollbackEvents, type RollbackEventRow, type RollbackMetadata } from '../schema/index.ts';
 
 export type EventPatch = Partial<Omit<typeof rollbackEvents.$inferInsert, 'eventId' | 'claimFence'>>;
@@ -83,7 +84,8 @@ export function lockedClaimQuery(q: Queryable, eventId: string, workerId: string
  * every step was most of the write's cost.
  */
 export async function updateClaimedEvent(q: Queryable, eventId: string, fence: number, patch: EventPatch): Promise<boolean> {
-  const rows = await claimedUpdate(q, eventId, fence, patch);
+  // Named: a rollback writes its ledger several times, and each write of a step has the same text (its patch's keys).
+  const { rows } = await executePrepared(q, claimedUpdate(q, eventId, fence, patch).getSQL());
   return rows.length > 0;
 }
 
@@ -102,7 +104,7 @@ function claimedUpdate(q: Queryable, eventId: string, fence: number, patch: Even
 export async function updateClaimedEventWithSnapshot(q: Queryable, eventId: string, fence: number, patch: EventPatch, snapshot: NewSnapshot): Promise<boolean> {
   const ev = claimedUpdate(q, eventId, fence, patch);
   const json = (v: unknown) => (v == null ? null : JSON.stringify(v));
-  const { rows } = await q.execute(sql`
+  const { rows } = await executePrepared(q, sql`
     with ev as ${ev}, snap as (
       insert into ops.system_snapshots
         (snapshot_id, deployment_id, event_id, snapshot_type, database_schema_hash, table_counts, key_metrics, environment_config, created_at)
