@@ -26,6 +26,11 @@ export interface PushedInput {
   /** monitoring.max_clock_skew: no stored sample is observed later than this after now (recordHealthSample refuses it). */
   clockSkewMs: number;
   notBefore?: Date;
+  /**
+   * For a statement built once (a worker's claim): each time as a placeholder named after it, its value given on each
+   * run by the aggregate's `times(now)`. Without it, the times are values.
+   */
+  timeParam?: (name: string) => SQL;
 }
 
 /**
@@ -36,11 +41,17 @@ export interface PushedInput {
 function pushedAggregate(input: PushedInput) {
   const windows = input.windows.filter((w) => isPushed(w.metric) && Number.isInteger(w.windowMs) && w.windowMs > 0);
   const lookback = Math.max(input.staleAfterMs, ...windows.map((w) => w.windowMs));
-  const nowMs = input.now.getTime();
 
   // Times are bound parameters, so that the statement's text depends on the rules alone: a worker's claim, which
   // carries this read, is a named statement, and one name must always mean one text.
-  const staleCut = new Date(nowMs - input.staleAfterMs).toISOString();
+  const times = (now: Date): Record<string, string> => {
+    const at = (ms: number) => new Date(now.getTime() + ms).toISOString();
+    const out: Record<string, string> = { stale: at(-input.staleAfterMs), lookback: at(-lookback), ahead: at(input.clockSkewMs), notBefore: (input.notBefore ?? new Date(0)).toISOString() };
+    windows.forEach((w, i) => (out[`w${i}`] = at(-w.windowMs)));
+    return out;
+  };
+  const values = times(input.now);
+  const time = (name: string): SQL => sql`${input.timeParam ? input.timeParam(name) : values[name]}::timestamptz`;
   // Times come back as whole epoch milliseconds (what a Date holds): a timestamp's text costs a parse, and a tick reads
   // up to a dozen of them per deployment. extract() is exact (numeric); a double could land a hair under the
   // millisecond and truncate to the one before.
@@ -51,13 +62,12 @@ function pushedAggregate(input: PushedInput) {
     // double holds these epochs to a quarter of a microsecond), and no per-aggregate sort is paid, as `array_agg(…
     // order by observed_at desc)` paid for every metric of every deployment: 6.9 → 2.7 ms per page of 2,000.
     columns.push(sql.raw(`(max(array[date_part('epoch', observed_at), ${m}::float8]) filter (where ${m} is not null))[2] as "${m}"`));
-    columns.push(sql`${epochMs(sql`max(observed_at) filter (where ${sql.raw(m)} is not null and observed_at > ${staleCut}::timestamptz)`)} as ${sql.raw(`"${m}@at"`)}`);
+    columns.push(sql`${epochMs(sql`max(observed_at) filter (where ${sql.raw(m)} is not null and observed_at > ${time('stale')})`)} as ${sql.raw(`"${m}@at"`)}`);
   }
   windows.forEach((w, i) => {
-    const since = new Date(nowMs - w.windowMs).toISOString();
-    columns.push(sql`avg(${sql.raw(w.metric)}) filter (where observed_at > ${since}::timestamptz) as ${sql.raw(`"w${i}_mean"`)}`);
-    columns.push(sql`count(${sql.raw(w.metric)}) filter (where observed_at > ${since}::timestamptz) as ${sql.raw(`"w${i}_n"`)}`);
-    columns.push(sql`${epochMs(sql`max(observed_at) filter (where ${sql.raw(w.metric)} is not null and observed_at > ${since}::timestamptz)`)} as ${sql.raw(`"w${i}_at"`)}`);
+    columns.push(sql`avg(${sql.raw(w.metric)}) filter (where observed_at > ${time(`w${i}`)}) as ${sql.raw(`"w${i}_mean"`)}`);
+    columns.push(sql`count(${sql.raw(w.metric)}) filter (where observed_at > ${time(`w${i}`)}) as ${sql.raw(`"w${i}_n"`)}`);
+    columns.push(sql`${epochMs(sql`max(observed_at) filter (where ${sql.raw(w.metric)} is not null and observed_at > ${time(`w${i}`)})`)} as ${sql.raw(`"w${i}_at"`)}`);
   });
   // Column names built once: a tick parses a row per deployment.
   const latestColumns = PUSHED_METRICS.map((m) => ({ m, at: `${m}@at` }));
@@ -68,9 +78,11 @@ function pushedAggregate(input: PushedInput) {
     query: (deploymentId: SQL | string) => sql`
       select count(*) as n, ${sql.join(columns, sql`, `)}
       from ops.health_samples h
-      where h.deployment_id = ${deploymentId} and h.observed_at > ${new Date(nowMs - lookback).toISOString()}::timestamptz
-        and h.observed_at <= ${new Date(nowMs + input.clockSkewMs).toISOString()}::timestamptz
-        and h.observed_at >= ${(input.notBefore ?? new Date(0)).toISOString()}::timestamptz`,
+      where h.deployment_id = ${deploymentId} and h.observed_at > ${time('lookback')}
+        and h.observed_at <= ${time('ahead')}
+        and h.observed_at >= ${time('notBefore')}`,
+    /** The value of each time the query names, for `now` (for a statement built once with `timeParam`). */
+    times,
     /** The row as the driver or row_to_json gives it: numbers may come as numbers or as text. */
     parse(row: Record<string, unknown>): PushedSummary {
       const summary: PushedSummary = { latest: {}, windows: new Map() };
@@ -120,6 +132,7 @@ export function deploymentEvidence(input: PushedInput) {
   return {
     columns: (deploymentId: SQL | string) =>
       sql`(select row_to_json(a) from (${aggregate.query(deploymentId)}) a where a.n > 0) as pushed, ${firingAlertsJson(deploymentId)} as alerts`,
+    times: aggregate.times,
     parse: (row: DeploymentEvidenceColumns): DeploymentEvidence => ({ pushed: row.pushed ? aggregate.parse(row.pushed) : undefined, alerts: row.alerts.map(firingAlertOf) }),
   };
 }

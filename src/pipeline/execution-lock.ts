@@ -4,6 +4,7 @@ import type pg from 'pg';
 import { executionLockKey } from '../db/queries/rollback-transitions.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { Logger } from '../logging/logger.ts';
+import type { BuiltStatement } from '../db/prepared.ts';
 
 const dialect = new PgDialect();
 
@@ -11,9 +12,10 @@ const dialect = new PgDialect();
  * Runs a drizzle statement on one pinned connection (the one that holds, or is about to hold, session locks).
  * `name` makes it a prepared statement of that connection: planned once per connection, not on every call.
  */
-async function run<R extends pg.QueryResultRow>(client: pg.PoolClient, statement: SQL, name?: string): Promise<R[]> {
+async function run<R extends pg.QueryResultRow>(client: pg.PoolClient, statement: SQL | BuiltStatement): Promise<R[]> {
+  if ('name' in statement) return (await client.query<R>({ text: statement.text, values: statement.values, name: statement.name })).rows;
   const { sql: text, params } = dialect.sqlToQuery(statement);
-  return (await client.query<R>({ text, values: params, ...(name ? { name } : {}) })).rows;
+  return (await client.query<R>({ text, values: params })).rows;
 }
 
 const lockedElsewhere = (service: string, environment: string) =>
@@ -42,7 +44,7 @@ export interface ExecutionLocks {
    * row while the lock is held, and `nothing` answers when there was nothing to claim. Another holder is
    * EXECUTION_LOCKED (retryable).
    */
-  withLockedClaim<T, R extends LockedClaimRow & pg.QueryResultRow>(statement: SQL, name: string, fn: (row: R) => Promise<T>, nothing: () => T, onLost?: (err: Error) => void): Promise<T>;
+  withLockedClaim<T, R extends LockedClaimRow & pg.QueryResultRow>(statement: BuiltStatement, fn: (row: R) => Promise<T>, nothing: () => T, onLost?: (err: Error) => void): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -95,18 +97,18 @@ export function createExecutionLocks(pool: pg.Pool, logger: Logger): ExecutionLo
 
   // The executions of one process share the session, so their statements would meet on it: node-postgres queues a
   // statement sent while another runs, but warns that pg 9 will not. They take turns here instead.
-  const onSession = <R extends pg.QueryResultRow>(s: Session, statement: SQL, name?: string): Promise<R[]> => {
-    const sent = s.last.then(() => run<R>(s.client, statement, name));
+  const onSession = <R extends pg.QueryResultRow>(s: Session, statement: SQL | BuiltStatement): Promise<R[]> => {
+    const sent = s.last.then(() => run<R>(s.client, statement));
     s.last = sent.catch(() => undefined);
     return sent;
   };
 
   return {
-    async withLockedClaim(statement, name, fn, nothing, onLost = () => undefined) {
+    async withLockedClaim(statement, fn, nothing, onLost = () => undefined) {
       const s = await session();
       let row;
       try {
-        [row] = await onSession(s, statement, name);
+        [row] = await onSession(s, statement);
       } catch (err) {
         // The lock may have been taken before the statement failed: end the session rather than keep a lock that
         // nobody will release. The other executions' locks go with it; their claims still fence them.

@@ -1,4 +1,3 @@
-import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { findStaleActiveEvents, getEvent } from '../../src/db/queries/rollback-events.ts';
@@ -92,10 +91,14 @@ describe('the fenced claim', () => {
         expect(await withClaimedRollback(worker, event.eventId, 'worker-a', async ({ claim }) => claim.fence, () => null)).toBe(1);
       }
       // The session's own prepared statements, read on the session (a statement shaped like a claim's row).
+      const read = {
+        text: `select true as locked, 'none' as service, 'none' as environment,
+          (select json_agg(json_build_object('generic', generic_plans, 'custom', custom_plans)) from pg_prepared_statements where name <> 'read_prepared_claims') as claims`,
+        values: [],
+        name: 'read_prepared_claims',
+      };
       const plans = await locks.withLockedClaim(
-        sql`select true as locked, 'none' as service, 'none' as environment,
-          (select json_agg(json_build_object('generic', generic_plans, 'custom', custom_plans)) from pg_prepared_statements where name like 'backstop_locked_claim_%') as claims`,
-        'read_prepared_claims',
+        read,
         async (row: LockedClaimRow & { claims: Array<{ generic: number; custom: number }> }) => row.claims,
         () => null,
       );

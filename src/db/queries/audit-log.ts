@@ -50,7 +50,7 @@ export async function insertAuditRows(q: Queryable, rows: readonly AuditRowToIns
 }
 
 /** The head of one chain, locked until the transaction ends, as a JSON scalar subquery for a statement that reads more. */
-export function lockedChainHeadJson(chain: number): SQL {
+export function lockedChainHeadJson(chain: number | SQL): SQL {
   return sql`(select row_to_json(h) from (
       select chain, last_id, last_hash, row_count from ops.audit_chain_heads where chain = ${chain} for update) h)`;
 }

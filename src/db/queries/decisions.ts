@@ -3,7 +3,7 @@
 // together.
 import { eq, sql } from 'drizzle-orm';
 import type { Queryable } from '../client.ts';
-import { executePrepared } from '../prepared.ts';
+import { executeBuilt, builtOnce, executePrepared } from '../prepared.ts';
 import { rowFromJson } from '../row-from-json.ts';
 import { approvals, rollbackEvents, type RollbackEventRow } from '../schema/index.ts';
 import { auditInsertCtes, chainHeadFromJson, lockedChainHeadJson, type AuditRowToInsert, type ChainHead } from './audit-log.ts';
@@ -21,6 +21,18 @@ export interface DecisionState {
   head: ChainHead | null;
 }
 
+const lockEvent = builtOnce<{ eventId: string }>((p) => sql`select 1 from ops.rollback_events where event_id = ${p('eventId')} for update`);
+
+const decisionRead = builtOnce<{ eventId: string; chain: number }>(
+  (p) => sql`
+    with ev as (select * from ops.rollback_events where event_id = ${p('eventId')})
+    select row_to_json(ev) as event,
+      coalesce((select json_agg(a order by a.decided_at, a.id) from ops.approvals a where a.event_id = ev.event_id), '[]') as votes,
+      ${lockedChainHeadJson(p('chain'))} as head,
+      facts.*
+    from ev left join lateral (${storedFactsQuery(sql`ev.deployment_id`, sql`ev.event_id`)}) facts on true`,
+);
+
 /**
  * Locks the rollback row, then its audit chain's head (the order every writer takes them in), and reads its votes and
  * the facts its plan is derived from. Null when there is no such rollback.
@@ -32,17 +44,11 @@ export interface DecisionState {
  * with both approvals cast. Read in a statement that begins after the lock is held, the votes are the committed ones.
  */
 export async function readDecisionState(q: Queryable, eventId: string, auditChain: number): Promise<DecisionState | null> {
-  const locked = await executePrepared(q, sql`select 1 from ops.rollback_events where event_id = ${eventId} for update`);
+  const locked = await executeBuilt(q, lockEvent(q, { eventId }));
   if (locked.rowCount === 0) return null;
-  const { rows } = await executePrepared<
+  const { rows } = await executeBuilt<
     Partial<StoredFactsColumns> & { event: Record<string, unknown>; votes: Array<Record<string, unknown>>; head: Parameters<typeof chainHeadFromJson>[0] | null }
-  >(q, sql`
-    with ev as (select * from ops.rollback_events where event_id = ${eventId})
-    select row_to_json(ev) as event,
-      coalesce((select json_agg(a order by a.decided_at, a.id) from ops.approvals a where a.event_id = ev.event_id), '[]') as votes,
-      ${lockedChainHeadJson(auditChain)} as head,
-      facts.*
-    from ev left join lateral (${storedFactsQuery(sql`ev.deployment_id`, sql`ev.event_id`)}) facts on true`);
+  >(q, decisionRead(q, { eventId, chain: auditChain }));
   const row = rows[0];
   if (!row) return null;
   return {

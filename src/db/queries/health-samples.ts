@@ -14,9 +14,9 @@ export async function insertHealthSample(q: Queryable, values: typeof healthSamp
  * expressions over the enclosing statement (readServiceState reads it with the applied migrations). A pointer whose sample retention has since dropped finds nothing, as it
  * should: that sample was older than any bound a reader uses.
  */
-export function latestSampleJson(service: SQL | string, environment: SQL | string, since: Date): SQL {
+export function latestSampleJson(service: SQL | string, environment: SQL | string, since: Date | SQL): SQL {
   return sql`(
     select row_to_json(hs) from ops.latest_samples ls
     join ops.health_samples hs on hs.id = ls.sample_id and hs.observed_at = ls.observed_at
-    where ls.service = ${service} and ls.environment = ${environment} and ls.observed_at >= ${since.toISOString()}::timestamptz)`;
+    where ls.service = ${service} and ls.environment = ${environment} and ls.observed_at >= ${since instanceof Date ? since.toISOString() : since}::timestamptz)`;
 }

@@ -33,7 +33,7 @@ const ACTIVE = sql.raw(ACTIVE_ROLLBACK_STATUSES.map((s) => `'${s}'`).join(', '))
  * enclosing statement, such as the deployment of the event just locked). (deployed_at, id) orders deployments even
  * when two share a timestamp. Zero rows when the deployment does not exist.
  */
-export function storedFactsQuery(fromId: SQL | string, exceptEventId: SQL | string, stateSince?: Date): SQL {
+export function storedFactsQuery(fromId: SQL | string, exceptEventId: SQL | string, stateSince?: Date | SQL): SQL {
   return sql`
     select row_to_json(f) as from_row, row_to_json(t) as target_row,
       coalesce((

@@ -17,23 +17,31 @@ const notFinal = () => notInArray(rollbackEvents.status, [...FINAL_ROLLBACK_STAT
  * crashed worker's) is taken over. Null when nothing is claimable.
  */
 export async function claimEvent(q: Queryable, eventId: string, workerId: string, at: Date): Promise<RollbackEventRow | null> {
-  const [row] = await claimUpdate(q, eventId, workerId, at);
+  const [row] = await claimUpdate(q, { eventId, workerId, at });
   return row ?? null;
 }
 
-function claimUpdate(q: Queryable, eventId: string, workerId: string, at: Date, also?: SQL) {
+/** A claim's values, or placeholders for them in a statement built once (lockedClaimQuery). */
+export interface ClaimValues {
+  eventId: string | SQL;
+  workerId: string | SQL;
+  at: Date | SQL;
+}
+
+function claimUpdate(q: Queryable, { eventId, workerId, at }: ClaimValues, also?: SQL) {
+  const time = at instanceof Date ? sql`${at.toISOString()}::timestamptz` : sql`${at}::timestamptz`;
   // The worker's clock, not the database's: the reconciler judges staleness by the same clock that stamps heartbeats.
   return q
     .update(rollbackEvents)
     .set({
       claimFence: sql`${rollbackEvents.claimFence} + 1`,
-      claimedBy: workerId,
-      heartbeatAt: at,
+      claimedBy: typeof workerId === 'string' ? workerId : sql`${workerId}`,
+      heartbeatAt: time,
       status: sql`case when ${rollbackEvents.status} in ('approved', 'queued') then 'running'::ops.rollback_status else ${rollbackEvents.status} end`,
-      startedAt: sql`coalesce(${rollbackEvents.startedAt}, ${at.toISOString()}::timestamptz)`,
-      updatedAt: at,
+      startedAt: sql`coalesce(${rollbackEvents.startedAt}, ${time})`,
+      updatedAt: time,
     })
-    .where(and(eq(rollbackEvents.eventId, eventId), inArray(rollbackEvents.status, [...WORKER_ROLLBACK_STATUSES]), also))
+    .where(and(typeof eventId === 'string' ? eq(rollbackEvents.eventId, eventId) : sql`${rollbackEvents.eventId} = ${eventId}`, inArray(rollbackEvents.status, [...WORKER_ROLLBACK_STATUSES]), also))
     .returning();
 }
 
@@ -55,8 +63,9 @@ export interface LockedClaimColumns extends Partial<StoredFactsColumns> {
  * validation and pre-rollback snapshot need (the state as of `stateSince`), with `also`'s columns of the claimed
  * deployment. The lock is a session lock: it outlives the statement, and the caller releases it.
  */
-export function lockedClaimQuery(q: Queryable, eventId: string, workerId: string, at: Date, stateSince: Date, also?: (deploymentId: SQL) => SQL): SQL {
-  const claimed = claimUpdate(q, eventId, workerId, at, sql`(select locked from lk)`);
+export function lockedClaimQuery(q: Queryable, values: ClaimValues & { stateSince: Date | SQL }, also?: (deploymentId: SQL) => SQL): SQL {
+  const { eventId, stateSince } = values;
+  const claimed = claimUpdate(q, values, sql`(select locked from lk)`);
   return sql`
     with ev as (
       select service, environment from ops.rollback_events
