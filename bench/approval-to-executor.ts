@@ -1,7 +1,8 @@
 // Approval → executor started: the time from the deciding approval until the worker calls the executor, through the
 // real core, Postgres, BullMQ and Redis (the executor itself is a recorder, so its own runtime is not counted).
-// Floor: a bare BullMQ add → processor start round trip on the same Redis, measured in the same run. Also counts the
-// SQL statements between the two (BEGIN and COMMIT included). Runs on an empty database and on a generated year.
+// Floor: a bare BullMQ add → processor start round trip on the same Redis, measured in the same run, back to back and
+// with the worker idle (see floor()). Also counts the SQL statements between the two (BEGIN and COMMIT included). Runs
+// on an empty database and on a generated year.
 // Usage: node bin/run-ts.mjs bench/approval-to-executor.ts [iterations]
 import { randomBytes } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
@@ -24,19 +25,27 @@ import { DATASETS, explainSent, pct, REDIS, round, runBench, withBenchDatabase, 
 const ITERATIONS = Number(process.argv[2] ?? 200);
 
 
-async function floor(prefix: string): Promise<number[]> {
+// Two floors. Back to back, the next job is added while the worker is finishing the last one, which fetches it on the
+// way out. Idle, the worker has gone to wait for a job (blocked in BZPOPMIN, seen in Redis's CLIENT LIST) before each
+// add, as it has between two approvals: waking it is a round trip more.
+async function floor(prefix: string, idle: boolean): Promise<number[]> {
   const started = new Map<string, number>();
   const times: number[] = [];
   const queue = new Queue('floor', { connection: createRedisConnection(REDIS, 'producer'), prefix });
+  const watcher = createRedisConnection(REDIS, 'producer');
   let resolveNext: (() => void) | undefined;
   const worker = new Worker('floor', async (job) => {
     times.push(performance.now() - started.get(job.id!)!);
     resolveNext?.();
   }, { connection: createRedisConnection(REDIS, 'worker'), prefix });
   await worker.waitUntilReady();
+  const waiting = async () => {
+    for (let tries = 0; tries < 1_000 && !/cmd=bzpopmin/.test(String(await watcher.client('LIST'))); tries++);
+  };
   for (let i = 0; i < ITERATIONS; i++) {
     const id = `f-${i}`;
     const done = new Promise<void>((r) => (resolveNext = r));
+    if (idle) await waiting();
     started.set(id, performance.now());
     await queue.add('x', { i }, { jobId: id });
     await done;
@@ -44,6 +53,7 @@ async function floor(prefix: string): Promise<number[]> {
   await worker.close();
   await queue.obliterate({ force: true });
   await queue.close();
+  watcher.disconnect();
   return times;
 }
 
@@ -95,6 +105,8 @@ services: { payments: { environments: [staging], executor: { kind: command, argv
     return deployment.deploymentId;
   };
   await deploy('v0', true);
+  const watcher = createRedisConnection(REDIS, 'producer');
+  let idleAtApproval = 0;
   const samples: number[] = [];
   const decideTimes: number[] = [];
   const statements: number[] = [];
@@ -105,6 +117,8 @@ services: { payments: { environments: [staging], executor: { kind: command, argv
     const req = await requestRollback(deps, { deploymentId: bad, reason: 'bench', triggerType: 'manual', requester: actor('alice') });
     if (req.kind !== 'admitted') throw new Error(`request not admitted: ${req.kind}`);
     const started = new Promise<number>((r) => (executorStarted = () => r(performance.now())));
+    // Whether the worker was waiting for a job when the approval came (which floor this is to be set against).
+    if (/cmd=bzpopmin/.test(String(await watcher.client('LIST')))) idleAtApproval++;
     counter.reset();
     marks.length = 0;
     const t0 = performance.now();
@@ -133,8 +147,10 @@ services: { payments: { environments: [staging], executor: { kind: command, argv
     }
   }
   await worker.close();
+  watcher.disconnect();
   await deps.close();
-  const floorTimes = await floor(`${prefix}f`);
+  const floorTimes = await floor(`${prefix}f`, false);
+  const idleFloorTimes = await floor(`${prefix}i`, true);
   // Where a statement's time goes: planning is paid on every execution of a statement that is not prepared. (Explained
   // after the fact, so a write finds its rollback already final; planning does not depend on that.)
   const plans = await explainSent(url, lastSent);
@@ -148,6 +164,10 @@ services: { payments: { environments: [staging], executor: { kind: command, argv
     floor_p99_ms: round(pct(floorTimes, 99)),
     p50_over_floor_ms: round(pct(samples, 50) - pct(floorTimes, 50)),
     p99_over_floor_ms: round(pct(samples, 99) - pct(floorTimes, 99)),
+    worker_idle_at_approval: `${idleAtApproval} of ${ITERATIONS + 10}`,
+    idle_floor_p50_ms: round(pct(idleFloorTimes, 50)),
+    idle_floor_p99_ms: round(pct(idleFloorTimes, 99)),
+    p50_over_idle_floor_ms: round(pct(samples, 50) - pct(idleFloorTimes, 50)),
     approval_recorded_and_enqueued_p50_ms: round(pct(decideTimes, 50)),
     approval_recorded_and_enqueued_p99_ms: round(pct(decideTimes, 99)),
     sql_statements: pct(statements, 50),
@@ -165,7 +185,8 @@ runBench(async () => {
     console.table({
       [`approval → executor (${dataset})`]: { p50_ms: r.p50_ms, p99_ms: r.p99_ms, statements: r.sql_statements },
       '  of which: approval recorded + enqueued': { p50_ms: r.approval_recorded_and_enqueued_p50_ms, p99_ms: r.approval_recorded_and_enqueued_p99_ms },
-      'floor: BullMQ add → process': { p50_ms: r.floor_p50_ms, p99_ms: r.floor_p99_ms },
+      'floor: BullMQ add → process, back to back': { p50_ms: r.floor_p50_ms, p99_ms: r.floor_p99_ms },
+      'floor: BullMQ add → process, worker idle': { p50_ms: r.idle_floor_p50_ms, p99_ms: r.idle_floor_p99_ms },
     });
     console.log(`the statements of one approval, in order:\n${sent.map((t) => `  ${t}`).join('\n')}`);
     console.log(`planning, paid on each (${r.planning_ms} ms in all), and execution as explained:`);

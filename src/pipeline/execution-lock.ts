@@ -9,8 +9,8 @@ import type { BuiltStatement } from '../db/prepared.ts';
 const dialect = new PgDialect();
 
 /**
- * Runs a drizzle statement on one pinned connection (the one that holds, or is about to hold, session locks).
- * `name` makes it a prepared statement of that connection: planned once per connection, not on every call.
+ * Runs a statement on one pinned connection (the one that holds, or is about to hold, session locks). A built one (the
+ * claim) runs under its name, a prepared statement of that connection: planned once per connection, not on every call.
  */
 async function run<R extends pg.QueryResultRow>(client: pg.PoolClient, statement: SQL | BuiltStatement): Promise<R[]> {
   if ('name' in statement) return (await client.query<R>({ text: statement.text, values: statement.values, name: statement.name })).rows;
