@@ -29,7 +29,8 @@ export function createDatabase(url: string, logger: Logger, options: { max?: num
     // statement sent with parameters, named or not, and a generic plan is made without the values: the tick's
     // `watch_ends_at <= $now` was guessed to match a third of the fleet, planned as a scan of every deployment, and
     // compiled (JIT) for 0.8 s of each 100k tick. Named statements still skip planning once Postgres finds a generic
-    // plan as good as a custom one, which it does for the vote's and the claim's (bench/approval-to-executor.ts).
+    // plan as good as a custom one, as it does for the vote's; the worker's claim, which it would re-plan every time on
+    // a year of data, is planned once on the lock session alone (src/pipeline/execution-lock.ts).
   });
   // An idle client losing its connection would otherwise crash the process.
   pool.on('error', (err) => logger.warn({ err }, 'postgres idle client error'));
