@@ -27,6 +27,9 @@ export async function executePrepared<T extends QueryResultRow>(q: Queryable, qu
 
 const nameOf = (text: string) => `bs_${createHash('sha256').update(text).digest('base64url').slice(0, 24)}`;
 
+/** A time as a statement takes it: a value (sent as ISO text, as drizzle sends one) or a placeholder of builtOnce's. */
+export const timestamptz = (t: Date | SQL): SQL => sql`${t instanceof Date ? t.toISOString() : t}::timestamptz`;
+
 /** A statement ready to send: its text, its values in order, and the name its text gives it. */
 export interface BuiltStatement {
   text: string;

@@ -1,6 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Queryable } from '../client.ts';
 import { healthSamples } from '../schema/index.ts';
+import { timestamptz } from '../prepared.ts';
 
 export async function insertHealthSample(q: Queryable, values: typeof healthSamples.$inferInsert): Promise<{ id: number; observedAt: Date }> {
   const [row] = await q.insert(healthSamples).values(values).returning({ id: healthSamples.id, observedAt: healthSamples.observedAt });
@@ -18,5 +19,5 @@ export function latestSampleJson(service: SQL | string, environment: SQL | strin
   return sql`(
     select row_to_json(hs) from ops.latest_samples ls
     join ops.health_samples hs on hs.id = ls.sample_id and hs.observed_at = ls.observed_at
-    where ls.service = ${service} and ls.environment = ${environment} and ls.observed_at >= ${since instanceof Date ? since.toISOString() : since}::timestamptz)`;
+    where ls.service = ${service} and ls.environment = ${environment} and ls.observed_at >= ${timestamptz(since)})`;
 }

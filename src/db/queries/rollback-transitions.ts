@@ -5,7 +5,7 @@ import { and, eq, inArray, lte, notInArray, sql, type SQL } from 'drizzle-orm';
 import { storedFactsQuery, type StoredFactsColumns } from './rollback-facts.ts';
 import type { NewSnapshot } from './snapshots.ts';
 import type { Queryable } from '../client.ts';
-import { executePrepared } from '../prepared.ts';
+import { executePrepared, timestamptz } from '../prepared.ts';
 import { FINAL_ROLLBACK_STATUSES, WORKER_ROLLBACK_STATUSES, rollbackEvents, type RollbackEventRow, type RollbackMetadata } from '../schema/index.ts';
 
 export type EventPatch = Partial<Omit<typeof rollbackEvents.$inferInsert, 'eventId' | 'claimFence'>>;
@@ -29,19 +29,19 @@ export interface ClaimValues {
 }
 
 function claimUpdate(q: Queryable, { eventId, workerId, at }: ClaimValues, also?: SQL) {
-  const time = at instanceof Date ? sql`${at.toISOString()}::timestamptz` : sql`${at}::timestamptz`;
+  const time = timestamptz(at);
   // The worker's clock, not the database's: the reconciler judges staleness by the same clock that stamps heartbeats.
   return q
     .update(rollbackEvents)
     .set({
       claimFence: sql`${rollbackEvents.claimFence} + 1`,
-      claimedBy: typeof workerId === 'string' ? workerId : sql`${workerId}`,
+      claimedBy: workerId,
       heartbeatAt: time,
       status: sql`case when ${rollbackEvents.status} in ('approved', 'queued') then 'running'::ops.rollback_status else ${rollbackEvents.status} end`,
       startedAt: sql`coalesce(${rollbackEvents.startedAt}, ${time})`,
       updatedAt: time,
     })
-    .where(and(typeof eventId === 'string' ? eq(rollbackEvents.eventId, eventId) : sql`${rollbackEvents.eventId} = ${eventId}`, inArray(rollbackEvents.status, [...WORKER_ROLLBACK_STATUSES]), also))
+    .where(and(eq(rollbackEvents.eventId, eventId), inArray(rollbackEvents.status, [...WORKER_ROLLBACK_STATUSES]), also))
     .returning();
 }
 
